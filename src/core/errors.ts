@@ -1,0 +1,184 @@
+/**
+ * One error type for the whole library. Every failure a caller can act on is an {@link IngestError} with a
+ * string-literal `code`, a `kind` that says whether retrying can help, and typed context (file, HDU, byte offset,
+ * card number…). Messages say what was wrong, where, and what to do.
+ *
+ * @module
+ */
+
+/**
+ * How a failure should be handled:
+ * - `invalid`: the input itself is bad (a truncated FITS file, a rejected path). Retrying the same bytes cannot help;
+ *   the file is quarantined with this code.
+ * - `transient`: the environment failed (a disk full, a peer down, a lock held). Retry later with backoff.
+ * - `usage`: the caller or the configuration is wrong (bad option, unknown instrument name). Fix the call.
+ * - `internal`: a bug in fits-ingest or an adapter; report it.
+ */
+export type ErrorKind = 'invalid' | 'transient' | 'usage' | 'internal';
+
+/**
+ * Every error code, with its kind and a default hint telling the user what to do. Adding a code here is the
+ * only way to create a new one: the {@link IngestErrorCode} union is derived from this table.
+ */
+export const errorCodes = {
+  // --- FITS structure (src/core/fits) ---
+  EMPTY_FILE: { kind: 'invalid', hint: 'the file has no bytes; check that the instrument finished writing it' },
+  NOT_FITS: { kind: 'invalid', hint: 'a FITS file starts with "SIMPLE  =" in its first card; check the file type' },
+  TRUNCATED: { kind: 'invalid', hint: 'the file ends before the size its headers declare; re-copy it from the source' },
+  MISSING_END: { kind: 'invalid', hint: 'no END card was found in the header; the header is damaged or incomplete' },
+  BAD_CARD: { kind: 'invalid', hint: 'the header card does not follow the FITS card syntax (FITS Standard 4.0 §4)' },
+  BAD_KEYWORD_VALUE: {
+    kind: 'invalid',
+    hint: 'a mandatory keyword (BITPIX, NAXIS, NAXISn, PCOUNT, GCOUNT) is missing or has an impossible value',
+  },
+  SIZE_OVERRUN: { kind: 'invalid', hint: 'the data size declared by the header runs past the end of the file' },
+  TRAILING_GARBAGE: {
+    kind: 'invalid',
+    hint: 'bytes after the last HDU do not form a valid HDU; remove them or re-copy the file',
+  },
+  HEADER_TOO_LARGE: { kind: 'invalid', hint: 'the header exceeds the configured maximum size; raise maxHeaderBytes' },
+  BAD_CHECKSUM_ENCODING: { kind: 'invalid', hint: 'a CHECKSUM value must be 16 characters of the FITS encoding' },
+  CHECKSUM_MISMATCH: { kind: 'invalid', hint: 'the bytes changed since the checksum was written; re-copy the file' },
+  NO_SUCH_HDU: { kind: 'usage', hint: 'ask for an HDU index between 0 and the number of HDUs minus one' },
+  NO_SUCH_KEYWORD: { kind: 'usage', hint: 'the keyword is not in this header' },
+  WRONG_VALUE_TYPE: { kind: 'usage', hint: 'the keyword holds a value of another type; use the matching getter' },
+  BAD_KEYWORD: { kind: 'usage', hint: 'keywords are up to 8 characters from A-Z 0-9 _ - (or use HIERARCH)' },
+  VALUE_TOO_LONG: { kind: 'usage', hint: 'the value and comment do not fit in one 80-character card' },
+
+  // --- I/O and environment ---
+  IO_ERROR: { kind: 'transient', hint: 'an operating-system call failed; check the path, permissions and free space' },
+  FILE_NOT_FOUND: { kind: 'transient', hint: 'the file does not exist (yet); check the path' },
+  TIMEOUT: { kind: 'transient', hint: 'the operation took longer than its time limit' },
+  ABORTED: { kind: 'transient', hint: 'the operation was cancelled' },
+
+  // --- configuration and usage ---
+  INVALID_OPTIONS: { kind: 'usage', hint: 'fix the option named in the message' },
+  UNSUPPORTED_OPERATION: { kind: 'usage', hint: 'this adapter does not support the operation; check its capabilities' },
+  INTERNAL: { kind: 'internal', hint: 'this is a bug in fits-ingest; please report it with the message' },
+} as const satisfies Record<string, { kind: ErrorKind; hint: string }>;
+
+/** The closed set of error codes; see {@link errorCodes}. */
+export type IngestErrorCode = keyof typeof errorCodes;
+
+/** Where an error happened. Every field is optional; fill in what you know. */
+export interface ErrorContext {
+  /** Path or name of the file concerned. */
+  file?: string;
+  /** Zero-based HDU index (0 = primary). */
+  hdu?: number;
+  /** Byte offset from the start of the file. */
+  offset?: number;
+  /** One-based card number within the HDU's header. */
+  card?: number;
+  /** The FITS keyword concerned. */
+  keyword?: string;
+  /** A configuration field path, e.g. `keywordMap.DATE-OBS[0]`. */
+  field?: string;
+  /** Any further detail, JSON-serializable. */
+  [key: string]: string | number | boolean | undefined | null | readonly (string | number)[];
+}
+
+/** Options for {@link IngestError}. */
+export interface IngestErrorOptions {
+  context?: ErrorContext;
+  cause?: unknown;
+  /** Replaces the code's default hint. */
+  hint?: string;
+}
+
+function locate(context: ErrorContext): string {
+  const parts: string[] = [];
+  if (context.file !== undefined) parts.push(context.file);
+  if (context.hdu !== undefined) parts.push(`HDU ${context.hdu}`);
+  if (context.card !== undefined) parts.push(`card ${context.card}`);
+  if (context.keyword !== undefined) parts.push(`keyword ${context.keyword}`);
+  if (context.offset !== undefined) parts.push(`byte ${context.offset}`);
+  if (context.field !== undefined) parts.push(`field ${context.field}`);
+  return parts.join(', ');
+}
+
+/**
+ * The one error class of fits-ingest. `message` is complete and human-readable: location, what was wrong, and
+ * what to do. Use `code` in programs, never the message text.
+ *
+ * @example
+ * ```ts
+ * try { await verifyFile(path) } catch (e) {
+ *   if (isIngestError(e, 'TRUNCATED')) console.error(e.message, e.context.offset)
+ * }
+ * ```
+ */
+export class IngestError extends Error {
+  override readonly name = 'IngestError';
+  readonly code: IngestErrorCode;
+  readonly kind: ErrorKind;
+  readonly context: ErrorContext;
+  /** The problem without the location and hint. */
+  readonly detail: string;
+  readonly hint: string;
+
+  constructor(code: IngestErrorCode, detail: string, options: IngestErrorOptions = {}) {
+    const context = options.context ?? {};
+    const hint = options.hint ?? errorCodes[code].hint;
+    const where = locate(context);
+    super(`${where ? `${where}: ` : ''}${detail} [${code}]${hint ? ` — ${hint}` : ''}`, { cause: options.cause });
+    this.code = code;
+    this.kind = errorCodes[code].kind;
+    this.context = context;
+    this.detail = detail;
+    this.hint = hint;
+  }
+
+  /**
+   * A copy of this error with more context (e.g. the file name, added by a caller that knows it). Context the
+   * error already carries wins over `extra`.
+   */
+  withContext(extra: ErrorContext): IngestError {
+    return new IngestError(this.code, this.detail, {
+      context: { ...definedOnly(extra), ...definedOnly(this.context) },
+      cause: this.cause,
+      hint: this.hint,
+    });
+  }
+
+  /** A plain object for logs and JSON output. */
+  toJSON(): { code: IngestErrorCode; kind: ErrorKind; message: string; context: ErrorContext } {
+    return { code: this.code, kind: this.kind, message: this.message, context: this.context };
+  }
+}
+
+function definedOnly(context: ErrorContext): ErrorContext {
+  return Object.fromEntries(Object.entries(context).filter(([, v]) => v !== undefined)) as ErrorContext;
+}
+
+/** True if `error` is an {@link IngestError}, optionally with one of the given codes. */
+export function isIngestError<C extends IngestErrorCode>(
+  error: unknown,
+  ...codes: C[]
+): error is IngestError & { code: C } {
+  if (!(error instanceof IngestError)) {
+    // Tolerate duplicated module copies (e.g. ESM and CJS builds loaded together).
+    if (!(error instanceof Error) || error.name !== 'IngestError' || typeof (error as IngestError).code !== 'string') {
+      return false;
+    }
+  }
+  return codes.length === 0 || codes.includes((error as IngestError).code as C);
+}
+
+/**
+ * Wraps an unknown thrown value into an IngestError: IngestErrors pass through (with extra context), Node.js
+ * system errors map to IO_ERROR / FILE_NOT_FOUND, anything else becomes INTERNAL.
+ */
+export function toIngestError(error: unknown, context: ErrorContext = {}): IngestError {
+  if (isIngestError(error)) return error.withContext(context);
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (errno === 'ENOENT') return new IngestError('FILE_NOT_FOUND', message, { context, cause: error });
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) {
+    return new IngestError('IO_ERROR', message, { context: { ...context, errno }, cause: error });
+  }
+  if (error instanceof Error && error.name === 'AbortError') {
+    return new IngestError('ABORTED', message, { context, cause: error });
+  }
+  return new IngestError('INTERNAL', message, { context, cause: error });
+}

@@ -1,0 +1,29 @@
+import { defineConfig } from 'tsup';
+
+/**
+ * Public library entry points. Each key is the output path under dist/ (without extension); package.json
+ * "exports" must list exactly these (test/package/exports.test.ts checks it).
+ */
+export const entries: Record<string, string> = {
+  index: 'src/index.ts',
+};
+
+const common = {
+  sourcemap: true,
+  target: 'node20',
+  platform: 'node',
+  splitting: true,
+} as const;
+
+export default defineConfig([
+  {
+    ...common,
+    entry: entries,
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: false,
+    outExtension: ({ format }) => ({ js: format === 'cjs' ? '.cjs' : '.js' }),
+  },
+  // The CLI is an ESM program (top-level await); it is not imported by users.
+  { ...common, entry: { 'cli/main': 'src/cli/main.ts' }, format: ['esm'], dts: false, clean: false },
+]);
