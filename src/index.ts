@@ -4,3 +4,5 @@
  * @packageDocumentation
  */
 export * from './core/errors.js';
+export * from './core/fits/index.js';
+export * from './io/index.js';

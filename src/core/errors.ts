@@ -36,6 +36,10 @@ export const errorCodes = {
     kind: 'invalid',
     hint: 'bytes after the last HDU do not form a valid HDU; remove them or re-copy the file',
   },
+  NONCONFORMING_HEADER: {
+    kind: 'invalid',
+    hint: 'the header violates the FITS standard at the cards listed; read it leniently or repair the cards',
+  },
   HEADER_TOO_LARGE: { kind: 'invalid', hint: 'the header exceeds the configured maximum size; raise maxHeaderBytes' },
   BAD_CHECKSUM_ENCODING: { kind: 'invalid', hint: 'a CHECKSUM value must be 16 characters of the FITS encoding' },
   CHECKSUM_MISMATCH: { kind: 'invalid', hint: 'the bytes changed since the checksum was written; re-copy the file' },
@@ -50,6 +54,20 @@ export const errorCodes = {
   FILE_NOT_FOUND: { kind: 'transient', hint: 'the file does not exist (yet); check the path' },
   TIMEOUT: { kind: 'transient', hint: 'the operation took longer than its time limit' },
   ABORTED: { kind: 'transient', hint: 'the operation was cancelled' },
+
+  // --- instruments (src/instruments) ---
+  INSTRUMENT_CONFIG_INVALID: {
+    kind: 'usage',
+    hint: 'fix the instrument description at the field named in the message (see docs/instruments.md)',
+  },
+  UNKNOWN_INSTRUMENT: {
+    kind: 'invalid',
+    hint: 'no instrument description matches the header (INSTRUME and aliases); add an alias or a description',
+  },
+  ARCHIVE_ID_FAILED: {
+    kind: 'invalid',
+    hint: 'the header lacks a value the archive id needs (date, time, or a keyword the prefix rules or template use)',
+  },
 
   // --- configuration and usage ---
   INVALID_OPTIONS: { kind: 'usage', hint: 'fix the option named in the message' },

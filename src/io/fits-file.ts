@@ -1,0 +1,57 @@
+/**
+ * FITS files on a local filesystem: walk their HDUs reading only header blocks.
+ *
+ * @module
+ */
+import { open } from 'node:fs/promises';
+import { toIngestError } from '../core/errors.js';
+import { BLOCK } from '../core/fits/_bytes.js';
+import { HduStreamParser, type FitsWarning, type HduInfo, type HduStreamOptions } from '../core/fits/hdu-stream.js';
+
+/** Options for {@link walkFile}. */
+export type WalkFileOptions = Omit<HduStreamOptions, 'file' | 'totalSize'>;
+
+/** The HDUs of a file and what lenient reading tolerated. */
+export interface FileStructure {
+  file: string;
+  /** File size in bytes. */
+  size: number;
+  hdus: HduInfo[];
+  warnings: FitsWarning[];
+}
+
+const HEADER_READ = 4 * BLOCK;
+
+/**
+ * Finds every HDU of a file by reading its header blocks and seeking over data units, so a multi-GB file costs a
+ * few kilobytes of reads and constant memory. Errors are IngestErrors naming the file, the HDU and the offset.
+ */
+export async function walkFile(path: string, options: WalkFileOptions = {}): Promise<FileStructure> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw toIngestError(error, { file: path });
+  }
+  try {
+    const { size } = await handle.stat();
+    const parser = new HduStreamParser({}, { ...options, file: path, totalSize: size });
+    const buffer = new Uint8Array(HEADER_READ);
+    while (parser.offset < size) {
+      if (parser.state === 'data') {
+        parser.skip(Math.min(parser.dataRemaining, size - parser.offset));
+        continue;
+      }
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(HEADER_READ, size - parser.offset), parser.offset);
+      if (bytesRead === 0) break;
+      parser.push(buffer.subarray(0, bytesRead));
+      if (parser.state === 'trailing') break;
+    }
+    const hdus = parser.end();
+    return { file: path, size, hdus, warnings: parser.warnings };
+  } catch (error) {
+    throw toIngestError(error, { file: path });
+  } finally {
+    await handle.close();
+  }
+}
