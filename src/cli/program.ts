@@ -1,6 +1,38 @@
-/** The `fits-ingest` command line. */
-export async function runCli(argv: string[]): Promise<number> {
-  void argv;
-  process.stdout.write('fits-ingest: no commands yet\n');
-  return 0;
+/**
+ * The `fits-ingest` command line. `runCli(argv)` parses, runs one command and resolves to the exit code; it never
+ * calls process.exit, so it can be tested in-process and embedded.
+ */
+import { Command, CommanderError } from 'commander';
+import { EXIT_OK, EXIT_USAGE, errorLine, type CliIo } from './_output.js';
+import { registerInspectCommands } from './commands/inspect.js';
+import { VERSION } from '../version.js';
+
+/** Runs the CLI with the given arguments (without `node` and the script name); resolves to the exit code. */
+export async function runCli(argv: string[], io: CliIo = process): Promise<number> {
+  let exit = EXIT_OK;
+  const setExit = (code: number): void => {
+    exit = Math.max(exit, code);
+  };
+  const program = new Command('fits-ingest')
+    .description('Move FITS files from the instrument to the archive, verified bit for bit.')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  registerInspectCommands(program, io, setExit);
+  program.commands.forEach((command) => command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }));
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT_USAGE;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return exit;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    io.stderr.write(`fits-ingest: ${errorLine(error)}\n`);
+    return EXIT_USAGE;
+  }
 }

@@ -69,6 +69,11 @@ export const errorCodes = {
     hint: 'the header lacks a value the archive id needs (date, time, or a keyword the prefix rules or template use)',
   },
 
+  // --- lifecycle and runtime (src/core/lifecycle, src/core/runtime) ---
+  ILLEGAL_TRANSITION: { kind: 'internal', hint: 'the state machine refused a move; this is a bug in the caller' },
+  CONFLICT: { kind: 'transient', hint: 'another worker changed the record at the same time; the step is retried' },
+  NOT_FOUND: { kind: 'usage', hint: 'no record matches; check the id or archive id' },
+
   // --- configuration and usage ---
   INVALID_OPTIONS: { kind: 'usage', hint: 'fix the option named in the message' },
   UNSUPPORTED_OPERATION: { kind: 'usage', hint: 'this adapter does not support the operation; check its capabilities' },

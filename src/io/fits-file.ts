@@ -9,7 +9,10 @@ import { BLOCK } from '../core/fits/_bytes.js';
 import { HduStreamParser, type FitsWarning, type HduInfo, type HduStreamOptions } from '../core/fits/hdu-stream.js';
 
 /** Options for {@link walkFile}. */
-export type WalkFileOptions = Omit<HduStreamOptions, 'file' | 'totalSize'>;
+export interface WalkFileOptions extends Omit<HduStreamOptions, 'file' | 'totalSize'> {
+  /** Stop once the HDU with this index has been read (its header only; later HDUs are not checked). */
+  stopAfterHdu?: number;
+}
 
 /** The HDUs of a file and what lenient reading tolerated. */
 export interface FileStructure {
@@ -35,9 +38,13 @@ export async function walkFile(path: string, options: WalkFileOptions = {}): Pro
   }
   try {
     const { size } = await handle.stat();
-    const parser = new HduStreamParser({}, { ...options, file: path, totalSize: size });
+    const { stopAfterHdu, ...parserOptions } = options;
+    const parser = new HduStreamParser({}, { ...parserOptions, file: path, totalSize: size });
     const buffer = new Uint8Array(HEADER_READ);
     while (parser.offset < size) {
+      if (stopAfterHdu !== undefined && parser.hdus.length > stopAfterHdu) {
+        return { file: path, size, hdus: parser.hdus.slice(), warnings: parser.warnings };
+      }
       if (parser.state === 'data') {
         parser.skip(Math.min(parser.dataRemaining, size - parser.offset));
         continue;

@@ -1,0 +1,3 @@
+export * from './states.js';
+export * from './record.js';
+export * from './transition.js';

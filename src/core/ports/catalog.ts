@@ -1,0 +1,168 @@
+/**
+ * Catalog port: the persistent record of every file's state and history, the work queue (claims with leases),
+ * and the archive's index of archived files with their sums, locations and header keywords. The catalog
+ * transaction that marks a file ARCHIVED is the commit point of ingestion.
+ *
+ * @module
+ */
+import type { CardJson } from '../fits/header.js';
+import type { FileRecord, HistoryEntry, Level } from '../lifecycle/record.js';
+import type { StateName } from '../lifecycle/states.js';
+import type { HduSums } from './transport.js';
+
+/** A catalog column value. */
+export type ColumnValue = string | number | boolean | null;
+
+/** One copy of an archived file. */
+export interface FileLocation {
+  /** Path or URL of the copy. */
+  uri: string;
+  /** Transport (or medium) that holds it. */
+  transport: string;
+  /** When its bytes were last verified (epoch ms). */
+  verifiedAt: number;
+}
+
+/** An archived file as the catalog knows it. */
+export interface ArchivedFile {
+  archiveId: string;
+  /** The record that archived it. */
+  recordId: string;
+  instrument: string;
+  level: Level;
+  /** Archive ids of raw parents (products). */
+  parents: string[];
+  /** Observation night, YYYY-MM-DD. */
+  night: string;
+  originalName: string;
+  source: string;
+  /** Size and SHA-256 (hex) of the archived copy. */
+  size: number;
+  sha256: string;
+  /** SHA-256 of the instrument's original file. */
+  sourceSha256: string;
+  hdus: HduSums[];
+  locations: FileLocation[];
+  /** Typed values of the instrument's keyword table, by column name. */
+  columns: Record<string, ColumnValue>;
+  /** The full (normalized) primary header. */
+  header: CardJson[];
+  /** Common fields, also available as columns. */
+  program?: string;
+  dateObs?: string;
+  imageType?: string;
+  /** End of the proprietary period (YYYY-MM-DD). */
+  releaseDate?: string;
+  archivedAt: number;
+}
+
+/** Select records by state, source, instrument… All given fields must match. */
+export interface RecordQuery {
+  ids?: string[];
+  states?: StateName[];
+  source?: string;
+  instrument?: string;
+  archiveId?: string;
+  sourceSha256?: string;
+  /** Only records updated before this time (epoch ms), e.g. to find stuck files. */
+  updatedBefore?: number;
+  /** @default 1000 */
+  limit?: number;
+  /** Newest first. @default false */
+  newestFirst?: boolean;
+}
+
+/** A comparison on a catalog column or a common field. */
+export interface ColumnPredicate {
+  column: string;
+  op: '=' | '!=' | '<' | '<=' | '>' | '>=' | 'like' | 'in' | 'null' | 'not-null';
+  value?: ColumnValue | ColumnValue[];
+}
+
+/** Select archived files. All given fields must match. */
+export interface FileQuery {
+  archiveIds?: string[];
+  instrument?: string;
+  program?: string;
+  level?: Level;
+  /** Night range, inclusive, YYYY-MM-DD. */
+  nightFrom?: string;
+  nightTo?: string;
+  /** Predicates on the instrument's keyword columns (by column name). */
+  where?: ColumnPredicate[];
+  /** Archived files whose parents include this archive id. */
+  parent?: string;
+  sha256?: string;
+  sourceSha256?: string;
+  /** @default 1000 */
+  limit?: number;
+}
+
+/** Claim options: hand out active work not leased by another worker. */
+export interface ClaimOptions {
+  /** Identifies the claiming worker. Leases held by the same owner are reclaimable (restart after a crash). */
+  owner: string;
+  now: number;
+  /** How long the claim lasts unless renewed. */
+  leaseMs: number;
+  limit: number;
+}
+
+/** What a catalog can do; the runtime branches on these, never on names. */
+export interface CatalogCapabilities {
+  /** State changes and archive commits are atomic and durable across a crash. */
+  durable: boolean;
+  /** Several processes (or hosts) may share the catalog and its claims. */
+  shared: boolean;
+}
+
+/** Persistent state of ingestion and index of the archive. */
+export interface Catalog {
+  readonly name: string;
+  readonly capabilities: CatalogCapabilities;
+
+  /** Creates or migrates the schema. Idempotent. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Stores a new DETECTED record with its first history entry. A source can have one active (non-final)
+   * record at a time: if one exists it is returned with `inserted: false` and nothing is stored.
+   */
+  insertRecord(record: FileRecord, entry: HistoryEntry): Promise<{ inserted: boolean; record: FileRecord }>;
+  getRecord(id: string): Promise<FileRecord | undefined>;
+  /**
+   * Stores a transition: the record (whose `version` must be exactly one more than the stored one) and its
+   * history entry, atomically. Throws CONFLICT when someone else changed the record first.
+   */
+  updateRecord(record: FileRecord, entry?: HistoryEntry): Promise<void>;
+  findRecords(query: RecordQuery): Promise<FileRecord[]>;
+  /** The transitions of a record, oldest first. */
+  history(recordId: string): Promise<HistoryEntry[]>;
+  /** Number of records in each state. */
+  counts(): Promise<Record<StateName, number>>;
+
+  /**
+   * Claims up to `limit` records that need work: active states, or FAILED with their next attempt due, and not
+   * leased by another owner. Sets the lease and returns them, oldest first.
+   */
+  claim(options: ClaimOptions): Promise<FileRecord[]>;
+  /** Ends a lease (the record stays as it is). */
+  release(recordId: string, owner: string): Promise<void>;
+
+  /**
+   * The commit point: stores the ARCHIVED record, its history entry and the archived file's row (sums,
+   * locations, keyword columns, header) in one transaction. When `supersedes` is given, that archived file's
+   * record becomes SUPERSEDED in the same transaction.
+   */
+  commitArchived(
+    record: FileRecord,
+    entry: HistoryEntry,
+    file: ArchivedFile,
+    supersedes?: { record: FileRecord; entry: HistoryEntry },
+  ): Promise<void>;
+  getArchived(archiveId: string): Promise<ArchivedFile | undefined>;
+  findArchived(query: FileQuery): Promise<ArchivedFile[]>;
+  /** Records another verified copy of an archived file. */
+  addLocation(archiveId: string, location: FileLocation): Promise<void>;
+}

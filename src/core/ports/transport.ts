@@ -1,0 +1,74 @@
+/**
+ * Transport port: moves a prepared file to an archive destination and proves the bytes arrived intact.
+ *
+ * @module
+ */
+import type { Level } from '../lifecycle/record.js';
+
+/** Sums of one HDU of the prepared file. */
+export interface HduSums {
+  index: number;
+  /** DATASUM as computed (unsigned 32-bit). */
+  datasum: number;
+  /** The CHECKSUM value written in the header. */
+  checksum: string;
+}
+
+/** One file to move. */
+export interface TransferRequest {
+  recordId: string;
+  archiveId: string;
+  instrument: string;
+  level: Level;
+  /** Observation night, YYYY-MM-DD. */
+  night: string;
+  /** The prepared copy on this machine. */
+  path: string;
+  size: number;
+  /** SHA-256 (hex) of the prepared copy: the destination must hold exactly these bytes. */
+  sha256: string;
+  hdus: HduSums[];
+  originalName: string;
+  /** Metadata stored next to the archived file (sidecar JSON). */
+  sidecar: Record<string, unknown>;
+  /** Replace an existing archived copy with different content (an explicit reingest). @default false */
+  replace?: boolean;
+}
+
+/** Proof that a destination holds the file. */
+export interface TransferReceipt {
+  /** Where the archived copy lives (absolute path or URL). */
+  location: string;
+  /** SHA-256 computed from the bytes at the destination. */
+  sha256: string;
+  size: number;
+  /** The destination already held identical bytes (a retry after a crash, a duplicate push). */
+  alreadyPresent: boolean;
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** What a transport can do; the runtime branches on these, never on names. */
+export interface TransportCapabilities {
+  /** Destination files appear atomically (temp name + rename), never half-written. */
+  atomicRename: boolean;
+  /** An interrupted transfer continues where it stopped. */
+  resumable: boolean;
+  /** The destination is another machine. */
+  remote: boolean;
+}
+
+/** A destination for archived files. */
+export interface Transport {
+  readonly name: string;
+  readonly capabilities: TransportCapabilities;
+  /**
+   * Puts the file at the destination and verifies it there. Idempotent: when identical bytes are already in
+   * place it returns a receipt with `alreadyPresent`. When different bytes hold the archive id and `replace` is
+   * not set it throws ARCHIVE_ID_CONFLICT.
+   */
+  transfer(request: TransferRequest, signal?: AbortSignal): Promise<TransferReceipt>;
+  /** Called after the catalog committed the file (e.g. to append it to the night's digest manifest). */
+  committed?(request: TransferRequest, receipt: TransferReceipt): Promise<void>;
+  close?(): Promise<void>;
+}
