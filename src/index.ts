@@ -5,4 +5,8 @@
  */
 export * from './core/errors.js';
 export * from './core/fits/index.js';
+export * from './core/checksum/index.js';
+export * from './core/lifecycle/index.js';
+export * from './core/ports/index.js';
 export * from './io/index.js';
+export * from './instruments/index.js';

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, errorLine, type CliIo } from './_output.js';
+import { registerChecksumCommands } from './commands/checksum.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { VERSION } from '../version.js';
 
@@ -19,8 +20,14 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  registerChecksumCommands(program, io, setExit);
   registerInspectCommands(program, io, setExit);
-  program.commands.forEach((command) => command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) }));
+  const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
+  const configure = (command: Command): void => {
+    command.exitOverride().configureOutput(output);
+    command.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   try {
     if (argv.length === 0) {
       program.outputHelp();

@@ -3,9 +3,8 @@
  *
  * @module
  */
-import { open } from 'node:fs/promises';
-import { toIngestError } from '../core/errors.js';
 import { BLOCK } from '../core/fits/_bytes.js';
+import { withFileForReading } from './_fs.js';
 import { HduStreamParser, type FitsWarning, type HduInfo, type HduStreamOptions } from '../core/fits/hdu-stream.js';
 
 /** Options for {@link walkFile}. */
@@ -30,14 +29,7 @@ const HEADER_READ = 4 * BLOCK;
  * few kilobytes of reads and constant memory. Errors are IngestErrors naming the file, the HDU and the offset.
  */
 export async function walkFile(path: string, options: WalkFileOptions = {}): Promise<FileStructure> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    throw toIngestError(error, { file: path });
-  }
-  try {
-    const { size } = await handle.stat();
+  return withFileForReading(path, async (handle, size) => {
     const { stopAfterHdu, ...parserOptions } = options;
     const parser = new HduStreamParser({}, { ...parserOptions, file: path, totalSize: size });
     const buffer = new Uint8Array(HEADER_READ);
@@ -56,9 +48,5 @@ export async function walkFile(path: string, options: WalkFileOptions = {}): Pro
     }
     const hdus = parser.end();
     return { file: path, size, hdus, warnings: parser.warnings };
-  } catch (error) {
-    throw toIngestError(error, { file: path });
-  } finally {
-    await handle.close();
-  }
+  });
 }

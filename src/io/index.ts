@@ -1,1 +1,4 @@
 export * from './fits-file.js';
+export * from './checksum-file.js';
+export * from './checksum-write.js';
+export { recoverJournal, journalPath } from './checksum-journal.js';

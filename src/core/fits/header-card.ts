@@ -355,12 +355,20 @@ function pad(text: string): string {
   return text.length >= CARD ? text : text + ' '.repeat(CARD - text.length);
 }
 
-/** Appends " / comment" if there is room, truncating the comment to the card (as CFITSIO does). */
+/** Column where the value field of the fixed format ends: comments of short values start after it. */
+const VALUE_END = 30;
+
+/**
+ * Appends " / comment" if there is room, truncating the comment to the card (as CFITSIO does). Short values are
+ * padded to column 30 first, the layout CFITSIO and astropy write (astropy's string-based checksum verification
+ * depends on it for the CHECKSUM card).
+ */
 function withComment(head: string, comment: string | undefined): string {
   if (!comment) return pad(head);
-  const room = CARD - head.length - 3;
+  const start = head.padEnd(VALUE_END);
+  const room = CARD - start.length - 3;
   if (room <= 0) return pad(head);
-  return pad(`${head} / ${comment.slice(0, room)}`);
+  return pad(`${start} / ${comment.slice(0, room)}`);
 }
 
 /** Splits escaped string text into pieces of at most `size`, never splitting a doubled quote. */
@@ -381,7 +389,7 @@ function splitEscaped(escaped: string, size: number): string[] {
 
 function formatString(prefix: string, value: string, comment: string | undefined): string {
   const escaped = value.replace(/'/g, "''");
-  const single = `${prefix}'${escaped.padEnd(8)}'`;
+  const single = escaped === '' ? `${prefix}''` : `${prefix}'${escaped.padEnd(8)}'`;
   if (single.length <= CARD) return withComment(single, comment);
   // CONTINUE long-string convention: every piece but the last ends with '&'; the comment goes on the last card.
   const firstSize = CARD - prefix.length - 3;
