@@ -8,5 +8,6 @@ export * from './core/fits/index.js';
 export * from './core/checksum/index.js';
 export * from './core/lifecycle/index.js';
 export * from './core/ports/index.js';
+export * from './core/normalize/index.js';
 export * from './io/index.js';
 export * from './instruments/index.js';

@@ -69,10 +69,54 @@ export const errorCodes = {
     hint: 'the header lacks a value the archive id needs (date, time, or a keyword the prefix rules or template use)',
   },
 
+  // --- normalization (src/core/normalize) ---
+  BAD_DATE_OBS: {
+    kind: 'invalid',
+    hint: "DATE-OBS is missing or unreadable and the instrument's dateRepair rules say reject; fix the header or the rules",
+  },
+  BAD_UT: {
+    kind: 'invalid',
+    hint: "the UT time is missing or unreadable and the instrument's dateRepair rules say reject",
+  },
+
   // --- lifecycle and runtime (src/core/lifecycle, src/core/runtime) ---
   ILLEGAL_TRANSITION: { kind: 'internal', hint: 'the state machine refused a move; this is a bug in the caller' },
   CONFLICT: { kind: 'transient', hint: 'another worker changed the record at the same time; the step is retried' },
   NOT_FOUND: { kind: 'usage', hint: 'no record matches; check the id or archive id' },
+  CATALOG_NOT_OPEN: { kind: 'usage', hint: 'call init() before using the catalog, and do not use it after close()' },
+  CATALOG_BUSY: {
+    kind: 'transient',
+    hint: 'another process holds the catalog lock; the step is retried (raise busyTimeoutMs if this persists)',
+  },
+  CATALOG_UNUSABLE: {
+    kind: 'usage',
+    hint: 'the catalog database is damaged, not a fits-ingest catalog, or from a newer version; restore or upgrade',
+  },
+  DEPENDENCY_MISSING: { kind: 'usage', hint: 'install (or rebuild) the package named in the message, then retry' },
+
+  // --- triggers and transports ---
+  ALREADY_STARTED: { kind: 'usage', hint: 'a trigger starts once; create a new one to start again' },
+  WATCH_ERROR: {
+    kind: 'transient',
+    hint: 'check that the watched directory exists and is readable by this process; other paths keep being watched',
+  },
+  SUBMIT_FAILED: { kind: 'transient', hint: 'the runtime refused the announcement; the file is announced again when it changes' },
+  QUEUE_BACKLOG: {
+    kind: 'transient',
+    hint: 'announcements arrive faster than the runtime accepts them; they are coalesced per path, nothing is lost',
+  },
+  ARCHIVE_ID_CONFLICT: {
+    kind: 'invalid',
+    hint: 'the archive already holds different bytes under this archive id; reingest with replace, or fix the id',
+  },
+  DIGEST_MISMATCH: {
+    kind: 'transient',
+    hint: 'the bytes read do not match the expected size or SHA-256; the copy was removed and can be retried',
+  },
+  UNSAFE_DESTINATION: {
+    kind: 'invalid',
+    hint: 'the destination path would leave the archive root (.., an absolute path, a symlink, or an unsafe name)',
+  },
 
   // --- configuration and usage ---
   INVALID_OPTIONS: { kind: 'usage', hint: 'fix the option named in the message' },

@@ -28,7 +28,12 @@ export type LifecycleEvent = { actor?: string } & (
   | { type: 'ARCHIVED' }
   | { type: 'DUPLICATE'; of: string; message?: string }
   | { type: 'INVALID'; error: RecordError }
-  | { type: 'FAILED'; error: RecordError }
+  | {
+      type: 'FAILED';
+      error: RecordError;
+      /** Resume from an earlier state than the default (e.g. STABLE when a staged copy turned out damaged). */
+      resumeFrom?: StateName;
+    }
   | { type: 'RETRY' }
   | { type: 'REQUEUE' }
   | { type: 'SUPERSEDE'; by: string }
@@ -212,7 +217,7 @@ export function transition(
         effects.push({ type: 'emit', event: 'abandoned' });
       } else {
         next.state = 'FAILED';
-        next.resumeFrom = resumeState(record.state);
+        next.resumeFrom = event.resumeFrom ?? resumeState(record.state);
         next.nextAttemptAt = now + backoffDelay(next.attempts, policy, options.random ?? (() => 0.5));
         effects.push({ type: 'schedule', at: next.nextAttemptAt }, { type: 'emit', event: 'failed' });
       }

@@ -1,0 +1,81 @@
+/**
+ * Catalog columns from a normalized header: each entry of the instrument's keyword table becomes a typed value
+ * (or null), checked against its width, range and allowed values. A value that fails a check is stored as null
+ * with a warning; the header itself keeps what the instrument wrote.
+ *
+ * @module
+ */
+import type { ColumnValue } from '../ports/catalog.js';
+import type { HeaderView } from '../../instruments/header-view.js';
+import type { KeywordColumn } from '../../instruments/keyword-column.js';
+import { resolveKeyword, valueNumber, valueText } from '../../instruments/rules.js';
+import type { InstrumentDescription } from '../../instruments/schema.js';
+import type { NormalizeWarning } from './types.js';
+
+/** Typed column values by column name, and the warnings raised on the way. */
+export interface ColumnExtraction {
+  columns: Record<string, ColumnValue>;
+  warnings: NormalizeWarning[];
+}
+
+function convert(entry: KeywordColumn, value: NonNullable<ReturnType<HeaderView['get']>>): ColumnValue | undefined {
+  switch (entry.type) {
+    case 'string': {
+      return valueText(value);
+    }
+    case 'integer': {
+      const n = typeof value === 'bigint' ? Number(value) : valueNumber(value);
+      return n !== undefined && Number.isSafeInteger(n) ? n : undefined;
+    }
+    case 'real':
+      return valueNumber(value);
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (typeof value === 'string' && /^[TF]$/i.test(value.trim())) return value.trim().toUpperCase() === 'T';
+      return undefined;
+    case 'date': {
+      const text = valueText(value);
+      const m = text === undefined ? null : /^(\d{4}-\d{2}-\d{2})(?:T.*)?$/.exec(text);
+      return m ? m[1]! : undefined;
+    }
+    case 'datetime': {
+      const text = valueText(value);
+      return text !== undefined && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?$/.test(text) ? text : undefined;
+    }
+  }
+}
+
+/**
+ * Reads the keyword table's columns from a header. `derived` values (archive id, image type…) are read from the
+ * normalized header too, where normalization wrote them.
+ */
+export function extractColumns(description: InstrumentDescription, header: HeaderView): ColumnExtraction {
+  const columns: Record<string, ColumnValue> = {};
+  const warnings: NormalizeWarning[] = [];
+  for (const entry of description.keywordTable) {
+    const found = resolveKeyword(description, header, entry.keyword);
+    let value: ColumnValue = null;
+    let problem: string | undefined;
+    if (found) {
+      const converted = convert(entry, found.value);
+      if (converted === undefined) problem = `is not a ${entry.type}`;
+      else if (typeof converted === 'string' && entry.width !== undefined && converted.length > entry.width) {
+        problem = `is longer than ${entry.width} characters`;
+      } else if (typeof converted === 'number' && entry.min !== undefined && converted < entry.min) {
+        problem = `is below the minimum ${entry.min}`;
+      } else if (typeof converted === 'number' && entry.max !== undefined && converted > entry.max) {
+        problem = `is above the maximum ${entry.max}`;
+      } else if (entry.allowed !== undefined && !entry.allowed.includes(converted as string | number | boolean)) {
+        problem = `is not one of ${entry.allowed.map((a) => JSON.stringify(a)).join(', ')}`;
+      } else value = converted;
+      if (problem) {
+        const shown = typeof found.value === 'object' ? JSON.stringify(found.value) : String(found.value);
+        warnings.push({ code: 'COLUMN_VALUE_REJECTED', keyword: found.keyword, message: `${found.keyword} = ${shown} ${problem}; stored as null in ${entry.column}` });
+      }
+    } else if (!entry.nullable) {
+      warnings.push({ code: 'COLUMN_VALUE_MISSING', keyword: entry.keyword, message: `${entry.keyword} is missing but column ${entry.column} requires a value` });
+    }
+    columns[entry.column] = value;
+  }
+  return { columns, warnings };
+}

@@ -1,0 +1,4 @@
+export * from './types.js';
+export * from './date-time.js';
+export * from './normalize.js';
+export * from './columns.js';
