@@ -106,10 +106,10 @@ export function sumJs(bytes: Uint8Array): number {
 function createJsArena(): ScratchArena {
   let buffer = new ArrayBuffer(0);
   return {
-    pair(byteLength) {
-      const { stride, required } = scratchLayout(byteLength);
+    views(byteLength, count) {
+      const { stride, required } = scratchLayout(byteLength, count);
       if (required > buffer.byteLength) buffer = new ArrayBuffer(required);
-      return scratchViews(buffer, byteLength, stride);
+      return scratchViews(buffer, byteLength, stride, count);
     },
     sum: sumJs,
   };

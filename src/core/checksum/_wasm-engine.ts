@@ -95,10 +95,10 @@ export function createWasmEngine(): ChecksumEngine | undefined {
     createArena(): ScratchArena {
       const kernel = new Kernel(module, api);
       return {
-        pair(byteLength) {
-          const { stride, required } = scratchLayout(byteLength);
+        views(byteLength, count) {
+          const { stride, required } = scratchLayout(byteLength, count);
           kernel.reserve(required);
-          return scratchViews(kernel.buffer, byteLength, stride);
+          return scratchViews(kernel.buffer, byteLength, stride, count);
         },
         sum: (bytes) => (bytes.buffer === kernel.buffer ? kernel.sumInPlace(bytes) : sum(bytes)),
       };

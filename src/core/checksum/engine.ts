@@ -17,11 +17,11 @@ export type ChecksumEngineName = 'wasm-simd' | 'js';
  */
 export interface ScratchArena {
   /**
-   * Two disjoint views of `byteLength` bytes each (for double-buffered reading). A call that needs more memory than
-   * any call before it may detach the views handed out earlier (they then have length 0); asking again for the same
-   * or a smaller size returns views of the same memory.
+   * `count` disjoint views of `byteLength` bytes each, each starting on a 64-byte boundary. A call that needs more
+   * memory than any call before it may detach the views handed out earlier (they then have length 0); asking again
+   * for the same or less returns views of the same memory.
    */
-  pair(byteLength: number): readonly [Uint8Array, Uint8Array];
+  views(byteLength: number, count: number): Uint8Array[];
   /** As {@link ChecksumEngine.sum}; without any copy when `bytes` lies in this arena's memory. */
   sum(bytes: Uint8Array): number;
 }

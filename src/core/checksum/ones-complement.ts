@@ -85,18 +85,22 @@ export class ChecksumAccumulator {
   }
 
   /**
-   * Two disjoint views of `byteLength` bytes in this accumulator's own memory (the WebAssembly engine's linear
-   * memory, or an ordinary buffer for the JS engine). Read file bytes into them, then {@link commit} them: they are
-   * summed where they lie, without a copy. Use one view, or both in turn to read ahead while summing.
+   * Disjoint views of `byteLength` bytes in this accumulator's own memory (the WebAssembly engine's linear memory,
+   * or an ordinary buffer for the JS engine): two by default, for double-buffered reading, or `count` of them for a
+   * deeper ring of reads in flight. Read file bytes into them, then {@link commit} them: they are summed where they
+   * lie, without a copy.
    *
-   * The views stay valid until a later call asks for more bytes than any call before it (growing the memory
-   * detaches earlier views: they then have length 0). Ask once, with the largest size you need.
+   * The views stay valid until a later call needs more memory than any call before it (growing the memory detaches
+   * earlier views: they then have length 0). Ask once, for the most you need.
    *
-   * @throws IngestError `INVALID_OPTIONS` if `byteLength` is not an integer from 1 to 2^30.
+   * @throws IngestError `INVALID_OPTIONS` if `byteLength` is not an integer from 1 to 2^30, or `count` not from
+   *   1 to 16.
    */
-  scratch(byteLength: number): readonly [Uint8Array, Uint8Array] {
+  scratch(byteLength: number): readonly [Uint8Array, Uint8Array];
+  scratch(byteLength: number, count: number): readonly Uint8Array[];
+  scratch(byteLength: number, count = 2): readonly Uint8Array[] {
     this.#arena ??= this.#engine.createArena();
-    return this.#arena.pair(byteLength);
+    return this.#arena.views(byteLength, count);
   }
 
   /**

@@ -60,8 +60,12 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('the %s e
   });
 
   describe('scratch arena', () => {
-    it('gives two disjoint views of the size asked for, starting 64-byte aligned', () => {
-      const [a, b] = engine.createArena().pair(1000);
+    it('gives disjoint views of the size asked for, starting 64-byte aligned', () => {
+      const views = engine.createArena().views(1000, 3);
+      expect(views).toHaveLength(3);
+      const [a, b, c] = views as [Uint8Array, Uint8Array, Uint8Array];
+      expect(c.length).toBe(1000);
+      expect(c.byteOffset - b.byteOffset).toBeGreaterThanOrEqual(1000);
       expect(a.length).toBe(1000);
       expect(b.length).toBe(1000);
       expect(a.buffer).toBe(b.buffer);
@@ -74,7 +78,7 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('the %s e
 
     it('sums views of its memory, whole or in part, like any other bytes', () => {
       const arena = engine.createArena();
-      const [a, b] = arena.pair(70_000);
+      const [a, b] = arena.views(70_000, 2) as [Uint8Array, Uint8Array];
       const bytes = seededBytes(70_000, 5);
       a.set(bytes);
       b.set(bytes);
@@ -87,16 +91,16 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('the %s e
 
     it('keeps the same memory for a request no larger than before', () => {
       const arena = engine.createArena();
-      const [a] = arena.pair(100_000);
-      const [again] = arena.pair(50_000);
+      const [a] = arena.views(100_000, 2) as [Uint8Array];
+      const [again] = arena.views(50_000, 3) as [Uint8Array];
       expect(again.buffer).toBe(a.buffer);
       expect(a.length).toBe(100_000);
     });
 
     it('refuses sizes it cannot give', () => {
       const arena = engine.createArena();
-      for (const size of [0, -1, 1.5, 2 ** 31, Number.NaN]) {
-        expect(() => arena.pair(size)).toThrow(expect.objectContaining({ name: 'IngestError', code: 'INVALID_OPTIONS' }));
+      for (const [size, count] of [[0, 2], [-1, 2], [1.5, 2], [2 ** 31, 1], [Number.NaN, 2], [10, 0], [10, 17], [10, 1.5], [2 ** 30, 3]]) {
+        expect(() => arena.views(size!, count!)).toThrow(expect.objectContaining({ name: 'IngestError', code: 'INVALID_OPTIONS' }));
       }
     });
   });

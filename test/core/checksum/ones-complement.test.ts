@@ -122,6 +122,21 @@ describe.each(engines.map((engine) => [engine.name, engine] as const))('Checksum
     expect(acc.digest()).toBe(referenceSum(file));
   });
 
+  it('sums a ring of scratch views filled in turn', () => {
+    const file = seededBytes(300_001, 12);
+    const acc = new ChecksumAccumulator(0, engine);
+    const ring = acc.scratch(10_000, 4);
+    expect(ring).toHaveLength(4);
+    for (let at = 0, turn = 0; at < file.length; turn++) {
+      const view = ring[turn % ring.length]!;
+      const length = Math.min(file.length - at, view.length);
+      view.set(file.subarray(at, at + length));
+      acc.commit(view, length);
+      at += length;
+    }
+    expect(acc.digest()).toBe(referenceSum(file));
+  });
+
   it('mixes scratch commits and ordinary updates', () => {
     const bytes = seededBytes(9_999, 4);
     const acc = new ChecksumAccumulator(0, engine);
