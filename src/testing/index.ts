@@ -1,0 +1,7 @@
+/**
+ * Conformance suites for the ports, for adapter authors: call them from your tests with your test framework's
+ * `it` and `expect`.
+ *
+ * @module
+ */
+export * from './trigger-conformance.js';
