@@ -5,3 +5,4 @@
  * @module
  */
 export * from './trigger-conformance.js';
+export * from './transport-conformance.js';

@@ -1,0 +1,210 @@
+/**
+ * Shared-filesystem transport: copies prepared files into an archive directory tree (a local disk, an NFS or
+ * Lustre mount), atomically and verified at the destination, with a sidecar JSON per file and a per-night
+ * `sha256sum -c` manifest.
+ *
+ * A transfer: the destination path comes from `layout` and can never leave `root` (unsafe names and symbolic
+ * links pointing outside are refused). If the destination already holds the same SHA-256 the receipt says
+ * `alreadyPresent` and nothing is copied; different bytes throw ARCHIVE_ID_CONFLICT unless `request.replace`.
+ * Otherwise the file is copied to `.<name>.tmp-<random>` in the destination directory while hashing, the digest
+ * is checked against the request, the temp file is fsynced and renamed over the final name, the directory is
+ * fsynced, and the final file is read again and checked (size + SHA-256). Temp files are removed on success and
+ * failure; one left by a crash is removed by the next transfer to the same destination.
+ *
+ * @module
+ */
+import { rename, rm } from 'node:fs/promises';
+import { join, posix, resolve } from 'node:path';
+import { z } from 'zod';
+import { IngestError, toIngestError } from '../../core/errors.js';
+import type { TransferReceipt, TransferRequest, Transport } from '../../core/ports/transport.js';
+import { parseOptions } from '../triggers/_options.js';
+import {
+  copyWithDigest,
+  digestFile,
+  removeStaleTemps,
+  syncDirectory,
+  tempName,
+  throwIfAborted,
+  writeFileAtomic,
+  type Digest,
+} from './_files.js';
+import { KeyedMutex } from './_keyed-mutex.js';
+import { parseLayout, renderLayout, type Layout } from './_layout.js';
+import { recordInManifest } from './_manifest.js';
+import { safeDestination, type SafeDestination } from './_safe-path.js';
+
+/** Name of the shared-filesystem transport. */
+export const FILESYSTEM_TRANSPORT = 'filesystem';
+
+const layoutSchema = (requireArchiveId: boolean) =>
+  z.string().superRefine((template, ctx) => {
+    const layout = parseLayout(template, requireArchiveId);
+    if (typeof layout === 'string') ctx.addIssue({ code: 'custom', message: `invalid layout "${template}": ${layout}` });
+  });
+
+const filesystemTransportOptionsSchema = z.strictObject({
+  /** The archive root directory. It must exist (it is never created, so an unmounted disk is noticed). */
+  root: z.string().min(1),
+  /**
+   * Where a file goes under `root`: literal text and `{archiveId}` (required), `{recordId}`, `{instrument}`
+   * (`:lower`/`:upper`), `{level}`, `{night}` (`{night:YYYYMMDD}`, pieces YYYY YY MM DD and - _ .).
+   * @default '{instrument}/{night:YYYYMMDD}/lev{level}/{archiveId}.fits'
+   */
+  layout: layoutSchema(true).default('{instrument}/{night:YYYYMMDD}/lev{level}/{archiveId}.fits'),
+  /**
+   * Write `<file>.json` next to each file: ids, night, level, original name, size, SHA-256, HDU sums, and
+   * `metadata` (the request's `sidecar`). @default true
+   */
+  sidecar: z.boolean().default(true),
+  /** Keep a digest manifest per night, appended in `committed()`, checkable with `sha256sum -c`. @default true */
+  manifest: z.boolean().default(true),
+  /**
+   * Where the manifest goes under `root` (same placeholders as `layout`); its lines name files relative to its
+   * directory. @default '{instrument}/{night:YYYYMMDD}/MANIFEST.sha256'
+   */
+  manifestLayout: layoutSchema(false).default('{instrument}/{night:YYYYMMDD}/MANIFEST.sha256'),
+  /** fsync files and directories before reporting success. @default true */
+  fsync: z.boolean().default(true),
+  /** The transport's name. @default 'filesystem' */
+  name: z.string().min(1).default(FILESYSTEM_TRANSPORT),
+});
+
+/** Options of {@link createFilesystemTransport}. */
+export type FilesystemTransportOptions = z.input<typeof filesystemTransportOptionsSchema>;
+
+function layoutOf(template: string, requireArchiveId: boolean): Layout {
+  const layout = parseLayout(template, requireArchiveId);
+  if (typeof layout === 'string') throw new IngestError('INTERNAL', `layout passed validation but does not parse: ${layout}`);
+  return layout;
+}
+
+/**
+ * Where the FITS structure of the archived copy will be verified (DATASUM/CHECKSUM of every HDU against
+ * `request.hdus`) through a function from src/io, once it exists. It runs after the size + SHA-256 check of the
+ * final file; an error thrown here fails the transfer (and removes a copy this transfer wrote).
+ */
+async function verifyDestination(_path: string, _request: TransferRequest): Promise<void> {
+  // Intentionally empty until the src/io verifier lands; see the JSDoc above.
+}
+
+function sidecarJson(request: TransferRequest, digest: Digest): string {
+  const content = {
+    archiveId: request.archiveId,
+    recordId: request.recordId,
+    instrument: request.instrument,
+    level: request.level,
+    night: request.night,
+    originalName: request.originalName,
+    size: digest.size,
+    sha256: digest.sha256,
+    hdus: request.hdus,
+    metadata: request.sidecar,
+  };
+  return `${JSON.stringify(content, null, 2)}\n`;
+}
+
+function mismatch(request: TransferRequest, where: string, got: Digest): IngestError {
+  return new IngestError(
+    'DIGEST_MISMATCH',
+    `${where} has ${got.size} bytes with SHA-256 ${got.sha256}, expected ${request.size} bytes with SHA-256 ${request.sha256}`,
+    { context: { file: request.path, archiveId: request.archiveId } },
+  );
+}
+
+const same = (a: Digest, request: TransferRequest) => a.size === request.size && a.sha256 === request.sha256;
+
+/**
+ * A transport into a directory tree on a filesystem this machine mounts. Capabilities:
+ * `{ atomicRename: true, resumable: false, remote: false }`. Transfers to one destination are serialized within
+ * this process; across processes the temp cleanup may make a concurrent transfer of the same id fail with a
+ * transient error, never corrupt the archive.
+ *
+ * @throws IngestError INVALID_OPTIONS when an option (e.g. a layout) is wrong.
+ */
+export function createFilesystemTransport(input: FilesystemTransportOptions): Transport {
+  const options = parseOptions(filesystemTransportOptionsSchema, input, 'the filesystem transport');
+  const root = resolve(options.root);
+  const layout = layoutOf(options.layout, true);
+  const manifestLayout = layoutOf(options.manifestLayout, false);
+  const destinations = new KeyedMutex();
+  const manifests = new KeyedMutex();
+
+  /** Copies into place (or finds the copy there); returns the verified digest and whether it was there already. */
+  const place = async (request: TransferRequest, dest: SafeDestination, signal?: AbortSignal) => {
+    const existing = await digestFile(dest.path, signal);
+    if (existing && same(existing, request)) return { digest: existing, alreadyPresent: true };
+    if (existing && !request.replace) {
+      throw new IngestError(
+        'ARCHIVE_ID_CONFLICT',
+        `${dest.path} already holds SHA-256 ${existing.sha256} (${existing.size} bytes); ` +
+          `the request has SHA-256 ${request.sha256} (${request.size} bytes)`,
+        { context: { file: request.path, archiveId: request.archiveId, existingSha256: existing.sha256, sha256: request.sha256 } },
+      );
+    }
+    const temp = join(dest.dir, tempName(dest.base));
+    try {
+      const copied = await copyWithDigest(request.path, temp, { fsync: options.fsync, signal });
+      if (!same(copied, request)) throw mismatch(request, `the source ${request.path}`, copied);
+      throwIfAborted(signal, request.path);
+      await rename(temp, dest.path);
+    } finally {
+      await rm(temp, { force: true });
+    }
+    if (options.fsync) await syncDirectory(dest.dir);
+    const reread = await digestFile(dest.path);
+    if (!reread || !same(reread, request)) {
+      await rm(dest.path, { force: true });
+      throw mismatch(request, `the archived copy ${dest.path}`, reread ?? { size: 0, sha256: '(missing)' });
+    }
+    return { digest: reread, alreadyPresent: false };
+  };
+
+  const transfer = async (request: TransferRequest, signal?: AbortSignal): Promise<TransferReceipt> => {
+    const startedAt = Date.now();
+    throwIfAborted(signal, request.path);
+    const relPath = renderLayout(layout, request);
+    return destinations.run(relPath, async () => {
+      const dest = await safeDestination(root, relPath);
+      await removeStaleTemps(dest.dir, dest.base);
+      const { digest, alreadyPresent } = await place(request, dest, signal);
+      try {
+        await verifyDestination(dest.path, request);
+      } catch (error) {
+        if (!alreadyPresent) await rm(dest.path, { force: true });
+        throw error;
+      }
+      if (options.sidecar) await writeFileAtomic(dest.dir, `${dest.base}.json`, sidecarJson(request, digest), options.fsync);
+      const { sha256, size } = digest;
+      return { location: join(root, relPath), sha256, size, alreadyPresent, startedAt, finishedAt: Date.now() };
+    });
+  };
+
+  const committed = async (request: TransferRequest, receipt: TransferReceipt): Promise<void> => {
+    if (!options.manifest) return;
+    const relPath = renderLayout(layout, request);
+    const manifestRel = renderLayout(manifestLayout, request);
+    const entry = posix.relative(posix.dirname(manifestRel), relPath);
+    await manifests.run(manifestRel, async () => {
+      const dest = await safeDestination(root, manifestRel);
+      await recordInManifest(dest.dir, dest.base, entry, receipt.sha256, options.fsync);
+    });
+  };
+
+  const wrap =
+    <A extends unknown[], R>(fn: (request: TransferRequest, ...rest: A) => Promise<R>) =>
+    async (request: TransferRequest, ...rest: A): Promise<R> => {
+      try {
+        return await fn(request, ...rest);
+      } catch (error) {
+        throw toIngestError(error, { file: request.path, archiveId: request.archiveId });
+      }
+    };
+
+  return {
+    name: options.name,
+    capabilities: { atomicRename: true, resumable: false, remote: false },
+    transfer: wrap(transfer),
+    committed: wrap(committed),
+  };
+}

@@ -1,0 +1,276 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createFilesystemTransport,
+  FILESYSTEM_TRANSPORT,
+  type FilesystemTransportOptions,
+} from '../../../src/adapters/transports/filesystem.js';
+import { isIngestError } from '../../../src/core/errors.js';
+import type { TransferRequest } from '../../../src/core/ports/transport.js';
+import { transportConformance } from '../../../src/testing/index.js';
+
+const run = promisify(execFile);
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const defaultLocation = (root: string, r: TransferRequest) =>
+  join(root, r.instrument, r.night.replaceAll('-', ''), `lev${r.level}`, `${r.archiveId}.fits`);
+
+async function readOrUndefined(path: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readFile(path);
+  } catch {
+    return undefined;
+  }
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name));
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+transportConformance({ it, expect }, async () => {
+  const root = await mkdtemp(join(tmpdir(), 'fits-ingest-archive-'));
+  return {
+    transport: createFilesystemTransport({ root }),
+    readArchived: (request) => readOrUndefined(defaultLocation(root, request)),
+    teardown: () => rm(root, { recursive: true, force: true }),
+  };
+});
+
+describe('createFilesystemTransport', () => {
+  let base: string;
+  let root: string;
+  let source: string;
+  let n = 0;
+
+  beforeEach(async () => {
+    base = await mkdtemp(join(tmpdir(), 'fits-ingest-fs-transport-'));
+    root = join(base, 'archive');
+    source = join(base, 'source');
+    await mkdir(root);
+    await mkdir(source);
+  });
+  afterEach(() => rm(base, { recursive: true, force: true }));
+
+  const request = async (overrides: Partial<TransferRequest> = {}, bytes: Uint8Array = randomBytes(5760)) => {
+    const id = ++n;
+    const path = join(source, `prep-${id}.fits`);
+    await writeFile(path, bytes);
+    const r: TransferRequest = {
+      recordId: `rec-${id}`,
+      archiveId: `HI.20240315.${String(id).padStart(5, '0')}.00`,
+      instrument: 'HIRES',
+      level: 0,
+      night: '2024-03-15',
+      path,
+      size: bytes.length,
+      sha256: sha256(bytes),
+      hdus: [{ index: 0, datasum: 12345, checksum: 'AbCdEfGhIjKlMnOp' }],
+      originalName: `hires${id}.fits`,
+      sidecar: { program: 'U123', exptime: 300 },
+      ...overrides,
+    };
+    return r;
+  };
+  const transport = (options: Partial<FilesystemTransportOptions> = {}) => createFilesystemTransport({ root, ...options });
+
+  it('has the documented name and capabilities', () => {
+    const t = transport();
+    expect(t.name).toBe(FILESYSTEM_TRANSPORT);
+    expect(t.capabilities).toEqual({ atomicRename: true, resumable: false, remote: false });
+  });
+
+  it('places files by the default layout and by a custom one', async () => {
+    const r = await request();
+    const receipt = await transport().transfer(r);
+    expect(receipt.location).toBe(join(root, 'HIRES', '20240315', 'lev0', `${r.archiveId}.fits`));
+    expect(await readFile(receipt.location)).toEqual(await readFile(r.path));
+
+    const custom = transport({ layout: '{instrument:lower}/{night:YYYY}/{night:MM-DD}/L{level}_{archiveId}.fits' });
+    const r2 = await request({ level: 2 });
+    expect((await custom.transfer(r2)).location).toBe(join(root, 'hires', '2024', '03-15', `L2_${r2.archiveId}.fits`));
+  });
+
+  it('rejects bad layouts at creation with INVALID_OPTIONS', () => {
+    for (const layout of [
+      '{instrument}/{night}/x.fits',
+      '../{archiveId}.fits',
+      '/abs/{archiveId}.fits',
+      '{instrument}//{archiveId}.fits',
+      '{bogus}/{archiveId}.fits',
+      '{night:QQ}/{archiveId}.fits',
+      'a b/{archiveId}.fits',
+    ]) {
+      let error: unknown;
+      try {
+        transport({ layout });
+      } catch (e) {
+        error = e;
+      }
+      expect(isIngestError(error, 'INVALID_OPTIONS'), layout).toBe(true);
+    }
+  });
+
+  it('refuses ids and fields that would leave the root, leaving nothing behind', async () => {
+    const t = transport();
+    for (const overrides of [
+      { archiveId: '../../../escaped' },
+      { archiveId: '..' },
+      { archiveId: '.hidden' },
+      { instrument: '..' },
+      { instrument: 'a/b' },
+      { instrument: '/etc' },
+      { night: '../2024' },
+    ] satisfies Partial<TransferRequest>[]) {
+      const error = await rejection(t.transfer(await request(overrides)));
+      expect(isIngestError(error, 'UNSAFE_DESTINATION'), JSON.stringify(overrides)).toBe(true);
+      expect((error as { kind: string }).kind).toBe('invalid');
+    }
+    expect(await listFiles(root)).toEqual([]);
+    expect((await readdir(base)).sort()).toEqual(['archive', 'source']);
+  });
+
+  it('refuses a symlinked directory pointing outside the root, follows one pointing inside', async () => {
+    const outside = join(base, 'outside');
+    await mkdir(outside);
+    await symlink(outside, join(root, 'HIRES'));
+    const error = await rejection(transport().transfer(await request()));
+    expect(isIngestError(error, 'UNSAFE_DESTINATION')).toBe(true);
+    expect(await listFiles(outside)).toEqual([]);
+
+    await rm(join(root, 'HIRES'));
+    await mkdir(join(root, 'store'));
+    await symlink(join(root, 'store'), join(root, 'HIRES'));
+    const r = await request();
+    const receipt = await transport().transfer(r);
+    expect(await readFile(join(root, 'store', '20240315', 'lev0', `${r.archiveId}.fits`))).toEqual(await readFile(r.path));
+    expect(receipt.alreadyPresent).toBe(false);
+  });
+
+  it('writes a sidecar JSON with the ids, sums and the request sidecar as metadata', async () => {
+    const r = await request();
+    const receipt = await transport().transfer(r);
+    const sidecar = JSON.parse(await readFile(`${receipt.location}.json`, 'utf8'));
+    expect(sidecar).toEqual({
+      archiveId: r.archiveId,
+      recordId: r.recordId,
+      instrument: 'HIRES',
+      level: 0,
+      night: '2024-03-15',
+      originalName: r.originalName,
+      size: r.size,
+      sha256: r.sha256,
+      hdus: r.hdus,
+      metadata: { program: 'U123', exptime: 300 },
+    });
+    const plain = transport({ sidecar: false, layout: 'plain/{archiveId}.fits' });
+    const r2 = await request();
+    const receipt2 = await plain.transfer(r2);
+    expect(await readOrUndefined(`${receipt2.location}.json`)).toBeUndefined();
+  });
+
+  it('keeps a per-night manifest that sha256sum -c accepts, idempotent and updated on replace', async () => {
+    const t = transport();
+    const requests = [await request(), await request({ level: 1 }), await request()];
+    for (const r of requests) await t.committed!(r, await t.transfer(r));
+    await t.committed!(requests[0]!, await t.transfer(requests[0]!)); // a retry commits again
+    const night = join(root, 'HIRES', '20240315');
+    const manifest = await readFile(join(night, 'MANIFEST.sha256'), 'utf8');
+    expect(manifest.trim().split('\n')).toEqual(
+      requests.map((r) => `${r.sha256}  lev${r.level}/${r.archiveId}.fits`),
+    );
+    const check = await run('sha256sum', ['-c', 'MANIFEST.sha256'], { cwd: night });
+    expect(check.stdout.trim().split('\n')).toHaveLength(3);
+
+    const replacement = await request({ archiveId: requests[1]!.archiveId, level: 1, replace: true });
+    await t.committed!(replacement, await t.transfer(replacement));
+    const lines = (await readFile(join(night, 'MANIFEST.sha256'), 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines).toContain(`${replacement.sha256}  lev1/${replacement.archiveId}.fits`);
+    await run('sha256sum', ['--strict', '-c', 'MANIFEST.sha256'], { cwd: night });
+  });
+
+  it('repairs a manifest whose last line was cut by a crash', async () => {
+    const t = transport();
+    const first = await request();
+    await t.committed!(first, await t.transfer(first));
+    const night = join(root, 'HIRES', '20240315');
+    await appendFile(join(night, 'MANIFEST.sha256'), 'deadbeef  lev0/HI.2024');
+    const second = await request();
+    await t.committed!(second, await t.transfer(second));
+    await run('sha256sum', ['--strict', '-c', 'MANIFEST.sha256'], { cwd: night });
+    expect((await readFile(join(night, 'MANIFEST.sha256'), 'utf8')).trim().split('\n')).toHaveLength(2);
+    expect((await listFiles(night)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('manifest: false writes no manifest', async () => {
+    const t = transport({ manifest: false });
+    const r = await request();
+    await t.committed!(r, await t.transfer(r));
+    expect(await readOrUndefined(join(root, 'HIRES', '20240315', 'MANIFEST.sha256'))).toBeUndefined();
+  });
+
+  it('leaves no temp file after successes and failures', async () => {
+    const t = transport();
+    const ok = await request();
+    await t.transfer(ok);
+    await t.transfer(ok);
+    await rejection(t.transfer(await request({ archiveId: ok.archiveId })));
+    await rejection(t.transfer({ ...(await request()), sha256: 'f'.repeat(64) }));
+    await rejection(t.transfer(await request(), AbortSignal.abort()));
+    const files = await listFiles(root);
+    expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(files.sort()).toEqual([defaultLocation(root, ok), `${defaultLocation(root, ok)}.json`].sort());
+  });
+
+  it('cleans up the temp files a crash left for the same archive id', async () => {
+    const r = await request();
+    const dir = join(root, 'HIRES', '20240315', 'lev0');
+    await mkdir(dir, { recursive: true });
+    const stale = [`.${r.archiveId}.fits.tmp-0123456789ab`, `.${r.archiveId}.fits.json.tmp-ba9876543210`];
+    for (const name of stale) await writeFile(join(dir, name), 'half a file');
+    const unrelated = join(dir, '.OTHER.fits.tmp-0123456789ab');
+    await writeFile(unrelated, 'another transfer');
+    await transport().transfer(r);
+    const expected = ['.OTHER.fits.tmp-0123456789ab', `${r.archiveId}.fits`, `${r.archiveId}.fits.json`];
+    expect((await readdir(dir)).sort()).toEqual(expected.sort());
+  });
+
+  it('names both digests in ARCHIVE_ID_CONFLICT', async () => {
+    const t = transport();
+    const first = await request();
+    await t.transfer(first);
+    const second = await request({ archiveId: first.archiveId });
+    const error = await rejection(t.transfer(second));
+    expect(isIngestError(error, 'ARCHIVE_ID_CONFLICT')).toBe(true);
+    expect((error as Error).message).toContain(first.sha256);
+    expect((error as Error).message).toContain(second.sha256);
+  });
+
+  it('serializes concurrent transfers of the same archive id', async () => {
+    const t = transport();
+    const r = await request({}, randomBytes(2880 * 200));
+    const receipts = await Promise.all([t.transfer(r), t.transfer(r), t.transfer(r)]);
+    expect(receipts.map((x) => x.alreadyPresent).sort()).toEqual([false, true, true]);
+  });
+
+  it('a missing root is a transient FILE_NOT_FOUND and is not created', async () => {
+    const missing = join(base, 'not-mounted');
+    const error = await rejection(createFilesystemTransport({ root: missing }).transfer(await request()));
+    expect(isIngestError(error, 'FILE_NOT_FOUND')).toBe(true);
+    expect((error as { kind: string }).kind).toBe('transient');
+    expect(await readOrUndefined(missing)).toBeUndefined();
+    expect((await readdir(base)).sort()).toEqual(['archive', 'source']);
+  });
+});
