@@ -9,5 +9,7 @@ export * from './core/checksum/index.js';
 export * from './core/lifecycle/index.js';
 export * from './core/ports/index.js';
 export * from './core/normalize/index.js';
+export * from './core/runtime/index.js';
+export * from './ingestor.js';
 export * from './io/index.js';
 export * from './instruments/index.js';

@@ -83,6 +83,14 @@ export const errorCodes = {
   ILLEGAL_TRANSITION: { kind: 'internal', hint: 'the state machine refused a move; this is a bug in the caller' },
   CONFLICT: { kind: 'transient', hint: 'another worker changed the record at the same time; the step is retried' },
   NOT_FOUND: { kind: 'usage', hint: 'no record matches; check the id or archive id' },
+  PATH_REJECTED: {
+    kind: 'invalid',
+    hint: "the path matches the instrument's reject patterns (test or temporary files); check the paths rules",
+  },
+  SOURCE_CHANGED: {
+    kind: 'transient',
+    hint: 'the file changed while it was being prepared; it is checked for stability again',
+  },
   CATALOG_NOT_OPEN: { kind: 'usage', hint: 'call init() before using the catalog, and do not use it after close()' },
   CATALOG_BUSY: {
     kind: 'transient',

@@ -5,3 +5,4 @@ export * from './hdu-layout.js';
 export * from './hdu-stream.js';
 export * from './walk.js';
 export { createHeader, encodeHdu, concatBytes, type NewHeaderOptions } from './build.js';
+export * from './random-access.js';

@@ -41,6 +41,8 @@ export interface FileAccess {
    * must not keep references to them.
    */
   read(path: string, options?: { start?: number; end?: number; chunkSize?: number; signal?: AbortSignal }): AsyncIterable<Uint8Array>;
+  /** Reads up to `length` bytes at `offset` (fewer only at the end of the file). */
+  readRange(path: string, offset: number, length: number): Promise<Uint8Array>;
   /** Creates (truncating) a file for writing, creating parent directories. */
   create(path: string): Promise<WritableFile>;
   /** Atomically renames, replacing the target. */

@@ -1,0 +1,85 @@
+/**
+ * TRANSFERRED → ARCHIVED: one catalog transaction stores the archived file (sums, locations, keyword columns,
+ * full header) and the record's new state — the commit point of ingestion. A reingest supersedes the archived
+ * file it replaces in the same transaction.
+ */
+import { IngestError, toIngestError } from '../errors.js';
+import type { FileRecord, HistoryEntry } from '../lifecycle/record.js';
+import { transition, type TransitionResult } from '../lifecycle/transition.js';
+import { extractColumns } from '../normalize/columns.js';
+import { addMonths } from '../normalize/normalize.js';
+import type { ArchivedFile } from '../ports/catalog.js';
+import { failure, instrumentNamed, isReingest, sumsFromHeaders, walkThroughFiles, type StepContext } from './_context.js';
+import { transferAll } from './_transfer.js';
+
+/** What the commit step hands back to the engine: the transition it stored, and the archived file. */
+export interface CommitResult {
+  result: TransitionResult;
+  file: ArchivedFile;
+  superseded?: FileRecord;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+export async function commit(ctx: StepContext, record: FileRecord, signal?: AbortSignal): Promise<CommitResult | { event: ReturnType<typeof failure> }> {
+  const description = instrumentNamed(ctx, record.instrument);
+  const staged = record.staged ? await ctx.files.stat(record.staged) : undefined;
+  if (!description || !staged) {
+    const error = new IngestError('FILE_NOT_FOUND', `cannot commit: the staged copy or the instrument ${record.instrument} is gone`, {
+      context: { file: record.source },
+    });
+    return { event: failure(error, 'commit', 'STABLE') };
+  }
+  try {
+    const { hdus } = await walkThroughFiles(ctx, record.staged!, record.stagedSize!);
+    const header = hdus[0]!.header;
+    const receipts = ctx.receipts.get(record.id) ?? (await transferAll(ctx, record, signal));
+    const out = description.outputKeywords;
+    const months = header.get(out.proprietaryMonths);
+    const file: ArchivedFile = {
+      archiveId: record.archiveId!,
+      recordId: record.id,
+      instrument: record.instrument!,
+      level: record.level,
+      parents: record.parents,
+      night: record.night!,
+      originalName: record.originalName,
+      source: record.source,
+      size: record.stagedSize!,
+      sha256: record.sha256!,
+      sourceSha256: record.sourceSha256!,
+      hdus: sumsFromHeaders(hdus),
+      locations: receipts.map((r, i) => ({ uri: r.location, transport: ctx.transports[i]!.name, verifiedAt: r.finishedAt })),
+      columns: extractColumns(description, header).columns,
+      header: header.toJSON(),
+      archivedAt: ctx.clock.now(),
+    };
+    const program = text(header.get('PROGID'));
+    const dateObs = text(header.get('DATE-OBS'));
+    const imageType = text(header.get(out.imageType));
+    if (program !== undefined) file.program = program;
+    if (dateObs !== undefined) file.dateObs = dateObs;
+    if (imageType !== undefined) file.imageType = imageType;
+    if (typeof months === 'number') file.releaseDate = addMonths(record.night!, months);
+
+    const result = transition(record, { type: 'ARCHIVED' }, file.archivedAt);
+    let supersedes: { record: FileRecord; entry: HistoryEntry } | undefined;
+    if (isReingest(record)) {
+      const current = await ctx.catalog.getArchived(file.archiveId);
+      const old = current && current.recordId !== record.id ? await ctx.catalog.getRecord(current.recordId) : undefined;
+      if (old?.state === 'ARCHIVED') {
+        const moved = transition(old, { type: 'SUPERSEDE', by: record.id, actor: 'reingest' }, file.archivedAt);
+        supersedes = { record: moved.record, entry: moved.entry! };
+      }
+    }
+    await ctx.catalog.commitArchived(result.record, result.entry!, file, supersedes);
+    ctx.receipts.delete(record.id);
+    return supersedes ? { result, file, superseded: supersedes.record } : { result, file };
+  } catch (error) {
+    const e = toIngestError(error, { file: record.source });
+    if (e.code === 'CONFLICT') throw e;
+    return { event: failure(e, 'commit') };
+  }
+}

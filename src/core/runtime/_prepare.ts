@@ -1,0 +1,149 @@
+/**
+ * STABLE → PREPARED: validate, identify the instrument, normalize, detect duplicates, and write the normalized
+ * copy to the staging area with fresh DATASUM/CHECKSUM in every HDU.
+ *
+ * The source is read front to back once for its structure, every HDU's DATASUM and its SHA-256; the staged copy
+ * is then written sequentially (headers are final before any data is written, because the data sums are already
+ * known), hashing what is written. The source file is only ever read.
+ */
+import { IngestError, toIngestError } from '../errors.js';
+import { applyChecksums, HduChecksummer } from '../checksum/hdu-checksums.js';
+import { HduStreamParser } from '../fits/hdu-stream.js';
+import type { FileRecord, RecordWarning } from '../lifecycle/record.js';
+import { extractColumns } from '../normalize/columns.js';
+import { normalizeHeader } from '../normalize/normalize.js';
+import { findInstrument } from '../../instruments/find-instrument.js';
+import { isPathAccepted } from '../../instruments/path-filter.js';
+import { failure, fitsWarnings, instrumentNamed, isReingest, joinPath, type StepContext, type StepOutcome } from './_context.js';
+
+function changed(record: FileRecord): StepOutcome {
+  const error = new IngestError('SOURCE_CHANGED', 'the file changed after it was found stable', { context: { file: record.source } });
+  return { event: failure(error, 'prepare', 'DETECTED') };
+}
+
+/** A file-name stem safe inside an archive id. */
+function safeStem(name: string): string {
+  return name.replace(/\.(fits?|fts)(\.fz|\.gz)?$/i, '').replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export async function prepare(ctx: StepContext, record: FileRecord): Promise<StepOutcome> {
+  const now = ctx.clock.now();
+  const source = record.source;
+  const before = await ctx.files.stat(source);
+  if (!before || before.size !== record.size || before.mtimeMs !== record.mtimeMs) return changed(record);
+
+  // Pass 1: structure, DATASUM of every HDU, SHA-256 of the whole source.
+  const checksummer = new HduChecksummer();
+  const parser = new HduStreamParser(checksummer, { file: source, totalSize: before.size });
+  const sourceHash = ctx.files.sha256();
+  try {
+    for await (const chunk of ctx.files.read(source)) {
+      sourceHash.update(chunk);
+      parser.push(chunk);
+    }
+    parser.end();
+  } catch (error) {
+    return { event: failure(toIngestError(error, { file: source }), 'prepare') };
+  }
+  const after = await ctx.files.stat(source);
+  if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs) return changed(record);
+  const sourceSha256 = sourceHash.digest();
+  const hdus = checksummer.results;
+  const primary = hdus[0]!.hdu.header;
+
+  const description = instrumentNamed(ctx, record.instrument) ?? findInstrument(ctx.instruments, primary) ?? ctx.fallbackInstrument;
+  if (!description) {
+    const instrume = primary.get('INSTRUME');
+    const error = new IngestError('UNKNOWN_INSTRUMENT', `no instrument description matches INSTRUME = ${instrume === undefined ? '(missing)' : JSON.stringify(instrume)}`, {
+      context: { file: source, keyword: 'INSTRUME' },
+    });
+    return { event: failure(error, 'prepare') };
+  }
+  if (!isPathAccepted(description.paths, source)) {
+    const error = new IngestError('PATH_REJECTED', `${description.name} does not accept this path`, { context: { file: source } });
+    return { event: failure(error, 'prepare') };
+  }
+
+  let normalized;
+  try {
+    normalized = normalizeHeader(primary, description, {
+      originalName: record.originalName,
+      mtimeMs: before.mtimeMs,
+      level: record.level,
+      now,
+      software: ctx.software,
+      commentPrefix: ctx.commentPrefix,
+      digest: sourceSha256,
+    });
+  } catch (error) {
+    return { event: failure(toIngestError(error, { file: source }), 'prepare') };
+  }
+  let archiveId = normalized.archiveId;
+  if (record.level > 0) {
+    // Products are named after their raw parent (KOA style: KB.20260101.12345.67_icubed).
+    archiveId = `${record.parents[0] ?? archiveId}_${safeStem(record.originalName)}`;
+    normalized.header.set(description.outputKeywords.archiveId, `${archiveId}.fits`);
+  }
+
+  if (!isReingest(record)) {
+    const [same] = await ctx.catalog.findArchived({ sourceSha256, limit: 1 });
+    if (same) {
+      return { event: { type: 'DUPLICATE', of: same.recordId, message: `identical to ${same.archiveId} (archived from ${same.source})` } };
+    }
+    const taken = await ctx.catalog.getArchived(archiveId);
+    if (taken) {
+      const error = new IngestError('ARCHIVE_ID_CONFLICT', `archive id ${archiveId} already holds a different file (from ${taken.source})`, {
+        context: { file: source },
+      });
+      return { event: failure(error, 'prepare') };
+    }
+  }
+
+  // Pass 2: the staged copy — normalized primary header, refreshed sums in every HDU, data bytes unchanged.
+  const staged = joinPath(ctx.staging, `${archiveId}.${record.id}.fits`);
+  const part = `${staged}.part`;
+  const out = await ctx.files.create(part);
+  const stagedHash = ctx.files.sha256();
+  let stagedSize = 0;
+  try {
+    for (const { hdu, datasum } of hdus) {
+      const header = hdu.index === 0 ? normalized.header : hdu.header.clone();
+      const bytes = applyChecksums(header, datasum, now).toBytes();
+      await out.write(bytes);
+      stagedHash.update(bytes);
+      stagedSize += bytes.length;
+      const end = Math.min(hdu.dataOffset + hdu.layout.paddedSize, before.size);
+      if (end <= hdu.dataOffset) continue;
+      for await (const chunk of ctx.files.read(source, { start: hdu.dataOffset, end })) {
+        await out.write(chunk);
+        stagedHash.update(chunk);
+        stagedSize += chunk.length;
+      }
+    }
+    await out.close();
+  } catch (error) {
+    await out.close().catch(() => {});
+    await ctx.files.remove(part);
+    throw error;
+  }
+  await ctx.files.rename(part, staged);
+
+  const warnings: RecordWarning[] = [
+    ...fitsWarnings(parser.warnings),
+    ...normalized.warnings,
+    ...extractColumns(description, normalized.header).warnings,
+  ];
+  return {
+    event: {
+      type: 'PREPARED',
+      instrument: description.name,
+      archiveId,
+      night: normalized.date,
+      sourceSha256,
+      staged,
+      sha256: stagedHash.digest(),
+      stagedSize,
+      warnings,
+    },
+  };
+}

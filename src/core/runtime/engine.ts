@@ -1,0 +1,439 @@
+/**
+ * The ingestion engine: wires triggers, catalog, transports and the file-access port; claims work; runs each
+ * file's steps with bounded concurrency; retries transient failures with backoff; drains on stop; and emits typed
+ * events. Every state change goes through the pure {@link transition} and is stored in the catalog before its
+ * effects are carried out, so a restart continues exactly where the catalog says.
+ *
+ * @module
+ */
+import { EventEmitter } from 'eventemitter3';
+import { z } from 'zod';
+import { IngestError, isIngestError, toIngestError } from '../errors.js';
+import { createRecord, detectedEntry, type FileRecord } from '../lifecycle/record.js';
+import { isFinal, NEXT_STEP, type StateName } from '../lifecycle/states.js';
+import { transition, type Effect, type LifecycleEvent, type RetryPolicy } from '../lifecycle/transition.js';
+import type { Catalog } from '../ports/catalog.js';
+import type { Clock } from '../ports/clock.js';
+import type { FileAccess } from '../ports/files.js';
+import { silentLogger, type Logger } from '../ports/logger.js';
+import type { Transport } from '../ports/transport.js';
+import type { Trigger, TriggerAlert, WorkItem } from '../ports/trigger.js';
+import type { InstrumentDescription } from '../../instruments/schema.js';
+import { VERSION } from '../../version.js';
+import { baseName, type StepContext, type StepOutcome } from './_context.js';
+import { commit } from './_commit.js';
+import { prepare } from './_prepare.js';
+import { stabilize } from './_stabilize.js';
+import { transfer } from './_transfer.js';
+import type { IngestorEvents } from './events.js';
+
+const settingsSchema = z.strictObject({
+  /** Files processed at once. @default 4 */
+  concurrency: z.int().min(1).max(256).default(4),
+  /** Directory for prepared (normalized) copies waiting for transfer. */
+  staging: z.string().min(1),
+  stability: z
+    .strictObject({
+      /** Size and mtime must stay unchanged this long before a file counts as written. @default 1000 */
+      quietMs: z.int().min(0).default(1000),
+      /** How often a file being written is looked at again. @default 250 */
+      pollMs: z.int().min(10).default(250),
+      /** A file that stays structurally incomplete and unchanged this long is INVALID. @default 30000 */
+      settleMs: z.int().min(0).default(30_000),
+      /** How long an announced file may take to appear (slow NFS) before the attempt fails. @default 1250 */
+      appearMs: z.int().min(0).default(1250),
+    })
+    .prefault({}),
+  /** Retry policy for transient failures. */
+  retry: z
+    .strictObject({
+      maxAttempts: z.int().min(1).optional(),
+      baseDelayMs: z.int().min(0).optional(),
+      maxDelayMs: z.int().min(0).optional(),
+    })
+    .prefault({}),
+  /** Name of this worker in claims (stable across restarts of the same ingestor). @default 'ingestor' */
+  owner: z.string().min(1).default('ingestor'),
+  /** How long claimed work stays reserved for this worker. @default 300000 */
+  leaseMs: z.int().min(1000).default(300_000),
+  /** How often the catalog is asked for work (recovery, due retries, other processes' submissions). @default 2000 */
+  claimIntervalMs: z.int().min(10).default(2000),
+  /** Granularity of timers (waits for stability, retries). @default 50 */
+  tickMs: z.int().min(1).default(50),
+  /** Prefix of the comments of keywords fits-ingest adds. @default 'ARCHIVE:' */
+  commentPrefix: z.string().default('ARCHIVE:'),
+  /** Software name written into headers. @default 'fits-ingest <version>' */
+  software: z.string().default(`fits-ingest ${VERSION}`),
+});
+
+/** Options of {@link createEngine}. */
+export type EngineOptions = z.input<typeof settingsSchema> & {
+  /** Instrument descriptions files are matched against (INSTRUME and aliases). */
+  instruments: readonly InstrumentDescription[];
+  /** Used when no description matches; without it such files are INVALID (UNKNOWN_INSTRUMENT). */
+  fallbackInstrument?: InstrumentDescription;
+  catalog: Catalog;
+  /** Destinations; a file is TRANSFERRED once every one of them holds a verified copy. */
+  transports: readonly Transport[];
+  files: FileAccess;
+  clock: Clock;
+  triggers?: readonly Trigger[];
+  logger?: Logger;
+  /** Uniform random numbers in [0, 1) for retry jitter. @default Math.random */
+  random?: () => number;
+  /** Record ids. @default crypto.randomUUID */
+  newId?: () => string;
+};
+
+/** The result of {@link Ingestor.submit}. */
+export interface Submission {
+  record: FileRecord;
+  /** False when the path already had an active record (a re-announcement). */
+  created: boolean;
+}
+
+/** A running ingestion engine. */
+export interface Ingestor extends EventEmitter<IngestorEvents> {
+  readonly catalog: Catalog;
+  /** Opens the catalog, resumes unfinished work, starts the triggers. */
+  start(): Promise<void>;
+  /**
+   * Stops triggers, lets in-flight steps finish (or aborts them with `{ abort: true }`), releases claims. Work not
+   * started stays in the catalog and resumes at the next start.
+   */
+  stop(options?: { abort?: boolean }): Promise<void>;
+  /** Announces a file (what triggers call). Idempotent per path while the file's record is active. */
+  submit(item: WorkItem): Promise<Submission>;
+  /** Resolves when every given record is in a final state (ARCHIVED, INVALID, ABANDONED, DUPLICATE, SUPERSEDED). */
+  settled(recordIds: readonly string[]): Promise<FileRecord[]>;
+  /** Operator action: start an INVALID, ABANDONED, DUPLICATE or FAILED record over. */
+  requeue(recordId: string, actor?: string): Promise<FileRecord>;
+  /** Ingests a file again, replacing what the archive holds under its archive id (the old one becomes SUPERSEDED). */
+  reingest(path: string, actor?: string): Promise<Submission>;
+  /** Counts of work in memory: running steps, queued and waiting records. */
+  load(): { running: number; queued: number; waiting: number };
+}
+
+/**
+ * Creates an ingestion engine from ports. Most users call `createIngestor` (package root), which fills in the
+ * Node.js file access and clock.
+ */
+export function createEngine(options: EngineOptions): Ingestor {
+  const { instruments, fallbackInstrument, catalog, transports, files, clock, triggers = [], logger = silentLogger } = options;
+  const parsed = settingsSchema.safeParse({
+    concurrency: options.concurrency,
+    staging: options.staging,
+    stability: options.stability,
+    retry: options.retry,
+    owner: options.owner,
+    leaseMs: options.leaseMs,
+    claimIntervalMs: options.claimIntervalMs,
+    tickMs: options.tickMs,
+    commentPrefix: options.commentPrefix,
+    software: options.software,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new IngestError('INVALID_OPTIONS', `createEngine: ${issue.path.join('.') || 'options'}: ${issue.message}`, {
+      context: { field: issue.path.join('.') },
+    });
+  }
+  if (transports.length === 0) throw new IngestError('INVALID_OPTIONS', 'createEngine: at least one transport is needed', { context: { field: 'transports' } });
+  const settings = parsed.data;
+  const retry: Partial<RetryPolicy> = Object.fromEntries(Object.entries(settings.retry).filter(([, v]) => v !== undefined));
+  const random = options.random ?? Math.random;
+  const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+
+  const ctx: StepContext = {
+    instruments,
+    fallbackInstrument,
+    catalog,
+    transports,
+    files,
+    clock,
+    logger,
+    staging: settings.staging,
+    stability: settings.stability,
+    commentPrefix: settings.commentPrefix,
+    software: settings.software,
+    observations: new Map(),
+    receipts: new Map(),
+  };
+  const emitter = new EventEmitter<IngestorEvents>();
+  const queue: string[] = [];
+  const queued = new Set<string>();
+  const running = new Map<string, Promise<void>>();
+  const waiting = new Map<string, number>();
+  const waiters = new Set<{ ids: Set<string>; done: (record: FileRecord) => void }>();
+  let started = false;
+  let stopping = false;
+  let abort = new AbortController();
+  let loop: Promise<void> | undefined;
+  let nextClaim = 0;
+
+  const enqueue = (id: string): void => {
+    if (stopping) return;
+    // Being processed right now: look at it again once the current run is over.
+    if (running.has(id)) return void waiting.set(id, clock.now());
+    if (queued.has(id)) return;
+    waiting.delete(id);
+    queued.add(id);
+    queue.push(id);
+    pump();
+  };
+  const wait = (id: string, at: number): void => {
+    waiting.set(id, at);
+  };
+
+  function pump(): void {
+    while (!stopping && running.size < settings.concurrency && queue.length > 0) {
+      const id = queue.shift()!;
+      queued.delete(id);
+      const work = process(id)
+        .catch((error: unknown) => {
+          const e = toIngestError(error);
+          logger.error('unexpected error while processing a file', { recordId: id, error: e.toJSON() });
+          emitter.emit('error', e);
+          // A transient problem outside the steps (catalog busy…): look at the record again later.
+          if (!stopping) waiting.set(id, clock.now() + Math.max(settings.tickMs, 1000));
+        })
+        .finally(() => {
+          running.delete(id);
+          pump();
+        });
+      running.set(id, work);
+    }
+  }
+
+  /** Stores a transition and carries out its effects; returns the new record. */
+  async function apply(record: FileRecord, event: LifecycleEvent): Promise<FileRecord> {
+    const result = transition(record, event, clock.now(), { retry, random });
+    await catalog.updateRecord(result.record, result.entry);
+    afterTransition(result.record, result.entry, result.effects);
+    return result.record;
+  }
+
+  function afterTransition(record: FileRecord, entry: import('../lifecycle/record.js').HistoryEntry | undefined, effects: Effect[]): void {
+    if (entry) emitter.emit('state', record, entry);
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'schedule':
+          wait(record.id, effect.at);
+          break;
+        case 'discard-staged':
+          void files.remove(effect.path).catch((error: unknown) => logger.warn('could not remove a staged copy', { path: effect.path, error: String(error) }));
+          break;
+        case 'emit':
+          if (effect.event !== 'archived' && effect.event !== 'requeued') emitter.emit(effect.event, record);
+          break;
+        case 'run':
+          break;
+      }
+    }
+    if (isFinal(record.state)) notifyWaiters(record);
+  }
+
+  function notifyWaiters(record: FileRecord): void {
+    for (const w of waiters) if (w.ids.has(record.id)) w.done(record);
+  }
+
+  async function runStep(record: FileRecord): Promise<StepOutcome | 'committed'> {
+    const step = NEXT_STEP[record.state];
+    switch (step) {
+      case 'stabilize':
+        return stabilize(ctx, record);
+      case 'prepare':
+        return prepare(ctx, record);
+      case 'transfer':
+        return transfer(ctx, record, abort.signal);
+      case 'commit': {
+        const outcome = await commit(ctx, record, abort.signal);
+        if ('event' in outcome) return outcome;
+        afterTransition(outcome.result.record, outcome.result.entry, outcome.result.effects);
+        if (outcome.superseded) emitter.emit('superseded', outcome.superseded);
+        emitter.emit('archived', outcome.result.record, outcome.file);
+        return 'committed';
+      }
+      default:
+        throw new IngestError('INTERNAL', `no step for state ${record.state}`);
+    }
+  }
+
+  /** Moves one record on as far as it can go now. */
+  async function process(id: string): Promise<void> {
+    let record = await catalog.getRecord(id);
+    while (record && !stopping) {
+      if (isFinal(record.state)) return;
+      if (record.state === 'FAILED') {
+        const due = record.nextAttemptAt ?? 0;
+        if (due > clock.now()) return void wait(id, due);
+        record = await apply(record, { type: 'RETRY' });
+        continue;
+      }
+      let outcome: StepOutcome | 'committed';
+      try {
+        outcome = await runStep(record);
+      } catch (error) {
+        const e = toIngestError(error, { file: record.source });
+        if (isIngestError(e, 'CONFLICT')) {
+          logger.debug('record changed by another worker', { recordId: id });
+          return;
+        }
+        if (abort.signal.aborted) return;
+        const step = NEXT_STEP[record.state] ?? 'unknown';
+        if (e.kind === 'internal') emitter.emit('error', e, record);
+        outcome = { event: { type: 'FAILED', error: { code: e.code, kind: e.kind, message: e.message, step } } };
+      }
+      if (outcome === 'committed') return;
+      if ('waitMs' in outcome) return void wait(id, clock.now() + outcome.waitMs);
+      if (abort.signal.aborted) return;
+      const warnings = outcome.event.type === 'PREPARED' ? outcome.event.warnings ?? [] : [];
+      record = await apply(record, outcome.event);
+      if (warnings.length > 0) emitter.emit('warning', record, warnings);
+    }
+  }
+
+  async function claimWork(): Promise<void> {
+    for (;;) {
+      const claimed = await catalog.claim({ owner: settings.owner, now: clock.now(), leaseMs: settings.leaseMs, limit: 100 });
+      for (const record of claimed) enqueue(record.id);
+      if (claimed.length < 100) return;
+    }
+  }
+
+  async function timerLoop(): Promise<void> {
+    while (!stopping) {
+      try {
+        await clock.sleep(settings.tickMs, abort.signal);
+      } catch {
+        return;
+      }
+      const now = clock.now();
+      for (const [id, at] of waiting) {
+        if (at <= now) {
+          waiting.delete(id);
+          enqueue(id);
+        }
+      }
+      if (now >= nextClaim) {
+        nextClaim = now + settings.claimIntervalMs;
+        await claimWork().catch((error: unknown) => emitter.emit('error', toIngestError(error)));
+      }
+    }
+  }
+
+  const sink = {
+    submit: async (item: WorkItem): Promise<void> => {
+      await ingestor.submit(item);
+    },
+    alert: (alert: TriggerAlert): void => {
+      emitter.emit('alert', alert);
+    },
+  };
+
+  const ingestor = Object.assign(emitter, {
+    catalog,
+    async start(): Promise<void> {
+      if (started) throw new IngestError('INVALID_OPTIONS', 'the ingestor is already started');
+      started = true;
+      stopping = false;
+      abort = new AbortController();
+      await catalog.init();
+      await claimWork();
+      nextClaim = clock.now() + settings.claimIntervalMs;
+      loop = timerLoop();
+      for (const trigger of triggers) await trigger.start(sink);
+    },
+
+    async stop(stopOptions: { abort?: boolean } = {}): Promise<void> {
+      if (!started) return;
+      for (const trigger of triggers) await trigger.stop().catch((error: unknown) => logger.warn('trigger stop failed', { error: String(error) }));
+      stopping = true;
+      if (stopOptions.abort) abort.abort();
+      await Promise.allSettled(running.values());
+      abort.abort();
+      await loop;
+      for (const id of [...queued, ...waiting.keys()]) await catalog.release(id, settings.owner).catch(() => {});
+      queue.length = 0;
+      queued.clear();
+      waiting.clear();
+      started = false;
+    },
+
+    async submit(item: WorkItem): Promise<Submission> {
+      if (stopping || !started) throw new IngestError('INVALID_OPTIONS', 'the ingestor is not running; call start() first');
+      const record = createRecord(
+        {
+          id: newId(),
+          source: item.path,
+          originalName: baseName(item.path),
+          trigger: item.trigger,
+          ...(item.level !== undefined ? { level: item.level } : {}),
+          ...(item.parents !== undefined ? { parents: item.parents } : {}),
+          ...(item.instrument !== undefined ? { instrument: item.instrument } : {}),
+          ...(item.size !== undefined ? { size: item.size } : {}),
+          ...(item.mtimeMs !== undefined ? { mtimeMs: item.mtimeMs } : {}),
+          metadata: { ...item.metadata, ...(item.complete ? { complete: true } : {}) },
+        },
+        clock.now(),
+      );
+      const { inserted, record: stored } = await catalog.insertRecord(record, detectedEntry(record));
+      if (inserted) emitter.emit('detected', stored);
+      if (!running.has(stored.id) && !waiting.has(stored.id)) enqueue(stored.id);
+      return { record: stored, created: inserted };
+    },
+
+    async settled(recordIds: readonly string[]): Promise<FileRecord[]> {
+      const pending = new Set(recordIds);
+      let finished = false;
+      return new Promise<FileRecord[]>((resolve, reject) => {
+        const finish = (): void => {
+          if (finished || pending.size > 0) return;
+          finished = true;
+          waiters.delete(entry);
+          Promise.all(recordIds.map((id) => catalog.getRecord(id))).then((records) => resolve(records as FileRecord[]), reject);
+        };
+        const entry = {
+          ids: pending,
+          done: (record: FileRecord) => {
+            pending.delete(record.id);
+            finish();
+          },
+        };
+        waiters.add(entry);
+        Promise.all(recordIds.map((id) => catalog.getRecord(id)))
+          .then((records) => {
+            records.forEach((r, i) => {
+              if (r === undefined) throw new IngestError('NOT_FOUND', `no record ${recordIds[i]}`);
+              if (isFinal(r.state)) pending.delete(r.id);
+            });
+            finish();
+          })
+          .catch((error: unknown) => {
+            waiters.delete(entry);
+            reject(error);
+          });
+      });
+    },
+
+    async requeue(recordId: string, actor = 'operator'): Promise<FileRecord> {
+      const record = await catalog.getRecord(recordId);
+      if (!record) throw new IngestError('NOT_FOUND', `no record ${recordId}`);
+      const next = await apply(record, { type: 'REQUEUE', actor });
+      enqueue(next.id);
+      return next;
+    },
+
+    async reingest(path: string, actor = 'operator'): Promise<Submission> {
+      return ingestor.submit({ path, trigger: actor, detectedAt: clock.now(), complete: true, metadata: { reingest: true } });
+    },
+
+    load() {
+      return { running: running.size, queued: queue.length, waiting: waiting.size };
+    },
+  });
+  return ingestor;
+}
+
+/** States in which a record still has work to do. */
+export const ACTIVE_STATES: readonly StateName[] = ['DETECTED', 'STABLE', 'PREPARED', 'TRANSFERRING', 'TRANSFERRED', 'FAILED'];
