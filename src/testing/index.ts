@@ -4,5 +4,6 @@
  *
  * @module
  */
+export * from './catalog-conformance.js';
 export * from './trigger-conformance.js';
 export * from './transport-conformance.js';

@@ -1,0 +1,248 @@
+/**
+ * In-memory catalog: for tests, the simulator, and embedding where nothing must survive the process. Every record
+ * and file is deep-copied on the way in and out, so callers never share objects with the catalog.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { IngestError } from '../../core/errors.js';
+import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
+import { STATES, isFinal, type StateName } from '../../core/lifecycle/states.js';
+import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, RecordQuery } from '../../core/ports/catalog.js';
+import { parseOptions } from '../triggers/_options.js';
+import {
+  activeSourceConflict,
+  archiveIdTaken,
+  archivedNotFound,
+  checkCommit,
+  checkRecord,
+  limitOf,
+  recordNotFound,
+  versionConflict,
+} from './_checks.js';
+import { checkClaim, leaseAllows, needsWork, type Lease } from './_claims.js';
+import { catalogInstrumentsSchema, keywordTables } from './_columns.js';
+import { matchesPredicate, predicateValue, resolvePredicates } from './_predicates.js';
+
+/** The name of the in-memory catalog. */
+export const MEMORY_CATALOG_NAME = 'memory';
+
+const memoryCatalogOptionsSchema = z.strictObject({
+  /**
+   * Instrument descriptions (name and keywordTable) whose keyword columns are checked at commit and can be queried
+   * with `findArchived({ instrument, where })`. Files of other instruments are stored but not queryable by column.
+   * @default []
+   */
+  instruments: catalogInstrumentsSchema.default([]),
+});
+
+/** Options of {@link createMemoryCatalog}. */
+export type MemoryCatalogOptions = z.input<typeof memoryCatalogOptionsSchema>;
+
+interface StoredRecord {
+  record: FileRecord;
+  history: HistoryEntry[];
+  lease?: Lease;
+}
+
+interface StoredFile {
+  file: ArchivedFile;
+  current: boolean;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Creates an in-memory catalog. Capabilities: not durable, not shared between processes. */
+export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog {
+  const tables = keywordTables(parseOptions(memoryCatalogOptionsSchema, options, 'memory catalog').instruments);
+  const records = new Map<string, StoredRecord>();
+  const activeBySource = new Map<string, string>();
+  /** Archived files by record id; superseded ones stay with `current: false`. */
+  const files = new Map<string, StoredFile>();
+  const currentByArchiveId = new Map<string, string>();
+  let open = false;
+
+  function ready(): void {
+    if (!open) throw new IngestError('CATALOG_NOT_OPEN', 'the memory catalog is not open');
+  }
+
+  function stored(id: string): StoredRecord {
+    const found = records.get(id);
+    if (!found) throw recordNotFound(id);
+    return found;
+  }
+
+  /** Throws unless `record` may replace what is stored (version and one-active-record-per-source). */
+  function checkUpdate(record: FileRecord): StoredRecord {
+    const current = stored(record.id);
+    if (current.record.version !== record.version - 1) throw versionConflict(record, current.record.version);
+    const holder = activeBySource.get(record.source);
+    if (!isFinal(record.state) && holder !== undefined && holder !== record.id) throw activeSourceConflict(record);
+    return current;
+  }
+
+  function put(target: StoredRecord, record: FileRecord, entry: HistoryEntry | undefined): void {
+    if (activeBySource.get(target.record.source) === record.id) activeBySource.delete(target.record.source);
+    if (!isFinal(record.state)) activeBySource.set(record.source, record.id);
+    target.record = copy(record);
+    if (entry) target.history.push(copy(entry));
+  }
+
+  return {
+    name: MEMORY_CATALOG_NAME,
+    capabilities: { durable: false, shared: false },
+
+    async init() {
+      open = true;
+    },
+    async close() {
+      open = false;
+    },
+
+    async insertRecord(record, entry) {
+      ready();
+      checkRecord(record, entry);
+      const active = activeBySource.get(record.source);
+      if (active !== undefined) return { inserted: false, record: copy(stored(active).record) };
+      if (records.has(record.id)) {
+        throw new IngestError('CONFLICT', `a record with id ${record.id} already exists`, { context: { recordId: record.id } });
+      }
+      const target: StoredRecord = { record, history: [] };
+      records.set(record.id, target);
+      put(target, record, entry);
+      return { inserted: true, record: copy(record) };
+    },
+
+    async getRecord(id) {
+      ready();
+      const found = records.get(id);
+      return found && copy(found.record);
+    },
+
+    async updateRecord(record, entry) {
+      ready();
+      checkRecord(record, entry);
+      put(checkUpdate(record), record, entry);
+    },
+
+    async findRecords(query: RecordQuery) {
+      ready();
+      const limit = limitOf(query.limit);
+      const ids = query.ids && new Set(query.ids);
+      const states = query.states && new Set<StateName>(query.states);
+      const found = [...records.values()]
+        .map((s) => s.record)
+        .filter(
+          (r) =>
+            (!ids || ids.has(r.id)) &&
+            (!states || states.has(r.state)) &&
+            (query.source === undefined || r.source === query.source) &&
+            (query.instrument === undefined || r.instrument === query.instrument) &&
+            (query.archiveId === undefined || r.archiveId === query.archiveId) &&
+            (query.sourceSha256 === undefined || r.sourceSha256 === query.sourceSha256) &&
+            (query.updatedBefore === undefined || r.updatedAt < query.updatedBefore),
+        )
+        .sort(byAge);
+      if (query.newestFirst) found.reverse();
+      return found.slice(0, limit).map(copy);
+    },
+
+    async history(recordId) {
+      ready();
+      return copy(records.get(recordId)?.history ?? []);
+    },
+
+    async counts() {
+      ready();
+      const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<StateName, number>;
+      for (const { record } of records.values()) counts[record.state]++;
+      return counts;
+    },
+
+    async claim(options: ClaimOptions) {
+      ready();
+      checkClaim(options);
+      const { owner, now, leaseMs, limit } = options;
+      const claimed = [...records.values()]
+        .filter((s) => needsWork(s.record.state, s.record.nextAttemptAt, now) && leaseAllows(s.lease, owner, now))
+        .sort((a, b) => byAge(a.record, b.record))
+        .slice(0, limit);
+      for (const s of claimed) s.lease = { owner, until: now + leaseMs };
+      return claimed.map((s) => copy(s.record));
+    },
+
+    async release(recordId, owner) {
+      ready();
+      const target = stored(recordId);
+      if (target.lease?.owner === owner) delete target.lease;
+    },
+
+    async commitArchived(record, entry, file, supersedes) {
+      ready();
+      checkCommit(record, entry, file, supersedes, tables);
+      // Check everything first, then change: nothing awaits in between, so the commit is all or nothing.
+      const target = checkUpdate(record);
+      const old = supersedes && checkUpdate(supersedes.record);
+      const oldFile = supersedes && files.get(supersedes.record.id);
+      if (supersedes && !oldFile?.current) {
+        throw new IngestError('NOT_FOUND', `record ${supersedes.record.id} has no current archived file to supersede`, {
+          context: { recordId: supersedes.record.id },
+        });
+      }
+      const holder = currentByArchiveId.get(file.archiveId);
+      if (holder !== undefined && holder !== supersedes?.record.id) throw archiveIdTaken(file, holder);
+      if (files.has(record.id)) throw versionConflict(record, target.record.version);
+
+      put(target, record, entry);
+      if (supersedes && old && oldFile) {
+        put(old, supersedes.record, supersedes.entry);
+        oldFile.current = false;
+        currentByArchiveId.delete(oldFile.file.archiveId);
+      }
+      files.set(record.id, { file: copy(file), current: true });
+      currentByArchiveId.set(file.archiveId, record.id);
+    },
+
+    async getArchived(archiveId) {
+      ready();
+      const recordId = currentByArchiveId.get(archiveId);
+      return recordId === undefined ? undefined : copy(files.get(recordId)!.file);
+    },
+
+    async findArchived(query: FileQuery) {
+      ready();
+      const limit = limitOf(query.limit);
+      const predicates = resolvePredicates(query, tables);
+      const ids = query.archiveIds && new Set(query.archiveIds);
+      const found = [...files.values()]
+        .filter((s) => s.current)
+        .map((s) => s.file)
+        .filter(
+          (f) =>
+            (!ids || ids.has(f.archiveId)) &&
+            (query.instrument === undefined || f.instrument === query.instrument) &&
+            (query.program === undefined || f.program === query.program) &&
+            (query.level === undefined || f.level === query.level) &&
+            (query.nightFrom === undefined || f.night >= query.nightFrom) &&
+            (query.nightTo === undefined || f.night <= query.nightTo) &&
+            (query.parent === undefined || f.parents.includes(query.parent)) &&
+            (query.sha256 === undefined || f.sha256 === query.sha256) &&
+            (query.sourceSha256 === undefined || f.sourceSha256 === query.sourceSha256) &&
+            predicates.every((p) => matchesPredicate(p, predicateValue(p, f))),
+        )
+        .sort((a, b) => (a.archiveId < b.archiveId ? -1 : a.archiveId > b.archiveId ? 1 : 0));
+      return found.slice(0, limit).map(copy);
+    },
+
+    async addLocation(archiveId, location: FileLocation) {
+      ready();
+      const recordId = currentByArchiveId.get(archiveId);
+      if (recordId === undefined) throw archivedNotFound(archiveId);
+      const locations = files.get(recordId)!.file.locations;
+      const at = locations.findIndex((l) => l.uri === location.uri);
+      if (at >= 0) locations[at] = copy(location);
+      else locations.push(copy(location));
+    },
+  };
+}
