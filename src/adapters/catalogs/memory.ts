@@ -51,6 +51,13 @@ interface StoredFile {
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
+
+/** Adds a copy, or refreshes the one with the same URI in place (as the SQLite catalog's unique (file, uri)). */
+function mergeLocation(locations: FileLocation[], location: FileLocation): void {
+  const at = locations.findIndex((l) => l.uri === location.uri);
+  if (at >= 0) locations[at] = copy(location);
+  else locations.push(copy(location));
+}
 const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Creates an in-memory catalog. Capabilities: not durable, not shared between processes. */
@@ -200,7 +207,10 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
         oldFile.current = false;
         currentByArchiveId.delete(oldFile.file.archiveId);
       }
-      files.set(record.id, { file: copy(file), current: true });
+      const stored = copy(file);
+      stored.locations = [];
+      for (const location of file.locations) mergeLocation(stored.locations, location);
+      files.set(record.id, { file: stored, current: true });
       currentByArchiveId.set(file.archiveId, record.id);
     },
 
@@ -239,10 +249,7 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       ready();
       const recordId = currentByArchiveId.get(archiveId);
       if (recordId === undefined) throw archivedNotFound(archiveId);
-      const locations = files.get(recordId)!.file.locations;
-      const at = locations.findIndex((l) => l.uri === location.uri);
-      if (at >= 0) locations[at] = copy(location);
-      else locations.push(copy(location));
+      mergeLocation(files.get(recordId)!.file.locations, location);
     },
   };
 }
