@@ -1,0 +1,324 @@
+/**
+ * SQLite catalog (better-sqlite3): the embedded default. One file, WAL mode, shared safely by several processes
+ * on one machine; every write is one IMMEDIATE transaction, so a commit is all or nothing even if the process is
+ * killed, and claims by two processes never hand out the same record.
+ *
+ * @module
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { z } from 'zod';
+import { IngestError } from '../../core/errors.js';
+import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
+import { STATES, type StateName } from '../../core/lifecycle/states.js';
+import type { ArchivedFile, Catalog, FileLocation } from '../../core/ports/catalog.js';
+import { parseOptions } from '../triggers/_options.js';
+import {
+  activeSourceConflict,
+  archiveIdTaken,
+  archivedNotFound,
+  checkCommit,
+  checkRecord,
+  recordNotFound,
+  versionConflict,
+} from './_checks.js';
+import { checkClaim } from './_claims.js';
+import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.js';
+import { fromSqliteError, openDatabase, violatesUnique, type Db } from './_sqlite-driver.js';
+import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
+import {
+  archivedColumnNames,
+  archivedToRow,
+  entryToRow,
+  recordColumnNames,
+  recordToRow,
+  rowToArchived,
+  rowToEntry,
+  rowToRecord,
+} from './_sqlite-rows.js';
+import { ACTIVE_STATES_V1, migrate, quote } from './_sqlite-schema.js';
+
+/** The name of the SQLite catalog. */
+export const SQLITE_CATALOG_NAME = 'sqlite';
+
+const sqliteCatalogOptionsSchema = z.strictObject({
+  /**
+   * Path of the database file (created if missing; its directory must exist). WAL mode keeps `-wal` and `-shm`
+   * files next to it. Must be on a local disk: WAL does not work over network file systems.
+   */
+  path: z
+    .string()
+    .min(1)
+    .refine((p) => p.trim() !== ':memory:' && !p.startsWith('file:'), 'a file path (use createMemoryCatalog for a catalog in memory)'),
+  /**
+   * Instrument descriptions (name and keywordTable): each gets a table `kw_<name>` of typed columns, filled at
+   * commit and queried by `findArchived({ instrument, where })`. Columns added later are added to the table.
+   * @default []
+   */
+  instruments: catalogInstrumentsSchema.default([]),
+  /**
+   * How long a write waits for another process's lock before failing with CATALOG_BUSY (transient), in ms.
+   * @default 5000
+   */
+  busyTimeoutMs: z.int().min(0).max(2_147_483_647).default(5000),
+  /**
+   * `full`: every commit is synced to disk before it returns, so a committed ARCHIVED survives a power loss or OS
+   * crash. `normal`: in WAL mode, commits survive the process being killed (SIGKILL) but the last ones may be
+   * lost on power loss; faster. Records lost that way are redone on restart from their earlier state.
+   * @default 'full'
+   */
+  synchronous: z.enum(['full', 'normal']).default('full'),
+  /**
+   * Path of a `better_sqlite3.node` addon built elsewhere (better-sqlite3's `nativeBinding`).
+   * @default undefined (the addon installed with better-sqlite3)
+   */
+  nativeBinding: z.string().min(1).optional(),
+});
+
+/** Options of {@link createSqliteCatalog}. */
+export type SqliteCatalogOptions = z.input<typeof sqliteCatalogOptionsSchema>;
+
+type Row = Record<string, unknown>;
+
+const ACTIVE = ACTIVE_STATES_V1.map((s) => `'${s}'`).join(', ');
+const SQL = {
+  insertRecord: `INSERT INTO records (${recordColumnNames.join(', ')}) VALUES (${recordColumnNames.map((c) => `@${c}`).join(', ')})`,
+  updateRecord: `UPDATE records SET ${recordColumnNames
+    .filter((c) => c !== 'id')
+    .map((c) => `${c} = @${c}`)
+    .join(', ')} WHERE id = @id AND version = @expected`,
+  activeBySource: `SELECT * FROM records WHERE source = ? AND state IN (${ACTIVE})`,
+  insertHistory: `INSERT INTO history (record_id, at, from_state, to_state, cause, actor, code, message)
+    VALUES (@record_id, @at, @from_state, @to_state, @cause, @actor, @code, @message)`,
+  claim: `UPDATE records SET lease_owner = @owner, lease_until = @until WHERE id IN (
+      SELECT id FROM records
+      WHERE state IN (${ACTIVE}) AND (state <> 'FAILED' OR next_attempt_at IS NULL OR next_attempt_at <= @now)
+        AND (lease_owner IS NULL OR lease_until <= @now OR lease_owner = @owner)
+      ORDER BY created_at, id LIMIT @limit)
+    RETURNING *`,
+  insertArchived: `INSERT INTO archived_files (${archivedColumnNames.join(', ')}) VALUES (${archivedColumnNames.map((c) => `@${c}`).join(', ')})`,
+  currentArchived: 'SELECT * FROM archived_files WHERE archive_id = ? AND is_current = 1',
+  locations: 'SELECT uri, transport, verified_at AS verifiedAt FROM archived_locations WHERE record_id = ? ORDER BY seq',
+  upsertLocation: `INSERT INTO archived_locations (record_id, uri, transport, verified_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (record_id, uri) DO UPDATE SET transport = excluded.transport, verified_at = excluded.verified_at`,
+};
+
+const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Creates a SQLite catalog on one file. Capabilities: durable, shared by processes on one machine. */
+export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
+  const settings = parseOptions(sqliteCatalogOptionsSchema, options, 'SQLite catalog');
+  const tables = keywordTables(settings.instruments);
+  const context = { file: settings.path };
+  let db: Db | undefined;
+  const cache = new Map<string, BetterSqlite3.Statement>();
+
+  function connection(): Db {
+    if (!db) throw new IngestError('CATALOG_NOT_OPEN', 'the SQLite catalog is not open', { context });
+    return db;
+  }
+
+  /** A prepared statement for a fixed SQL text, kept for the life of the connection. */
+  function stmt(sql: string): BetterSqlite3.Statement {
+    let prepared = cache.get(sql);
+    if (!prepared) cache.set(sql, (prepared = connection().prepare(sql)));
+    return prepared;
+  }
+
+  /**
+   * Runs `fn` with SQLite errors mapped to IngestErrors: `write` as one IMMEDIATE transaction (takes the write lock
+   * first, so it never fails half-way on a lock), `snapshot` as a read transaction (several SELECTs see one state).
+   */
+  async function run<T>(fn: () => T, mode: 'single' | 'snapshot' | 'write' = 'single'): Promise<T> {
+    try {
+      if (mode === 'single') return fn();
+      const transaction = connection().transaction(fn);
+      return mode === 'write' ? transaction.immediate() : transaction.deferred();
+    } catch (error) {
+      throw fromSqliteError(error, context);
+    }
+  }
+
+  function addHistory(entry: HistoryEntry | undefined): void {
+    if (entry) stmt(SQL.insertHistory).run(entryToRow(entry));
+  }
+
+  /** Stores `record` where the stored version is one less, or throws CONFLICT / NOT_FOUND. */
+  function updateRow(record: FileRecord): void {
+    let changes: number;
+    try {
+      changes = stmt(SQL.updateRecord).run({ ...recordToRow(record), expected: record.version - 1 }).changes;
+    } catch (error) {
+      if (violatesUnique(error, 'records.source')) throw activeSourceConflict(record);
+      throw error;
+    }
+    if (changes === 0) {
+      const found = stmt('SELECT version FROM records WHERE id = ?').get(record.id) as { version: number } | undefined;
+      throw found ? versionConflict(record, found.version) : recordNotFound(record.id);
+    }
+  }
+
+  function locationsOf(recordId: string): FileLocation[] {
+    return stmt(SQL.locations).all(recordId) as FileLocation[];
+  }
+
+  function writeArchived(file: ArchivedFile): void {
+    const holder = stmt(SQL.currentArchived).get(file.archiveId) as Row | undefined;
+    if (holder) throw archiveIdTaken(file, holder['record_id'] as string);
+    stmt(SQL.insertArchived).run(archivedToRow(file));
+    for (const parent of file.parents) {
+      stmt('INSERT OR IGNORE INTO archived_parents (record_id, parent) VALUES (?, ?)').run(file.recordId, parent);
+    }
+    for (const l of file.locations) stmt(SQL.upsertLocation).run(file.recordId, l.uri, l.transport, l.verifiedAt);
+    const table = tables.get(file.instrument.toLowerCase());
+    if (table) {
+      const columns = [...table.columns.keys()];
+      const sql = `INSERT INTO ${quote(table.table)} (record_id${columns.map((c) => `, ${quote(c)}`).join('')}) VALUES (?${', ?'.repeat(columns.length)})`;
+      stmt(sql).run(file.recordId, ...columns.map((c) => toSqlValue(file.columns[c])));
+    }
+  }
+
+  return {
+    name: SQLITE_CATALOG_NAME,
+    capabilities: { durable: true, shared: true },
+
+    async init() {
+      if (db) return;
+      const opened = await openDatabase(settings);
+      try {
+        const mode = opened.pragma('journal_mode = WAL', { simple: true });
+        if (mode !== 'wal') {
+          throw new IngestError('INVALID_OPTIONS', `the catalog file cannot use WAL mode (journal mode stays "${String(mode)}")`, {
+            context: { ...context, field: 'path' },
+            hint: 'put the catalog on a local disk (network file systems do not support WAL)',
+          });
+        }
+        opened.pragma(`synchronous = ${settings.synchronous.toUpperCase()}`);
+        opened.pragma('foreign_keys = ON');
+        migrate(opened, tables);
+        db = opened;
+      } catch (error) {
+        opened.close();
+        throw fromSqliteError(error, context);
+      }
+    },
+
+    async close() {
+      cache.clear();
+      db?.close();
+      db = undefined;
+    },
+
+    async insertRecord(record, entry) {
+      checkRecord(record, entry);
+      return run(() => {
+        const active = stmt(SQL.activeBySource).get(record.source) as Row | undefined;
+        if (active) return { inserted: false, record: rowToRecord(active) };
+        try {
+          stmt(SQL.insertRecord).run(recordToRow(record));
+        } catch (error) {
+          if (violatesUnique(error, 'records.id')) {
+            throw new IngestError('CONFLICT', `a record with id ${record.id} already exists`, { context: { recordId: record.id } });
+          }
+          throw error;
+        }
+        addHistory(entry);
+        return { inserted: true, record: rowToRecord(recordToRow(record)) };
+      }, 'write');
+    },
+
+    async getRecord(id) {
+      return run(() => {
+        const row = stmt('SELECT * FROM records WHERE id = ?').get(id) as Row | undefined;
+        return row && rowToRecord(row);
+      });
+    },
+
+    async updateRecord(record, entry) {
+      checkRecord(record, entry);
+      return run(() => {
+        updateRow(record);
+        addHistory(entry);
+      }, 'write');
+    },
+
+    async findRecords(query) {
+      return run(() => {
+        const { sql, params } = recordQuerySql(query);
+        return (connection().prepare(sql).all(...params) as Row[]).map(rowToRecord);
+      });
+    },
+
+    async history(recordId) {
+      return run(() => (stmt('SELECT * FROM history WHERE record_id = ? ORDER BY seq').all(recordId) as Row[]).map(rowToEntry));
+    },
+
+    async counts() {
+      return run(() => {
+        const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<StateName, number>;
+        const rows = stmt('SELECT state, count(*) AS n FROM records GROUP BY state').all() as { state: StateName; n: number }[];
+        for (const { state, n } of rows) counts[state] = n;
+        return counts;
+      });
+    },
+
+    async claim(options) {
+      checkClaim(options);
+      const { owner, now, leaseMs, limit } = options;
+      return run(() => {
+        const rows = stmt(SQL.claim).all({ owner, now, until: now + leaseMs, limit }) as Row[];
+        return rows.map(rowToRecord).sort(byAge);
+      }, 'write');
+    },
+
+    async release(recordId, owner) {
+      return run(() => {
+        const { changes } = stmt('UPDATE records SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?').run(recordId, owner);
+        if (changes === 0 && !stmt('SELECT 1 FROM records WHERE id = ?').get(recordId)) throw recordNotFound(recordId);
+      }, 'write');
+    },
+
+    async commitArchived(record, entry, file, supersedes) {
+      checkCommit(record, entry, file, supersedes, tables);
+      return run(() => {
+        updateRow(record);
+        addHistory(entry);
+        if (supersedes) {
+          updateRow(supersedes.record);
+          addHistory(supersedes.entry);
+          const { changes } = stmt('UPDATE archived_files SET is_current = 0, superseded_by = ? WHERE record_id = ? AND is_current = 1').run(
+            record.id,
+            supersedes.record.id,
+          );
+          if (changes === 0) {
+            throw new IngestError('NOT_FOUND', `record ${supersedes.record.id} has no current archived file to supersede`, {
+              context: { recordId: supersedes.record.id },
+            });
+          }
+        }
+        writeArchived(file);
+      }, 'write');
+    },
+
+    async getArchived(archiveId) {
+      return run(() => {
+        const row = stmt(SQL.currentArchived).get(archiveId) as Row | undefined;
+        return row && rowToArchived(row, locationsOf(row['record_id'] as string));
+      }, 'snapshot');
+    },
+
+    async findArchived(query) {
+      return run(() => {
+        const { sql, params } = archivedQuerySql(query, tables);
+        return (connection().prepare(sql).all(...params) as Row[]).map((row) => rowToArchived(row, locationsOf(row['record_id'] as string)));
+      }, 'snapshot');
+    },
+
+    async addLocation(archiveId, location) {
+      return run(() => {
+        const row = stmt(SQL.currentArchived).get(archiveId) as Row | undefined;
+        if (!row) throw archivedNotFound(archiveId);
+        stmt(SQL.upsertLocation).run(row['record_id'], location.uri, location.transport, location.verifiedAt);
+      }, 'write');
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const child = fileURLToPath(new URL('./_sqlite-child.ts', import.meta.url));
+
+/** A running child process of `_sqlite-child.ts`, with its output lines. */
+export interface Child {
+  process: ChildProcess;
+  /** Parsed JSON lines printed so far. */
+  lines: unknown[];
+  stderr: string[];
+  /** Resolves with the exit code (or signal) when it ends. */
+  exit: Promise<number | NodeJS.Signals | null>;
+  /** Resolves once at least `n` lines were printed. */
+  linesAtLeast(n: number): Promise<void>;
+}
+
+export function spawnChild(args: Record<string, unknown>): Child {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: unknown[] = [];
+  const stderr: string[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  let partial = '';
+  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop()!;
+    for (const part of parts) if (part) lines.push(JSON.parse(part));
+    for (const w of waiters.filter((w) => lines.length >= w.n)) w.resolve();
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  const exit = new Promise<number | NodeJS.Signals | null>((resolve) => proc.on('exit', (code, signal) => resolve(signal ?? code)));
+  return {
+    process: proc,
+    lines,
+    stderr,
+    exit,
+    linesAtLeast: (n) =>
+      new Promise<void>((resolve, reject) => {
+        if (lines.length >= n) return resolve();
+        waiters.push({ n, resolve });
+        void exit.then((code) => reject(new Error(`child exited (${String(code)}) after ${lines.length} lines: ${stderr.join('')}`)));
+      }),
+  };
+}

@@ -1,0 +1,29 @@
+import * as vitest from 'vitest';
+import { expectTypeOf, test } from 'vitest';
+import { createMemoryCatalog, type MemoryCatalogOptions } from '../../../src/adapters/catalogs/memory.js';
+import { createSqliteCatalog, type SqliteCatalogOptions } from '../../../src/adapters/catalogs/sqlite.js';
+import type { Catalog } from '../../../src/core/ports/catalog.js';
+import type { InstrumentDescription } from '../../../src/instruments/schema.js';
+import { catalogConformance, type ConformanceTestApi } from '../../../src/testing/index.js';
+
+test('options: only path is required for SQLite, nothing for memory', () => {
+  expectTypeOf<{ path: 'catalog.db' }>().toExtend<SqliteCatalogOptions>();
+  expectTypeOf<{ busyTimeoutMs: 10 }>().not.toExtend<SqliteCatalogOptions>();
+  expectTypeOf<{}>().toExtend<MemoryCatalogOptions>();
+  expectTypeOf<SqliteCatalogOptions['synchronous']>().toEqualTypeOf<'full' | 'normal' | undefined>();
+});
+
+test('instrument descriptions can be passed as they are', () => {
+  expectTypeOf<InstrumentDescription[]>().toExtend<NonNullable<SqliteCatalogOptions['instruments']>>();
+  expectTypeOf<InstrumentDescription[]>().toExtend<NonNullable<MemoryCatalogOptions['instruments']>>();
+});
+
+test('the factories return the Catalog port', () => {
+  expectTypeOf(createSqliteCatalog).returns.toEqualTypeOf<Catalog>();
+  expectTypeOf(createMemoryCatalog).returns.toEqualTypeOf<Catalog>();
+});
+
+test("the conformance suite takes vitest's module as it is", () => {
+  expectTypeOf(vitest).toExtend<ConformanceTestApi>();
+  expectTypeOf(catalogConformance).parameter(1).returns.toExtend<Catalog | Promise<Catalog>>();
+});
