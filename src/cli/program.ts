@@ -5,7 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, errorLine, type CliIo } from './_output.js';
 import { registerChecksumCommands } from './commands/checksum.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerIngestCommands } from './commands/ingest.js';
 import { registerInspectCommands } from './commands/inspect.js';
+import { registerStatusCommands } from './commands/status.js';
 import { VERSION } from '../version.js';
 
 /** Runs the CLI with the given arguments (without `node` and the script name); resolves to the exit code. */
@@ -22,6 +25,9 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   registerChecksumCommands(program, io, setExit);
   registerInspectCommands(program, io, setExit);
+  registerIngestCommands(program, io, setExit);
+  registerStatusCommands(program, io, setExit);
+  registerDemoCommand(program, io, setExit);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(output);

@@ -296,7 +296,8 @@ export function createEngine(options: EngineOptions): Ingestor {
   async function claimWork(): Promise<void> {
     for (;;) {
       const claimed = await catalog.claim({ owner: settings.owner, now: clock.now(), leaseMs: settings.leaseMs, limit: 100 });
-      for (const record of claimed) enqueue(record.id);
+      // Records this process already holds (running, queued, waiting for their time) keep their schedule.
+      for (const record of claimed) if (!running.has(record.id) && !queued.has(record.id) && !waiting.has(record.id)) enqueue(record.id);
       if (claimed.length < 100) return;
     }
   }

@@ -1,0 +1,59 @@
+/**
+ * Turning command-line options into ports: catalog specs (`sqlite:FILE`, `memory:`), instrument descriptions
+ * (the shipped ones plus `--instruments` files), and the archive's filesystem transport.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { IngestError } from '../core/errors.js';
+import type { Catalog } from '../core/ports/catalog.js';
+import { createMemoryCatalog } from '../adapters/catalogs/memory.js';
+import { createSqliteCatalog } from '../adapters/catalogs/sqlite.js';
+import { builtinInstrument, builtinInstruments } from '../instruments/builtin/index.js';
+import { loadInstrumentDirectory, loadInstrumentFile } from '../instruments/load.js';
+import type { InstrumentDescription } from '../instruments/schema.js';
+import { statSync } from 'node:fs';
+
+/** Opens the catalog a `--catalog` spec names. */
+export function openCatalog(spec: string, instruments: readonly InstrumentDescription[]): Catalog {
+  const colon = spec.indexOf(':');
+  const scheme = colon < 0 ? '' : spec.slice(0, colon);
+  const rest = colon < 0 ? spec : spec.slice(colon + 1);
+  if (scheme === 'sqlite' && rest !== '') {
+    mkdirSync(resolve(rest, '..'), { recursive: true });
+    return createSqliteCatalog({ path: resolve(rest), instruments: [...instruments] });
+  }
+  if (scheme === 'memory') return createMemoryCatalog();
+  throw new IngestError('INVALID_OPTIONS', `--catalog ${JSON.stringify(spec)}: expected sqlite:FILE or memory:`, {
+    context: { field: 'catalog' },
+  });
+}
+
+/** The default catalog of an archive directory. */
+export function defaultCatalogSpec(archive: string): string {
+  return `sqlite:${join(resolve(archive), 'catalog.sqlite')}`;
+}
+
+/** The shipped descriptions plus the files or directories given with --instruments (those take precedence). */
+export async function loadInstruments(paths: readonly string[] = []): Promise<InstrumentDescription[]> {
+  const extra: InstrumentDescription[] = [];
+  for (const path of paths) {
+    const isDir = statSync(path, { throwIfNoEntry: false })?.isDirectory();
+    if (isDir) extra.push(...(await loadInstrumentDirectory(path)));
+    else extra.push(await loadInstrumentFile(path));
+  }
+  const names = new Set(extra.map((d) => d.name.toUpperCase()));
+  return [...extra, ...builtinInstruments().filter((d) => !names.has(d.name.toUpperCase()) && d.name !== 'generic')];
+}
+
+/** The description named by --instrument, or the generic one for `generic`. */
+export function pickInstrument(instruments: readonly InstrumentDescription[], name: string | undefined): InstrumentDescription | undefined {
+  if (name === undefined) return undefined;
+  if (name.toLowerCase() === 'generic') return builtinInstrument('generic');
+  const found = instruments.find((d) => d.name.toUpperCase() === name.toUpperCase());
+  if (!found) {
+    throw new IngestError('INVALID_OPTIONS', `--instrument ${name}: no such instrument (known: ${instruments.map((d) => d.name).join(', ')}, generic)`, {
+      context: { field: 'instrument' },
+    });
+  }
+  return found;
+}

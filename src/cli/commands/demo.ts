@@ -1,0 +1,130 @@
+/**
+ * `fits-ingest demo`: a simulated night, ingested live. An instrument simulator writes calibrations, science
+ * frames, a slowly written frame, a duplicate and broken files into an incoming folder; fits-ingest watches the
+ * folder and archives into an SQLite catalog; a live display and a final summary show what happened.
+ */
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { createFilesystemTrigger } from '../../adapters/triggers/filesystem.js';
+import type { FileRecord } from '../../core/lifecycle/record.js';
+import { planNight, runNight, type PlannedFile } from '../../simulator/night.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
+import { ingestorFromOptions } from '../_run-ingestor.js';
+
+interface DemoOptions {
+  dir?: string;
+  files: string;
+  duration: string;
+  size: string;
+  json?: boolean;
+}
+
+/** The p-th percentile (0–100) of sorted numbers. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function registerDemoCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('demo')
+    .description('simulate a night: an instrument writes frames (and some broken ones) while fits-ingest archives them live')
+    .option('--dir <dir>', 'where to put incoming/, archive/ and the catalog (default: a new temp dir)')
+    .option('--files <n>', 'number of files the instrument writes', '40')
+    .option('--duration <seconds>', 'length of the simulated night', '60')
+    .option('--size <pixels>', 'frame side in pixels (16-bit; 512 = 0.5 MB)', '512')
+    .option('--json', 'one JSON object per event and line, then a summary object')
+    .addHelpText('after', '\nExamples:\n  fits-ingest demo\n  fits-ingest demo --files 100 --duration 30 --dir /tmp/night')
+    .action(async (options: DemoOptions) => {
+      const files = Number(options.files);
+      const seconds = Number(options.duration);
+      const side = Number(options.size);
+      if (!(files >= 1) || !(seconds >= 0) || !(side >= 8)) {
+        io.stderr.write('fits-ingest demo: --files must be ≥ 1, --duration ≥ 0, --size ≥ 8\n');
+        return setExit(EXIT_USAGE);
+      }
+      const root = resolve(options.dir ?? mkdtempSync(join(tmpdir(), 'fits-ingest-demo-')));
+      const incoming = join(root, 'incoming');
+      const archive = join(root, 'archive');
+      mkdirSync(incoming, { recursive: true });
+      const plan = planNight({ files });
+      const writtenAt = new Map<string, number>();
+      const outcomes = new Map<string, FileRecord>();
+      const latencies: number[] = [];
+      const tty = Boolean((io.stdout as { isTTY?: boolean }).isTTY) && !options.json;
+      let ingestor;
+      try {
+        const trigger = createFilesystemTrigger({ paths: [incoming], debounceMs: 50 });
+        ({ ingestor } = await ingestorFromOptions(
+          { archive, json: options.json ?? false },
+          { triggers: [trigger], stability: { quietMs: 400, pollMs: 100, settleMs: 3000 }, retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 2000 } },
+        ));
+        const bars = tty ? new cliProgress.MultiBar({ format: ' {bar} {value}/{total} {label}', hideCursor: true, clearOnComplete: false, stream: process.stdout }, cliProgress.Presets.shades_classic) : undefined;
+        const writtenBar = bars?.create(plan.length, 0, { label: 'written by the instrument' });
+        const doneBar = bars?.create(plan.length, 0, { label: 'finished by fits-ingest' });
+        const say = (line: string, json: Record<string, unknown>): void => {
+          if (options.json) printJsonLine(io, json);
+          else if (bars) bars.log(`${line}\n`);
+          else io.stdout.write(`${line}\n`);
+        };
+        const finished = (record: FileRecord): void => {
+          if (outcomes.has(record.source)) return;
+          outcomes.set(record.source, record);
+          const at = writtenAt.get(record.source);
+          if (record.state === 'ARCHIVED' && at !== undefined) latencies.push(Date.now() - at);
+          doneBar?.increment();
+          const code = record.error?.code ?? (record.state === 'DUPLICATE' ? `of ${record.duplicateOf}` : record.archiveId ?? '');
+          say(`${record.state.padEnd(9)} ${record.originalName}  ${code}`, { event: record.state.toLowerCase(), file: record.originalName, archiveId: record.archiveId ?? null, code: record.error?.code ?? null });
+        };
+        ingestor.on('archived', finished).on('invalid', finished).on('duplicate', finished).on('abandoned', finished);
+        await ingestor.start();
+        if (!options.json) io.stdout.write(`fits-ingest demo: the instrument writes ${plan.length} files into ${incoming} over ${seconds} s; archive: ${archive}\n`);
+        const started = Date.now();
+        await runNight(plan, {
+          dir: incoming,
+          durationMs: seconds * 1000,
+          axes: [side, side],
+          onWritten: (_file, path, at) => {
+            writtenAt.set(path, at);
+            writtenBar?.increment();
+          },
+        });
+        // Let the last files through (stability wait, broken files settling).
+        const deadline = Date.now() + 30_000;
+        while (outcomes.size < plan.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        bars?.stop();
+        const elapsed = (Date.now() - started) / 1000;
+        const counts: Record<string, number> = {};
+        for (const r of outcomes.values()) counts[r.state] = (counts[r.state] ?? 0) + 1;
+        const surprises = plan.filter((f) => outcomes.get(join(incoming, f.name))?.state !== f.expect).map((f) => ({ file: f.name, expected: f.expect, got: outcomes.get(join(incoming, f.name))?.state ?? 'not finished' }));
+        latencies.sort((a, b) => a - b);
+        const summary = {
+          dir: root,
+          files: plan.length,
+          counts,
+          seconds: Number(elapsed.toFixed(1)),
+          latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+          surprises,
+          catalog: join(archive, 'catalog.sqlite'),
+        };
+        if (options.json) printJsonLine(io, { event: 'summary', ...summary });
+        else {
+          io.stdout.write(`\nSummary: ${plan.length} files in ${summary.seconds} s — ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+          io.stdout.write(`Latency from file written to ARCHIVED: p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms\n`);
+          for (const r of outcomes.values()) if (r.state === 'INVALID') io.stdout.write(`  INVALID ${r.originalName}: ${r.error?.code}\n`);
+          io.stdout.write(surprises.length ? `Unexpected outcomes: ${JSON.stringify(surprises)}\n` : 'Every file ended as expected: good frames archived, broken ones quarantined, the copy recognized.\n');
+          io.stdout.write(`\nLook around:\n  fits-ingest status --catalog sqlite:${summary.catalog}\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument KCWI --where "koaimtyp = object"\n  fits-ingest checksum verify ${archive}/KCWI/*/lev0/*.fits\n`);
+        }
+        setExit(surprises.length ? EXIT_CHECK_FAILED : EXIT_OK);
+      } catch (error) {
+        io.stderr.write(`fits-ingest demo: ${errorLine(error)}\n`);
+        setExit(EXIT_USAGE);
+      } finally {
+        await ingestor?.stop();
+        await ingestor?.catalog.close();
+      }
+    });
+}

@@ -1,0 +1,127 @@
+/** `fits-ingest ingest` (one shot) and `fits-ingest watch` (continuous). */
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { createFilesystemTrigger } from '../../adapters/triggers/filesystem.js';
+import type { FileRecord } from '../../core/lifecycle/record.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, type CliIo } from '../_output.js';
+import { ingestOptions, ingestorFromOptions, printOutcome, type IngestCliOptions } from '../_run-ingestor.js';
+
+const FITS_NAME = /\.(fits?|fts)(\.fz|\.gz)?$/i;
+
+/** Files named on the command line, with directories expanded to the FITS files under them. */
+async function expand(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    const path = resolve(p);
+    const s = await stat(path).catch(() => undefined);
+    if (s?.isDirectory()) {
+      for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
+        const parent = entry.parentPath ?? (entry as unknown as { path: string }).path;
+        if (entry.isFile() && FITS_NAME.test(entry.name) && !entry.name.startsWith('.')) out.push(join(parent, entry.name));
+      }
+    } else out.push(path);
+  }
+  return [...new Set(out)].sort();
+}
+
+export function registerIngestCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  ingestOptions(
+    program
+      .command('ingest')
+      .description('archive files now: validate, normalize, checksum, copy, verify, catalog (exit 1 if any ends INVALID or ABANDONED)')
+      .argument('<path...>', 'FITS files, or directories to scan for *.fits'),
+  )
+    .addHelpText(
+      'after',
+      '\nOne line per file with its final state (ARCHIVED, INVALID, DUPLICATE, ABANDONED), archive id and error code.\n\n' +
+        'Examples:\n  fits-ingest ingest /data/kcwi/2026nov20 --archive /archive\n  fits-ingest ingest frame.fits --archive /archive --json',
+    )
+    .action(async (paths: string[], options: IngestCliOptions) => {
+      let ingestor;
+      try {
+        ({ ingestor } = await ingestorFromOptions(options, {
+          retry: { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 },
+          stability: { quietMs: 0, settleMs: 0 },
+        }));
+        const forced = options.instrument;
+        const files = await expand(paths);
+        if (files.length === 0) {
+          io.stderr.write('fits-ingest ingest: no FITS files found in the paths given\n');
+          return setExit(EXIT_USAGE);
+        }
+        await ingestor.start();
+        const ids: string[] = [];
+        for (const file of files) {
+          const { record } = await ingestor.submit({
+            path: file,
+            trigger: 'cli',
+            detectedAt: Date.now(),
+            complete: true,
+            ...(forced ? { instrument: forced } : {}),
+          });
+          ids.push(record.id);
+        }
+        const records = await ingestor.settled(ids);
+        for (const record of records) printOutcome(io, record, options.json);
+        const bad = records.some((r) => r.state === 'INVALID' || r.state === 'ABANDONED');
+        setExit(bad ? EXIT_CHECK_FAILED : EXIT_OK);
+      } catch (error) {
+        io.stderr.write(`fits-ingest ingest: ${errorLine(error)}\n`);
+        setExit(EXIT_USAGE);
+      } finally {
+        await ingestor?.stop();
+        await ingestor?.catalog.close();
+      }
+    });
+
+  ingestOptions(
+    program
+      .command('watch')
+      .description('watch folders and archive each new file as soon as it is completely written (stop with Ctrl-C)')
+      .argument('<dir...>', 'folders to watch (files already there are ingested too)'),
+  )
+    .option('--poll', 'poll the folders instead of using file-system events (NFS)')
+    .option('--no-existing', 'ignore files already in the folders at start')
+    .addHelpText(
+      'after',
+      '\nSIGINT/SIGTERM stop gracefully: files being processed are finished, the rest resume at the next start.\n' +
+        'A second signal aborts the files in progress (they resume from their last recorded state).\n\n' +
+        'Example:\n  fits-ingest watch /data/kcwi/incoming --archive /archive --json',
+    )
+    .action(async (dirs: string[], options: IngestCliOptions & { poll?: boolean; existing?: boolean }) => {
+      let ingestor;
+      try {
+        const trigger = createFilesystemTrigger({
+          paths: dirs.map((d) => resolve(d)),
+          usePolling: options.poll ?? false,
+          scanExisting: options.existing ?? true,
+          ...(options.instrument ? { instrument: options.instrument } : {}),
+        });
+        ({ ingestor } = await ingestorFromOptions(options, { triggers: [trigger] }));
+        const done = (record: FileRecord): void => printOutcome(io, record, options.json);
+        ingestor.on('archived', done).on('invalid', done).on('abandoned', done).on('duplicate', done);
+        ingestor.on('alert', (a) => io.stderr.write(`fits-ingest watch: ${a.trigger}: ${a.code}: ${a.message}\n`));
+        ingestor.on('failed', (r) => io.stderr.write(`fits-ingest watch: ${r.source}: ${r.error?.code} (attempt ${r.attempts}, retrying)\n`));
+        const stopped = new Promise<void>((resolveStop) => {
+          let signals = 0;
+          const onSignal = (signal: string): void => {
+            signals++;
+            io.stderr.write(`fits-ingest watch: ${signal}: ${signals === 1 ? 'finishing files in progress…' : 'aborting files in progress'}\n`);
+            void ingestor!.stop({ abort: signals > 1 }).then(() => resolveStop());
+          };
+          process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+        });
+        await ingestor.start();
+        io.stderr.write(`fits-ingest watch: watching ${dirs.join(', ')}\n`);
+        await stopped;
+        setExit(EXIT_OK);
+      } catch (error) {
+        io.stderr.write(`fits-ingest watch: ${errorLine(error)}\n`);
+        setExit(EXIT_USAGE);
+      } finally {
+        await ingestor?.stop();
+        await ingestor?.catalog.close();
+      }
+    });
+}

@@ -1,0 +1,138 @@
+/** `fits-ingest status` and `fits-ingest catalog query`: what the catalog knows. */
+import type { Command } from 'commander';
+import { IngestError } from '../../core/errors.js';
+import { STATES } from '../../core/lifecycle/states.js';
+import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/catalog.js';
+import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
+import { loadInstruments, openCatalog } from '../_setup.js';
+import { builtinInstrument } from '../../instruments/builtin/index.js';
+
+const OPS = ['!=', '<=', '>=', '=', '<', '>', 'like', 'in', 'not-null', 'null'] as const;
+
+function parseValue(text: string): ColumnValue {
+  const t = text.trim();
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number(t);
+  if (t === 'true' || t === 'false') return t === 'true';
+  return t.replace(/^'(.*)'$/, '$1');
+}
+
+/** Parses `column op value` (e.g. `camera = BLUE`, `xposure >= 100`, `object like NGC%`, `progid in K1,K2`). */
+export function parsePredicate(text: string): ColumnPredicate {
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*(!=|<=|>=|=|<|>|\blike\b|\bin\b|\bnot-null\b|\bnull\b)\s*(.*)$/i.exec(text);
+  const op = m?.[2]?.toLowerCase() as (typeof OPS)[number] | undefined;
+  if (!m || !op) {
+    throw new IngestError('INVALID_OPTIONS', `--where ${JSON.stringify(text)}: expected "column op value" with op one of ${OPS.join(' ')}`, {
+      context: { field: 'where' },
+    });
+  }
+  const column = m[1]!.toLowerCase().replace(/-/g, '_');
+  if (op === 'null' || op === 'not-null') return { column, op };
+  if (op === 'in') return { column, op, value: m[3]!.split(',').map(parseValue) };
+  return { column, op, value: parseValue(m[3]!) };
+}
+
+async function withCatalog<T>(spec: string, use: (catalog: ReturnType<typeof openCatalog>) => Promise<T>): Promise<T> {
+  const instruments = [...(await loadInstruments()), builtinInstrument('generic')];
+  const catalog = openCatalog(spec, instruments);
+  await catalog.init();
+  try {
+    return await use(catalog);
+  } finally {
+    await catalog.close();
+  }
+}
+
+export function registerStatusCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('status')
+    .description('counts of files by state, and the most recent problems')
+    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
+    .option('--recent <n>', 'how many recent problems to list', '10')
+    .option('--json', 'one JSON object')
+    .addHelpText('after', '\nExample:\n  fits-ingest status --catalog sqlite:/archive/catalog.sqlite')
+    .action(async (options: { catalog: string; recent: string; json?: boolean }) => {
+      try {
+        await withCatalog(options.catalog, async (catalog) => {
+          const counts = await catalog.counts();
+          const problems = await catalog.findRecords({ states: ['FAILED', 'INVALID', 'ABANDONED'], newestFirst: true, limit: Number(options.recent) || 10 });
+          if (options.json) {
+            printJsonLine(io, {
+              counts,
+              recentProblems: problems.map((r) => ({ file: r.source, state: r.state, code: r.error?.code, message: r.error?.message, attempts: r.attempts, updatedAt: new Date(r.updatedAt).toISOString() })),
+            });
+            return;
+          }
+          const width = Math.max(...STATES.map((s) => s.length));
+          for (const state of STATES) io.stdout.write(`${state.padEnd(width)}  ${counts[state]}\n`);
+          if (problems.length) io.stdout.write('\nrecent problems:\n');
+          for (const r of problems) {
+            io.stdout.write(`  ${new Date(r.updatedAt).toISOString()}  ${r.state.padEnd(9)} ${r.error?.code ?? ''}  ${r.source}\n`);
+          }
+        });
+        setExit(EXIT_OK);
+      } catch (error) {
+        io.stderr.write(`fits-ingest status: ${errorLine(error)}\n`);
+        setExit(EXIT_USAGE);
+      }
+    });
+
+  const catalogCommand = program.command('catalog').description('query the archive catalog');
+  catalogCommand
+    .command('query')
+    .description('list archived files matching filters on instrument, program, night, level and keyword columns')
+    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
+    .option('--instrument <name>', 'instrument name, e.g. KCWI')
+    .option('--program <id>', 'program id (PROGID)')
+    .option('--level <n>', 'processing level: 0 raw, 1 quick-look, 2 reduced')
+    .option('--from <date>', 'first night, YYYY-MM-DD')
+    .option('--to <date>', 'last night, YYYY-MM-DD')
+    .option('--archive-id <id...>', 'archive ids')
+    .option('--where <predicate...>', 'keyword-column predicates, e.g. "camera = BLUE" "xposure > 100" (needs --instrument)')
+    .option('--limit <n>', 'at most this many rows', '1000')
+    .option('--json', 'one JSON object per file and line (with the keyword columns)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  fits-ingest catalog query --catalog sqlite:/archive/catalog.sqlite --instrument KCWI --from 2026-11-20 --to 2026-11-21\n' +
+        '  fits-ingest catalog query --catalog sqlite:cat.sqlite --instrument KCWI --where "koaimtyp = object" "xposure >= 300" --json',
+    )
+    .action(
+      async (options: {
+        catalog: string;
+        instrument?: string;
+        program?: string;
+        level?: string;
+        from?: string;
+        to?: string;
+        archiveId?: string[];
+        where?: string[];
+        limit: string;
+        json?: boolean;
+      }) => {
+        try {
+          const query: FileQuery = { limit: Number(options.limit) || 1000 };
+          if (options.instrument) query.instrument = options.instrument.toUpperCase() === 'GENERIC' ? 'generic' : options.instrument.toUpperCase();
+          if (options.program) query.program = options.program;
+          if (options.level !== undefined) query.level = Number(options.level) as 0 | 1 | 2;
+          if (options.from) query.nightFrom = options.from;
+          if (options.to) query.nightTo = options.to;
+          if (options.archiveId) query.archiveIds = options.archiveId;
+          if (options.where) query.where = options.where.map(parsePredicate);
+          await withCatalog(options.catalog, async (catalog) => {
+            const files = await catalog.findArchived(query);
+            for (const f of files) {
+              if (options.json) {
+                const { header: _header, ...row } = f;
+                printJsonLine(io, row);
+              } else {
+                io.stdout.write(`${f.archiveId}  ${f.instrument}  ${f.night}  lev${f.level}  ${f.imageType ?? ''}  ${f.program ?? ''}  ${f.originalName}  ${f.locations[0]?.uri ?? ''}\n`);
+              }
+            }
+          });
+          setExit(EXIT_OK);
+        } catch (error) {
+          io.stderr.write(`fits-ingest catalog query: ${errorLine(error)}\n`);
+          setExit(EXIT_USAGE);
+        }
+      },
+    );
+}
