@@ -8,7 +8,8 @@ export async function syncDirectory(dir: string): Promise<void> {
     await handle.sync();
   } catch (error) {
     // Some filesystems refuse fsync on directories; the rename itself is still atomic there.
-    if ((error as NodeJS.ErrnoException).code !== 'EINVAL' && (error as NodeJS.ErrnoException).code !== 'EISDIR') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EBADF') throw error;
   } finally {
     await handle.close();
   }

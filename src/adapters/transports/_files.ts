@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../core/errors.js';
+import { syncDirectory } from '../../io/_fs.js';
 
 const CHUNK = 1 << 20;
 
@@ -101,20 +102,6 @@ export async function digestFile(path: string, signal?: AbortSignal): Promise<Di
     await handle.close();
   }
   return { size, sha256: hash.digest('hex') };
-}
-
-/** Flushes a directory's entries (a rename, a new file) to stable storage. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } catch (error) {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic there.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EBADF') throw error;
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Replaces `path` with `content` atomically: a temp file in the same directory, fsync, rename, directory fsync. */

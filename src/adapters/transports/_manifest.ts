@@ -6,7 +6,8 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeStaleTemps, syncDirectory, writeFileAtomic } from './_files.js';
+import { syncDirectory } from '../../io/_fs.js';
+import { removeStaleTemps, writeFileAtomic } from './_files.js';
 
 async function readIfExists(path: string): Promise<string | undefined> {
   try {

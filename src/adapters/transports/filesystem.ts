@@ -18,12 +18,12 @@ import { join, posix, resolve } from 'node:path';
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { TransferReceipt, TransferRequest, Transport } from '../../core/ports/transport.js';
-import { parseOptions } from '../triggers/_options.js';
+import { parseOptions } from '../_options.js';
+import { syncDirectory } from '../../io/_fs.js';
 import {
   copyWithDigest,
   digestFile,
   removeStaleTemps,
-  syncDirectory,
   tempName,
   throwIfAborted,
   writeFileAtomic,

@@ -137,7 +137,9 @@ export function transition(
 ): TransitionResult {
   const actor = event.actor ?? 'runtime';
   if (event.type === 'WARN') {
-    return { record: { ...record, warnings: [...record.warnings, ...event.warnings], updatedAt: now }, effects: [] };
+    // Warnings change the stored record (not its state), so the version moves like any other stored change.
+    const warned = { ...record, warnings: [...record.warnings, ...event.warnings], updatedAt: now, version: record.version + 1 };
+    return { record: warned, effects: [] };
   }
   if (!ACCEPTS[record.state].includes(event.type)) {
     throw new IngestError('ILLEGAL_TRANSITION', `a ${record.state} file cannot take the event ${event.type}`, {

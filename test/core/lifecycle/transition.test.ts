@@ -91,7 +91,7 @@ describe('transition', () => {
 
   it('keeps jittered delays between half and all of the exponential ceiling', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0, max: 0.9999999 }), (attempt, u) => {
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0, max: 0.9999999, noNaN: true }), (attempt, u) => {
         const policy = { maxAttempts: 50, baseDelayMs: 500, maxDelayMs: 60_000 };
         const ceiling = Math.min(60_000, 500 * 2 ** (attempt - 1));
         const d = backoffDelay(attempt, policy, () => u);
