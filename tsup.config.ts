@@ -6,6 +6,12 @@ import { defineConfig } from 'tsup';
  */
 export const entries: Record<string, string> = {
   index: 'src/index.ts',
+  'testing/index': 'src/testing/index.ts',
+  'catalogs/memory': 'src/adapters/catalogs/memory.ts',
+  'catalogs/sqlite': 'src/adapters/catalogs/sqlite.ts',
+  'triggers/filesystem': 'src/adapters/triggers/filesystem.ts',
+  'transports/filesystem': 'src/adapters/transports/filesystem.ts',
+  'simulator/index': 'src/simulator/index.ts',
 };
 
 const common = {

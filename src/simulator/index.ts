@@ -1,0 +1,7 @@
+/**
+ * The instrument simulator: realistic frames and simulated nights, for demos, tests and benchmarks.
+ *
+ * @module
+ */
+export * from './frames.js';
+export * from './night.js';
