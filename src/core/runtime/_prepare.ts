@@ -7,11 +7,14 @@
  * known), hashing what is written. The source file is only ever read.
  */
 import { IngestError, toIngestError } from '../errors.js';
-import { applyChecksums, HduChecksummer } from '../checksum/hdu-checksums.js';
+import { applyChecksums, HduChecksummer, verifyHduSums, type HduSumResult } from '../checksum/hdu-checksums.js';
 import { HduStreamParser } from '../fits/hdu-stream.js';
 import type { FileRecord, RecordWarning } from '../lifecycle/record.js';
 import { extractColumns } from '../normalize/columns.js';
-import { normalizeHeader } from '../normalize/normalize.js';
+import { normalizeHeader, type NormalizedHeader } from '../normalize/normalize.js';
+import { isCalendarDate } from '../normalize/date-time.js';
+import type { Header } from '../fits/header.js';
+import type { InstrumentDescription } from '../../instruments/schema.js';
 import { findInstrument } from '../../instruments/find-instrument.js';
 import { isPathAccepted } from '../../instruments/path-filter.js';
 import { failure, fitsWarnings, instrumentNamed, isReingest, joinPath, type StepContext, type StepOutcome } from './_context.js';
@@ -19,6 +22,32 @@ import { failure, fitsWarnings, instrumentNamed, isReingest, joinPath, type Step
 function changed(record: FileRecord): StepOutcome {
   const error = new IngestError('SOURCE_CHANGED', 'the file changed after it was found stable', { context: { file: record.source } });
   return { event: failure(error, 'prepare', 'DETECTED') };
+}
+
+/** True for files another fits-ingest site already normalized (they arrive with their archive id). */
+function isPreparedUpstream(record: FileRecord): boolean {
+  return record.metadata['prepared'] === true;
+}
+
+/**
+ * A file normalized upstream keeps its header: the archive id and night are read from it, only the checksums
+ * are refreshed.
+ */
+function upstream(header: Header, description: InstrumentDescription): Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'warnings'> {
+  const keyword = description.outputKeywords.archiveId;
+  const id = header.get(keyword);
+  const date = header.get('DATE-OBS');
+  if (typeof id !== 'string' || !/^[A-Za-z0-9._-]+$/.test(id) || typeof date !== 'string' || !isCalendarDate(date.slice(0, 10))) {
+    throw new IngestError('ARCHIVE_ID_FAILED', `a file sent as already prepared must carry ${keyword} and DATE-OBS`, {
+      context: { keyword },
+    });
+  }
+  return { header: header.clone(), archiveId: id.replace(/\.fits$/, ''), date: date.slice(0, 10), warnings: [] };
+}
+
+function hasValidSums(sums: HduSumResult): boolean {
+  const report = verifyHduSums(sums);
+  return report.datasumStatus === 'ok' && report.checksumStatus === 'ok';
 }
 
 /** A file-name stem safe inside an archive id. */
@@ -64,9 +93,9 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
     return { event: failure(error, 'prepare') };
   }
 
-  let normalized;
+  let normalized: Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'warnings'>;
   try {
-    normalized = normalizeHeader(primary, description, {
+    normalized = isPreparedUpstream(record) ? upstream(primary, description) : normalizeHeader(primary, description, {
       originalName: record.originalName,
       mtimeMs: before.mtimeMs,
       level: record.level,
@@ -79,7 +108,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
     return { event: failure(toIngestError(error, { file: source }), 'prepare') };
   }
   let archiveId = normalized.archiveId;
-  if (record.level > 0) {
+  if (record.level > 0 && !isPreparedUpstream(record)) {
     // Products are named after their raw parent (KOA style: KB.20260101.12345.67_icubed).
     archiveId = `${record.parents[0] ?? archiveId}_${safeStem(record.originalName)}`;
     normalized.header.set(description.outputKeywords.archiveId, `${archiveId}.fits`);
@@ -106,9 +135,12 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   const stagedHash = ctx.files.sha256();
   let stagedSize = 0;
   try {
-    for (const { hdu, datasum } of hdus) {
+    for (const sums of hdus) {
+      const { hdu, datasum } = sums;
+      // An HDU whose header we did not change and whose sums already hold keeps its bytes exactly.
+      const untouched = (hdu.index > 0 || isPreparedUpstream(record)) && hasValidSums(sums);
       const header = hdu.index === 0 ? normalized.header : hdu.header.clone();
-      const bytes = applyChecksums(header, datasum, now).toBytes();
+      const bytes = untouched ? hdu.header.toBytes() : applyChecksums(header, datasum, now).toBytes();
       await out.write(bytes);
       stagedHash.update(bytes);
       stagedSize += bytes.length;

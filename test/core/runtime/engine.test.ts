@@ -137,4 +137,27 @@ describe('engine', () => {
     expect((await ingestor.catalog.getRecord(first.record.id))!.state).toBe('SUPERSEDED');
     expect((await ingestor.catalog.getArchived(second!.archiveId!))!.recordId).toBe(second!.id);
   });
+
+  it('keeps the archive id of a file another site already prepared', async () => {
+    await ingestor.start();
+    const path = writeFrame(50);
+    const first = await ingestor.submit({ path, trigger: 'test', detectedAt: Date.now(), complete: true });
+    const [archived] = await ingestor.settled([first.record.id]);
+    const archivedPath = join(archive, 'KCWI', '20261120', 'lev0', `${archived!.archiveId}.fits`);
+    const elsewhere = join(dir, 'site-b');
+    mkdirSync(elsewhere);
+    const siteB = createIngestor({
+      instruments: builtinInstruments(),
+      catalog: createMemoryCatalog(),
+      transports: [createFilesystemTransport({ root: elsewhere })],
+      staging: join(dir, 'staging-b'),
+      tickMs: 10,
+    });
+    await siteB.start();
+    const sent = await siteB.submit({ path: archivedPath, trigger: 'http', detectedAt: Date.now(), complete: true, metadata: { prepared: true } });
+    const [received] = await siteB.settled([sent.record.id]);
+    await siteB.stop();
+    expect(received).toMatchObject({ state: 'ARCHIVED', archiveId: archived!.archiveId, warnings: [] });
+    expect(readFileSync(join(elsewhere, 'KCWI', '20261120', 'lev0', `${archived!.archiveId}.fits`))).toEqual(readFileSync(archivedPath));
+  });
 });
