@@ -21,7 +21,8 @@
  *
  * @module
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { checksummedFits, hduSumsOf } from './fits-fixtures.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,8 +52,9 @@ interface SuiteContext {
 }
 
 /** `count` FITS blocks of random bytes. */
+/** A valid, checksummed FITS file of about `blocks` × 2880 bytes (transports verify FITS sums at the destination). */
 function randomFits(blocks: number): Uint8Array {
-  return new Uint8Array(randomBytes(2880 * blocks));
+  return checksummedFits(2880 * blocks - 100);
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -101,7 +103,7 @@ export function transportConformance(
             path,
             size: bytes.length,
             sha256: sha256(bytes),
-            hdus: [],
+            hdus: hduSumsOf(bytes),
             originalName: `frame${id}.fits`,
             sidecar: { conformance: true },
             ...overrides,

@@ -1,22 +1,15 @@
 /**
- * File operations of the filesystem transport: copy while hashing, hash, atomic small writes, directory fsync,
- * temp-file names and their cleanup. Internal to src/adapters/transports.
+ * File operations of the filesystem transport: link or copy into place, atomic small writes, temp-file names and
+ * their cleanup. Internal to src/adapters/transports.
  *
  * @module
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { copyFile, link, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../core/errors.js';
 import { syncDirectory } from '../../io/_fs.js';
-
-const CHUNK = 1 << 20;
-
-/** Size and SHA-256 (hex) of some bytes. */
-export interface Digest {
-  size: number;
-  sha256: string;
-}
 
 /** Throws IngestError ABORTED when `signal` has aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined, file: string): void {
@@ -38,70 +31,27 @@ export async function removeStaleTemps(dir: string, base: string): Promise<void>
   }
 }
 
-async function readChunks(
-  handle: FileHandle,
-  file: string,
-  signal: AbortSignal | undefined,
-  each: (chunk: Buffer) => Promise<void>,
-): Promise<void> {
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  for (;;) {
-    throwIfAborted(signal, file);
-    const { bytesRead } = await handle.read(buffer, 0, CHUNK, null);
-    if (bytesRead === 0) return;
-    await each(buffer.subarray(0, bytesRead));
-  }
-}
-
-/** Copies `from` to the new file `to` (which must not exist), hashing on the way; fsyncs `to` when asked. */
-export async function copyWithDigest(
-  from: string,
-  to: string,
-  options: { fsync: boolean; signal?: AbortSignal },
-): Promise<Digest> {
-  const hash = createHash('sha256');
-  let size = 0;
-  const source = await open(from, 'r');
+/**
+ * Puts the bytes of `from` at the new path `to` (which must not exist): a hard link when both are on one
+ * filesystem (a staged copy is never written again, so sharing its inode is safe and costs no copy), else a
+ * kernel copy. Flushes `to` to stable storage when asked (a link shares data the stager may not have flushed).
+ */
+export async function linkOrCopy(from: string, to: string, fsync: boolean): Promise<void> {
   try {
-    const target = await open(to, 'wx', 0o644);
-    try {
-      await readChunks(source, from, options.signal, async (chunk) => {
-        hash.update(chunk);
-        size += chunk.length;
-        for (let written = 0; written < chunk.length; ) {
-          written += (await target.write(chunk, written, chunk.length - written)).bytesWritten;
-        }
-      });
-      if (options.fsync) await target.sync();
-    } finally {
-      await target.close();
-    }
-  } finally {
-    await source.close();
-  }
-  return { size, sha256: hash.digest('hex') };
-}
-
-/** Size and SHA-256 of the file at `path`, or undefined when there is none. */
-export async function digestFile(path: string, signal?: AbortSignal): Promise<Digest | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
+    await link(from, to);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw error;
+    await copyFile(from, to, constants.COPYFILE_EXCL);
   }
-  const hash = createHash('sha256');
-  let size = 0;
-  try {
-    await readChunks(handle, path, signal, async (chunk) => {
-      hash.update(chunk);
-      size += chunk.length;
-    });
-  } finally {
-    await handle.close();
+  if (fsync) {
+    const handle = await open(to, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
   }
-  return { size, sha256: hash.digest('hex') };
 }
 
 /** Replaces `path` with `content` atomically: a temp file in the same directory, fsync, rename, directory fsync. */

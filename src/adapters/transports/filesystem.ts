@@ -21,14 +21,13 @@ import type { TransferReceipt, TransferRequest, Transport } from '../../core/por
 import { parseOptions } from '../_options.js';
 import { syncDirectory } from '../../io/_fs.js';
 import {
-  copyWithDigest,
-  digestFile,
+  linkOrCopy,
   removeStaleTemps,
   tempName,
   throwIfAborted,
   writeFileAtomic,
-  type Digest,
 } from './_files.js';
+import { inspect, notTheRequestedBytes } from './_verify.js';
 import { KeyedMutex } from './_keyed-mutex.js';
 import { parseLayout, renderLayout, type Layout } from './_layout.js';
 import { recordInManifest } from './_manifest.js';
@@ -66,6 +65,12 @@ const filesystemTransportOptionsSchema = z.strictObject({
   manifestLayout: layoutSchema(false).default('{instrument}/{night:YYYYMMDD}/MANIFEST.sha256'),
   /** fsync files and directories before reporting success. @default true */
   fsync: z.boolean().default(true),
+  /**
+   * How each archived copy is verified where it lies, in one read pass: `sha256` checks size, SHA-256 and every
+   * HDU's DATASUM/CHECKSUM; `fits` checks size and the FITS sums only (faster; the SHA-256 recorded is the one
+   * computed when the copy was staged). @default 'sha256'
+   */
+  verify: z.enum(['sha256', 'fits']).default('sha256'),
   /** The transport's name. @default 'filesystem' */
   name: z.string().min(1).default(FILESYSTEM_TRANSPORT),
 });
@@ -79,16 +84,7 @@ function layoutOf(template: string, requireArchiveId: boolean): Layout {
   return layout;
 }
 
-/**
- * Where the FITS structure of the archived copy will be verified (DATASUM/CHECKSUM of every HDU against
- * `request.hdus`) through a function from src/io, once it exists. It runs after the size + SHA-256 check of the
- * final file; an error thrown here fails the transfer (and removes a copy this transfer wrote).
- */
-async function verifyDestination(_path: string, _request: TransferRequest): Promise<void> {
-  // Intentionally empty until the src/io verifier lands; see the JSDoc above.
-}
-
-function sidecarJson(request: TransferRequest, digest: Digest): string {
+function sidecarJson(request: TransferRequest, digest: { size: number; sha256: string }): string {
   const content = {
     archiveId: request.archiveId,
     recordId: request.recordId,
@@ -103,16 +99,6 @@ function sidecarJson(request: TransferRequest, digest: Digest): string {
   };
   return `${JSON.stringify(content, null, 2)}\n`;
 }
-
-function mismatch(request: TransferRequest, where: string, got: Digest): IngestError {
-  return new IngestError(
-    'DIGEST_MISMATCH',
-    `${where} has ${got.size} bytes with SHA-256 ${got.sha256}, expected ${request.size} bytes with SHA-256 ${request.sha256}`,
-    { context: { file: request.path, archiveId: request.archiveId } },
-  );
-}
-
-const same = (a: Digest, request: TransferRequest) => a.size === request.size && a.sha256 === request.sha256;
 
 /**
  * A transport into a directory tree on a filesystem this machine mounts. Capabilities:
@@ -130,34 +116,35 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
   const destinations = new KeyedMutex();
   const manifests = new KeyedMutex();
 
-  /** Copies into place (or finds the copy there); returns the verified digest and whether it was there already. */
+  /**
+   * Puts the file in place (or finds it there) and verifies it where it now lies; returns what was verified and
+   * whether it was there already.
+   */
   const place = async (request: TransferRequest, dest: SafeDestination, signal?: AbortSignal) => {
-    const existing = await digestFile(dest.path, signal);
-    if (existing && same(existing, request)) return { digest: existing, alreadyPresent: true };
+    const existing = await inspect(dest.path, request, options.verify, signal);
+    if (existing && existing.problem === undefined) return { digest: existing, alreadyPresent: true };
     if (existing && !request.replace) {
       throw new IngestError(
         'ARCHIVE_ID_CONFLICT',
-        `${dest.path} already holds SHA-256 ${existing.sha256} (${existing.size} bytes); ` +
-          `the request has SHA-256 ${request.sha256} (${request.size} bytes)`,
+        `${dest.path} already holds other bytes (${existing.problem}); the request has SHA-256 ${request.sha256} (${request.size} bytes)`,
         { context: { file: request.path, archiveId: request.archiveId, existingSha256: existing.sha256, sha256: request.sha256 } },
       );
     }
     const temp = join(dest.dir, tempName(dest.base));
     try {
-      const copied = await copyWithDigest(request.path, temp, { fsync: options.fsync, signal });
-      if (!same(copied, request)) throw mismatch(request, `the source ${request.path}`, copied);
+      await linkOrCopy(request.path, temp, options.fsync);
       throwIfAborted(signal, request.path);
       await rename(temp, dest.path);
     } finally {
       await rm(temp, { force: true });
     }
     if (options.fsync) await syncDirectory(dest.dir);
-    const reread = await digestFile(dest.path);
-    if (!reread || !same(reread, request)) {
+    const placed = await inspect(dest.path, request, options.verify, signal);
+    if (!placed || placed.problem !== undefined) {
       await rm(dest.path, { force: true });
-      throw mismatch(request, `the archived copy ${dest.path}`, reread ?? { size: 0, sha256: '(missing)' });
+      throw notTheRequestedBytes(request, `the archived copy ${dest.path}`, placed?.problem ?? 'it vanished');
     }
-    return { digest: reread, alreadyPresent: false };
+    return { digest: placed, alreadyPresent: false };
   };
 
   const transfer = async (request: TransferRequest, signal?: AbortSignal): Promise<TransferReceipt> => {
@@ -168,12 +155,6 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
       const dest = await safeDestination(root, relPath);
       await removeStaleTemps(dest.dir, dest.base);
       const { digest, alreadyPresent } = await place(request, dest, signal);
-      try {
-        await verifyDestination(dest.path, request);
-      } catch (error) {
-        if (!alreadyPresent) await rm(dest.path, { force: true });
-        throw error;
-      }
       if (options.sidecar) await writeFileAtomic(dest.dir, `${dest.base}.json`, sidecarJson(request, digest), options.fsync);
       const { sha256, size } = digest;
       return { location: join(root, relPath), sha256, size, alreadyPresent, startedAt, finishedAt: Date.now() };

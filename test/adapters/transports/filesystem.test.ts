@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { checksummedFits, hduSumsOf } from '../../../src/testing/fits-fixtures.js';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +64,7 @@ describe('createFilesystemTransport', () => {
   });
   afterEach(() => rm(base, { recursive: true, force: true }));
 
-  const request = async (overrides: Partial<TransferRequest> = {}, bytes: Uint8Array = randomBytes(5760)) => {
+  const request = async (overrides: Partial<TransferRequest> = {}, bytes: Uint8Array = checksummedFits(5000)) => {
     const id = ++n;
     const path = join(source, `prep-${id}.fits`);
     await writeFile(path, bytes);
@@ -76,7 +77,7 @@ describe('createFilesystemTransport', () => {
       path,
       size: bytes.length,
       sha256: sha256(bytes),
-      hdus: [{ index: 0, datasum: 12345, checksum: 'AbCdEfGhIjKlMnOp' }],
+      hdus: hduSumsOf(bytes),
       originalName: `hires${id}.fits`,
       sidecar: { program: 'U123', exptime: 300 },
       ...overrides,
@@ -260,7 +261,7 @@ describe('createFilesystemTransport', () => {
 
   it('serializes concurrent transfers of the same archive id', async () => {
     const t = transport();
-    const r = await request({}, randomBytes(2880 * 200));
+    const r = await request({}, checksummedFits(2880 * 200));
     const receipts = await Promise.all([t.transfer(r), t.transfer(r), t.transfer(r)]);
     expect(receipts.map((x) => x.alreadyPresent).sort()).toEqual([false, true, true]);
   });
