@@ -7,12 +7,9 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import { createFilesystemTrigger } from '../../adapters/triggers/filesystem.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
-import { planNight, runNight, type PlannedFile } from '../../simulator/night.js';
+import type { PlannedFile } from '../../simulator/night.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
-import { ingestorFromOptions } from '../_run-ingestor.js';
 
 interface DemoOptions {
   dir?: string;
@@ -46,6 +43,10 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
         io.stderr.write('fits-ingest demo: --files must be ≥ 1, --duration ≥ 0, --size ≥ 8\n');
         return setExit(EXIT_USAGE);
       }
+      const { planNight, runNight } = await import('../../simulator/night.js');
+      const { createFilesystemTrigger } = await import('../../adapters/triggers/filesystem.js');
+      const { ingestorFromOptions } = await import('../_run-ingestor.js');
+      const { default: cliProgress } = await import('cli-progress');
       const root = resolve(options.dir ?? mkdtempSync(join(tmpdir(), 'fits-ingest-demo-')));
       const incoming = join(root, 'incoming');
       const archive = join(root, 'archive');

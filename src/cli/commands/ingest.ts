@@ -2,10 +2,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createFilesystemTrigger } from '../../adapters/triggers/filesystem.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, type CliIo } from '../_output.js';
-import { ingestOptions, ingestorFromOptions, printOutcome, type IngestCliOptions } from '../_run-ingestor.js';
+import { ingestOptions, printOutcome, type IngestCliOptions } from '../_ingest-options.js';
 
 const FITS_NAME = /\.(fits?|fts)(\.fz|\.gz)?$/i;
 
@@ -40,6 +39,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
     .action(async (paths: string[], options: IngestCliOptions) => {
       let ingestor;
       try {
+        const { ingestorFromOptions } = await import('../_run-ingestor.js');
         ({ ingestor } = await ingestorFromOptions(options, {
           retry: { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 },
           stability: { quietMs: 0, settleMs: 0 },
@@ -92,6 +92,8 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
     .action(async (dirs: string[], options: IngestCliOptions & { poll?: boolean; existing?: boolean }) => {
       let ingestor;
       try {
+        const { createFilesystemTrigger } = await import('../../adapters/triggers/filesystem.js');
+        const { ingestorFromOptions } = await import('../_run-ingestor.js');
         const trigger = createFilesystemTrigger({
           paths: dirs.map((d) => resolve(d)),
           usePolling: options.poll ?? false,

@@ -4,8 +4,7 @@ import { IngestError } from '../../core/errors.js';
 import { STATES } from '../../core/lifecycle/states.js';
 import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/catalog.js';
 import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
-import { loadInstruments, openCatalog } from '../_setup.js';
-import { builtinInstrument } from '../../instruments/builtin/index.js';
+import type { Catalog } from '../../core/ports/catalog.js';
 
 const OPS = ['!=', '<=', '>=', '=', '<', '>', 'like', 'in', 'not-null', 'null'] as const;
 
@@ -31,7 +30,9 @@ export function parsePredicate(text: string): ColumnPredicate {
   return { column, op, value: parseValue(m[3]!) };
 }
 
-async function withCatalog<T>(spec: string, use: (catalog: ReturnType<typeof openCatalog>) => Promise<T>): Promise<T> {
+async function withCatalog<T>(spec: string, use: (catalog: Catalog) => Promise<T>): Promise<T> {
+  const { loadInstruments, openCatalog } = await import('../_setup.js');
+  const { builtinInstrument } = await import('../../instruments/builtin/index.js');
   const instruments = [...(await loadInstruments()), builtinInstrument('generic')];
   const catalog = openCatalog(spec, instruments);
   await catalog.init();

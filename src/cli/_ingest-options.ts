@@ -1,0 +1,55 @@
+/** The options `ingest`, `watch` and `demo` share, and per-file reporting: light, loaded with the CLI. */
+import type { Command } from 'commander';
+import type { FileRecord } from '../core/lifecycle/record.js';
+import { printJsonLine, type CliIo } from './_output.js';
+
+/** Options common to the commands that ingest. */
+export interface IngestCliOptions {
+  archive: string;
+  catalog?: string;
+  instrument?: string;
+  instruments?: string[];
+  generic?: boolean;
+  staging?: string;
+  concurrency?: string;
+  json?: boolean;
+}
+
+/** Adds the shared options to a command. */
+export function ingestOptions(command: Command): Command {
+  return command
+    .requiredOption('--archive <dir>', 'archive root: files go to <archive>/<INSTRUMENT>/<YYYYMMDD>/lev<N>/<archive-id>.fits')
+    .option('--catalog <spec>', 'catalog: sqlite:FILE or memory: (default: sqlite:<archive>/catalog.sqlite)')
+    .option('--instrument <name>', 'treat every file as this instrument (default: match INSTRUME against the descriptions)')
+    .option('--instruments <path...>', 'extra instrument descriptions (JSON/YAML files or directories)')
+    .option('--generic', 'archive files no description matches with the generic FITS instrument instead of rejecting them')
+    .option('--staging <dir>', 'where normalized copies wait for transfer (default: <archive>/.staging)')
+    .option('--concurrency <n>', 'files processed at once', '4')
+    .option('--json', 'one JSON object per file and line');
+}
+
+/** The JSON line for a file's outcome. */
+export function outcome(record: FileRecord): Record<string, unknown> {
+  return {
+    file: record.source,
+    state: record.state,
+    archiveId: record.archiveId ?? null,
+    recordId: record.id,
+    ...(record.error ? { code: record.error.code, message: record.error.message } : {}),
+    ...(record.duplicateOf ? { duplicateOf: record.duplicateOf } : {}),
+    ...(record.location ? { location: record.location } : {}),
+    warnings: record.warnings.map((w) => w.code),
+  };
+}
+
+/** Prints a file's outcome as a JSON line or a text line. */
+export function printOutcome(io: CliIo, record: FileRecord, json: boolean | undefined): void {
+  if (json) return printJsonLine(io, outcome(record));
+  const detail =
+    record.state === 'ARCHIVED'
+      ? `${record.archiveId}${record.warnings.length ? `  warnings: ${record.warnings.map((w) => w.code).join(', ')}` : ''}`
+      : record.state === 'DUPLICATE'
+        ? `duplicate of record ${record.duplicateOf}`
+        : `${record.error?.code ?? ''}: ${record.error?.message ?? ''}`;
+  io.stdout.write(`${record.state.padEnd(10)} ${record.source}  ${detail}\n`);
+}
