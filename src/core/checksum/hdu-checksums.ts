@@ -63,9 +63,9 @@ export class HduChecksummer implements HduStreamHandler {
     this.#data = accumulator;
   }
 
-  /** Two read buffers in the accumulator's own memory (see {@link ChecksumAccumulator.scratch}). */
-  scratch(byteLength: number): readonly [Uint8Array, Uint8Array] {
-    return this.#data.scratch(byteLength);
+  /** `count` read buffers in the accumulator's own memory (see {@link ChecksumAccumulator.scratch}). */
+  scratch(byteLength: number, count = 2): readonly Uint8Array[] {
+    return this.#data.scratch(byteLength, count);
   }
 
   header(_hdu: HduInfo, bytes: Uint8Array): void {
