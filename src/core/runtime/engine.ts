@@ -30,7 +30,7 @@ import type { IngestorEvents } from './events.js';
 const settingsSchema = z.strictObject({
   /** Files processed at once. @default 4 */
   concurrency: z.int().min(1).max(256).default(4),
-  /** Directory for prepared (normalized) copies waiting for transfer. */
+  /** Directory for prepared (normalized) copies waiting for transfer; one per ingestor (it is cleaned at start). */
   staging: z.string().min(1),
   stability: z
     .strictObject({
@@ -293,6 +293,28 @@ export function createEngine(options: EngineOptions): Ingestor {
     }
   }
 
+  /**
+   * Removes staged copies a crash left behind: partial ones, and those whose record is final (the removal after
+   * ARCHIVED did not happen) or unknown. The staging directory belongs to one ingestor.
+   */
+  async function cleanStaging(): Promise<void> {
+    let names: string[];
+    try {
+      names = await files.list(settings.staging);
+    } catch {
+      return; // no staging directory yet
+    }
+    for (const path of names) {
+      const match = /\.([0-9a-fA-F-]{8,})\.fits(\.part)?$/.exec(path);
+      const record = match ? await catalog.getRecord(match[1]!) : undefined;
+      const keep = record !== undefined && !isFinal(record.state) && record.staged === path;
+      if (!keep) {
+        await files.remove(path);
+        logger.info('removed a staged copy left by an earlier run', { path });
+      }
+    }
+  }
+
   async function claimWork(): Promise<void> {
     for (;;) {
       const claimed = await catalog.claim({ owner: settings.owner, now: clock.now(), leaseMs: settings.leaseMs, limit: 100 });
@@ -340,6 +362,7 @@ export function createEngine(options: EngineOptions): Ingestor {
       stopping = false;
       abort = new AbortController();
       await catalog.init();
+      await cleanStaging();
       await claimWork();
       nextClaim = clock.now() + settings.claimIntervalMs;
       loop = timerLoop();
