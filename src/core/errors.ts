@@ -102,6 +102,32 @@ export const errorCodes = {
   },
   DEPENDENCY_MISSING: { kind: 'usage', hint: 'install (or rebuild) the package named in the message, then retry' },
 
+  // --- keyword monitor ---
+  KEYWORD_SOURCE_UNAVAILABLE: {
+    kind: 'transient',
+    hint: 'the keyword publisher cannot be reached or stopped answering; check its endpoint and that it runs — the monitor reconnects with backoff',
+  },
+  KEYWORD_GAP: {
+    kind: 'transient',
+    hint: 'files were announced while the monitor was disconnected and only the latest was seen; scan the data directory (fits-ingest ingest) to catch up',
+  },
+  KEYWORD_HEARTBEAT_STALE: {
+    kind: 'transient',
+    hint: "the heartbeat key stopped changing; check that the instrument's keyword service is alive",
+  },
+  KEYWORD_PATH_REJECTED: {
+    kind: 'invalid',
+    hint: 'the announced path is not a file under keywordTrigger.roots (or leaves them through .. or a symlink); it is not ingested',
+  },
+  KEYWORD_FILE_MISSING: {
+    kind: 'transient',
+    hint: 'the announced file was not visible after the retries (slow NFS?); it is submitted anyway and the runtime keeps looking',
+  },
+  KEYWORD_BAD_MESSAGE: {
+    kind: 'invalid',
+    hint: 'a keyword message is not JSON { value, time } or its value does not fit its role (a path, a frame number); fix the publisher',
+  },
+
   // --- triggers and transports ---
   ALREADY_STARTED: { kind: 'usage', hint: 'a trigger starts once; create a new one to start again' },
   WATCH_ERROR: {
