@@ -10,6 +10,7 @@ import { parseArchiveTemplate } from './archive-template.js';
 import { conditionSchema, keywordRefSchema } from './condition.js';
 import { pathRulesSchema } from './path-filter.js';
 import { keywordColumnSchema, type KeywordColumn } from './keyword-column.js';
+import { keywordTriggerSchema } from './keyword-trigger.js';
 
 /** A FITS header keyword: up to 8 of A-Z 0-9 _ -, or a HIERARCH keyword. */
 const fitsKeywordSchema = z
@@ -166,6 +167,8 @@ const baseSchema = z.strictObject({
   levels: z
     .strictObject({ 0: levelSchema.optional(), 1: levelSchema.optional(), 2: levelSchema.optional() })
     .optional(),
+  /** How a control-system keyword monitor learns of this instrument's new files (docs/keywords.md). */
+  keywordTrigger: keywordTriggerSchema.optional(),
   notes: z.string().optional(),
 });
 
@@ -262,5 +265,7 @@ export type SemesterRule = NonNullable<InstrumentDescription['semester']>;
 export type CalibrationRule = InstrumentDescription['calibrationRules'][number];
 /** One image-type rule. */
 export type ImageTypeRule = InstrumentDescription['imageTypeRules'][number];
+/** The keyword-monitor settings (`keywordTrigger`), validated. */
+export type { KeywordAnnouncement, KeywordTriggerInput, KeywordTriggerSettings } from './keyword-trigger.js';
 /** One proprietary-period rule. */
 export type ProprietaryRule = InstrumentDescription['proprietaryRules'][number];

@@ -67,6 +67,18 @@ export const hires = {
       select: 'all',
     },
   ],
+  keywordTrigger: {
+    // KOA's dep-rti: when hiccd.WDISK becomes false the disk write is done; the path is
+    // {OUTDIR}/{OUTFILE}{LFRAMENO:4}.fits; INFOMCLK is the heartbeat.
+    announce: {
+      directory: 'hiccd.OUTDIR',
+      name: 'hiccd.OUTFILE',
+      frame: { key: 'hiccd.LFRAMENO', digits: 4 },
+      when: { key: 'hiccd.WDISK', equals: false },
+    },
+    roots: ['/s'],
+    heartbeat: { key: 'hiccd.INFOMCLK', staleAfterMs: 10_000 },
+  },
   notes:
     'INSTRUME reads "HIRES: High Resolution Echelle Spectrometer"; its first word matches. The original file name ' +
     'is OUTFILE + FRAMENO (4 digits) + ".fits". Image-type rules follow KOA: shutter, lamp, decker, hatch and ' +

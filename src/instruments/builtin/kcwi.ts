@@ -76,6 +76,17 @@ export const kcwi = {
       count: 6,
     },
   ],
+  keywordTrigger: {
+    // KOA's dep-rti monitors kbds.LOUTFILE (blue) and kfcs.LASTFILE (focal-plane camera) with ITERATION as the
+    // heartbeat. The red arm (KCRM) key is assumed by analogy. Keck's data disks are under /s (/s/sdata1400…);
+    // deployments set their own roots with the trigger's `roots` option.
+    announce: [{ key: 'kbds.LOUTFILE' }, { key: 'krds.LOUTFILE' }, { key: 'kfcs.LASTFILE' }],
+    roots: ['/s'],
+    heartbeat: [
+      { key: 'kbds.ITERATION', staleAfterMs: 10_000 },
+      { key: 'kfcs.ITERATION', staleAfterMs: 90_000 },
+    ],
+  },
   notes:
     'KCWI writes the UT time in UT. The prefix follows CAMERA (BLUE, RED, FPC). The real pipeline (KCWI_DRP) groups ' +
     'calibrations by STATEID; the rules above do the same. Daytime calibrations are public at once.',
