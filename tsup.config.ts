@@ -10,6 +10,7 @@ export const entries: Record<string, string> = {
   'catalogs/memory': 'src/adapters/catalogs/memory.ts',
   'catalogs/sqlite': 'src/adapters/catalogs/sqlite.ts',
   'triggers/filesystem': 'src/adapters/triggers/filesystem.ts',
+  'triggers/keyword': 'src/adapters/triggers/keyword.ts',
   'keyword-sources/memory': 'src/adapters/keyword-sources/memory.ts',
   'keyword-sources/zeromq': 'src/adapters/keyword-sources/zeromq.ts',
   'transports/filesystem': 'src/adapters/transports/filesystem.ts',
