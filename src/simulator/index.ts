@@ -5,3 +5,4 @@
  */
 export * from './frames.js';
 export * from './night.js';
+export * from './keywords.js';

@@ -16,6 +16,7 @@ interface DemoOptions {
   files: string;
   duration: string;
   size: string;
+  trigger: string;
   json?: boolean;
 }
 
@@ -33,14 +34,19 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
     .option('--files <n>', 'number of files the instrument writes', '40')
     .option('--duration <seconds>', 'length of the simulated night', '60')
     .option('--size <pixels>', 'frame side in pixels (16-bit; 512 = 0.5 MB)', '512')
+    .option('--trigger <kind>', 'how fits-ingest learns of new files: filesystem (watch the folder) or keyword (the instrument announces each file over ZeroMQ, mKTL style)', 'filesystem')
     .option('--json', 'one JSON object per event and line, then a summary object')
-    .addHelpText('after', '\nExamples:\n  fits-ingest demo\n  fits-ingest demo --files 100 --duration 30 --dir /tmp/night')
+    .addHelpText('after', '\nExamples:\n  fits-ingest demo\n  fits-ingest demo --files 100 --duration 30 --dir /tmp/night\n  fits-ingest demo --trigger keyword')
     .action(async (options: DemoOptions) => {
       const files = Number(options.files);
       const seconds = Number(options.duration);
       const side = Number(options.size);
       if (!(files >= 1) || !(seconds >= 0) || !(side >= 8)) {
         io.stderr.write('fits-ingest demo: --files must be ≥ 1, --duration ≥ 0, --size ≥ 8\n');
+        return setExit(EXIT_USAGE);
+      }
+      if (options.trigger !== 'filesystem' && options.trigger !== 'keyword') {
+        io.stderr.write(`fits-ingest demo: --trigger must be filesystem or keyword, not ${JSON.stringify(options.trigger)}\n`);
         return setExit(EXIT_USAGE);
       }
       const { planNight, runNight } = await import('../../simulator/night.js');
@@ -57,8 +63,19 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
       const latencies: number[] = [];
       const tty = Boolean((io.stdout as { isTTY?: boolean }).isTTY) && !options.json;
       let ingestor;
+      let keywords: import('../../simulator/keywords.js').InstrumentKeywords | undefined;
       try {
-        const trigger = createFilesystemTrigger({ paths: [incoming], debounceMs: 50 });
+        let trigger: import('../../core/ports/trigger.js').Trigger;
+        if (options.trigger === 'keyword') {
+          // The simulated instrument publishes each finished file on its camera's key; KCWI's description says which.
+          const { startInstrumentKeywords } = await import('../../simulator/keywords.js');
+          const { createZeromqKeywordSource } = await import('../../adapters/keyword-sources/zeromq.js');
+          const { createKeywordTrigger } = await import('../../adapters/triggers/keyword.js');
+          const { builtinInstrument } = await import('../../instruments/builtin/index.js');
+          keywords = await startInstrumentKeywords();
+          const source = createZeromqKeywordSource({ endpoint: keywords.endpoint, requestEndpoint: keywords.requestEndpoint });
+          trigger = createKeywordTrigger({ source, instrument: builtinInstrument('kcwi'), roots: [incoming] });
+        } else trigger = createFilesystemTrigger({ paths: [incoming], debounceMs: 50 });
         ({ ingestor } = await ingestorFromOptions(
           { archive, json: options.json ?? false },
           { triggers: [trigger], stability: { quietMs: 400, pollMs: 100, settleMs: 3000 }, retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 2000 } },
@@ -83,14 +100,16 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
         ingestor.on('archived', finished).on('invalid', finished).on('duplicate', finished).on('abandoned', finished);
         await ingestor.start();
         if (!options.json) io.stdout.write(`fits-ingest demo: the instrument writes ${plan.length} files into ${incoming} over ${seconds} s; archive: ${archive}\n`);
+        if (keywords && !options.json) io.stdout.write(`fits-ingest demo: keyword-triggered: the instrument announces each file on ${keywords.endpoint}\n`);
         const started = Date.now();
         await runNight(plan, {
           dir: incoming,
           durationMs: seconds * 1000,
           axes: [side, side],
-          onWritten: (_file, path, at) => {
+          onWritten: async (file, path, at) => {
             writtenAt.set(path, at);
             writtenBar?.increment();
+            await keywords?.announce(file, path);
           },
         });
         // Let the last files through (stability wait, broken files settling).
@@ -105,6 +124,7 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
         const summary = {
           dir: root,
           files: plan.length,
+          trigger: options.trigger,
           counts,
           seconds: Number(elapsed.toFixed(1)),
           latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
@@ -126,6 +146,7 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
       } finally {
         await ingestor?.stop();
         await ingestor?.catalog.close();
+        await keywords?.close();
       }
     });
 }
