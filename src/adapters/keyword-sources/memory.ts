@@ -102,10 +102,10 @@ export function createMemoryKeywordSource(input: MemoryKeywordSourceOptions): Ke
   const attach = attachers.get(bus)!;
   let detach: (() => void) | undefined;
   const prime = (keys: readonly string[]): void => {
-    for (const key of keys) {
-      const current = bus.current(key);
-      if (current) queueMicrotask(() => detach && core.deliver({ ...current, initial: true }));
-    }
+    const current = keys.map((key) => bus.current(key)).filter((m) => m !== undefined);
+    queueMicrotask(() => {
+      for (const message of current) if (detach) core.deliver({ ...message, initial: true });
+    });
   };
   const core = new SourceCore((keys) => {
     if (detach) prime(keys);

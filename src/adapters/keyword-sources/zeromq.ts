@@ -108,19 +108,19 @@ export function createZeromqKeywordSource(input: ZeromqKeywordSourceOptions): Ke
     return reply;
   }
 
-  /** Delivers the current values of `keys` as `initial`, unless the connection changed meanwhile. */
+  /**
+   * Delivers the current values of `keys` as `initial`, all together and in the order of `keys` (so a path built
+   * from several keys sees all of them), unless the connection changed meanwhile.
+   */
   function prime(keys: readonly string[], at: number): void {
     if (!requestReply) return;
-    for (const key of keys) {
-      get(key).then(
-        (message) => {
-          if (message && at === connection && core.state === 'connected') core.deliver({ ...message, initial: true });
-        },
-        (error: unknown) => {
-          if (at === connection && core.state === 'connected') core.problem(toIngestError(error), key);
-        },
-      );
-    }
+    void Promise.allSettled(keys.map((key) => get(key))).then((results) => {
+      if (at !== connection || core.state !== 'connected') return;
+      results.forEach((result, i) => {
+        if (result.status === 'rejected') core.problem(toIngestError(result.reason), keys[i]);
+        else if (result.value) core.deliver({ ...result.value, initial: true });
+      });
+    });
   }
 
   async function receive(socket: import('zeromq').Subscriber): Promise<void> {

@@ -35,7 +35,7 @@ export class Announcer {
   readonly #values = new Map<string, KeywordValue>();
   /** The key whose change announces a file. */
   readonly fireKey: string;
-  /** Every key this entry reads. */
+  /** Every key this entry reads, the one that fires last (primes arrive in this order). */
   readonly keys: readonly string[];
 
   constructor(spec: KeywordAnnouncement) {
@@ -45,7 +45,8 @@ export class Announcer {
       this.keys = [spec.key];
     } else {
       this.fireKey = spec.when?.key ?? spec.frame?.key ?? spec.name;
-      this.keys = [spec.directory, spec.name, ...(spec.frame ? [spec.frame.key] : []), ...(spec.when ? [spec.when.key] : [])];
+      const others = [spec.directory, spec.name, ...(spec.frame ? [spec.frame.key] : [])].filter((key) => key !== this.fireKey);
+      this.keys = [...others, this.fireKey];
     }
   }
 

@@ -164,7 +164,8 @@ export class KeywordMonitor {
       const outcome = announcer.take(message);
       if (!outcome) continue;
       if ('error' in outcome) {
-        this.#alert(outcome.error);
+        // A primed value that cannot make a path (a key the publisher has no value for yet) is not news.
+        if (!message.initial) this.#alert(outcome.error);
         continue;
       }
       const candidate = { path: outcome.path, message, receivedAt, gap: message.initial === true && this.#connections > 1 };

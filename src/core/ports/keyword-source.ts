@@ -41,7 +41,10 @@ export type KeywordSourceState = 'connecting' | 'connected' | 'disconnected' | '
 
 /** What a source can do; callers branch on these, never on names. */
 export interface KeywordSourceCapabilities {
-  /** Delivers the current value of every subscribed key, flagged `initial`, after each (re)connection. */
+  /**
+   * Delivers the current value of every subscribed key, flagged `initial`, after each (re)connection — all
+   * together, in subscription order — and to each new subscription.
+   */
   primes: boolean;
   /** `get()` asks the publisher (a request/reply channel); otherwise it returns the last value received. */
   requestReply: boolean;

@@ -10,7 +10,7 @@ import {
   type ZeromqKeywordPublisher,
 } from '../../../src/adapters/keyword-sources/zeromq.js';
 import { createKeywordTrigger, type KeywordTriggerOptions } from '../../../src/adapters/triggers/keyword.js';
-import type { KeywordSource } from '../../../src/core/ports/keyword-source.js';
+import type { KeywordMessage, KeywordSource } from '../../../src/core/ports/keyword-source.js';
 import type { Trigger } from '../../../src/core/ports/trigger.js';
 import type { KeywordTriggerInput } from '../../../src/instruments/schema.js';
 import { recordingSink, type RecordingSink } from '../../../src/testing/index.js';
@@ -37,7 +37,7 @@ export interface Rig {
 /** Starts a publisher, a ZeroMQ source and a started keyword trigger. `keywords` and `options` override the defaults. */
 export async function startRig(
   keywords: Partial<KeywordTriggerInput> = {},
-  options: Partial<KeywordTriggerOptions> & { values?: { key: string; value: string | number; time: number }[]; sinkDelayMs?: number } = {},
+  options: Partial<KeywordTriggerOptions> & { values?: KeywordMessage[]; sinkDelayMs?: number } = {},
 ): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'fits-ingest-kw-'));
   let publisher = createZeromqKeywordPublisher({ endpoint: 'tcp://127.0.0.1:*', requestEndpoint: 'tcp://127.0.0.1:*', values: options.values ?? [] });

@@ -192,6 +192,26 @@ describe('keyword trigger over ZeroMQ', () => {
     expect(rig.sink.items.at(-1)!.metadata).toMatchObject({ keyword: 'hiccd.WDISK' });
   });
 
+  it('a composed path is primed whole: quiet at start, announced after a restart if it changed meanwhile', async () => {
+    const old = await rootWithOldFile();
+    const hires = { directory: 'hiccd.OUTDIR', name: 'hiccd.OUTFILE', frame: { key: 'hiccd.LFRAMENO', digits: 4 }, when: { key: 'hiccd.WDISK', equals: false } };
+    const state = (frame: number) =>
+      [['hiccd.OUTDIR', old.dir], ['hiccd.OUTFILE', 'hi'], ['hiccd.LFRAMENO', frame], ['hiccd.WDISK', false]].map(([key, value], i) => ({ key: key as string, value: value!, time: frame * 10 + i }));
+    // At start the publisher has no OUTDIR yet: a primed state that cannot make a path is not an alert.
+    const incomplete = state(1).filter((m) => m.key !== 'hiccd.OUTDIR').reverse();
+    rig = await startRig({ announce: hires, roots: [old.dir] }, { values: incomplete });
+    await sleep(300);
+    expect(rig.paths()).toEqual([]);
+    expect(rig.sink.alerts).toEqual([]);
+    const during = join(old.dir, 'hi0002.fits');
+    await writeFile(during, randomBytes(2880));
+    await rig.restart({ values: state(2).reverse() });
+    await until(() => rig!.paths().includes(during));
+    await sleep(200);
+    expect(rig.paths()).toEqual([during]);
+    expect(rig.sink.alerts.map((a) => a.code).filter((code) => code !== 'KEYWORD_SOURCE_UNAVAILABLE')).toEqual(['KEYWORD_GAP']);
+  });
+
   it('alerts KEYWORD_BAD_MESSAGE for a value that cannot be a path, and keeps going', async () => {
     rig = await startRig();
     await rig.publish(17);
