@@ -78,6 +78,7 @@ export class KeywordMonitor {
       const e = toIngestError(error);
       if (e.kind === 'usage') throw e;
       this.#onState('disconnected');
+      this.#reconnect(); // whatever the source's capabilities: it never opened
     }
     const connected = await this.#until(() => source.state === 'connected', this.#s.startTimeoutMs);
     if (!connected && !this.#down) {
@@ -134,7 +135,7 @@ export class KeywordMonitor {
     if (state === 'disconnected' && !this.#s.source.capabilities.reconnects) this.#reconnect();
   }
 
-  /** Calls `connect()` until it succeeds, waiting longer after each failure (exponential backoff, jitter). */
+  /** Calls `connect()` until it resolves, waiting longer after each failure (exponential backoff, jitter). */
   #reconnect(): void {
     if (this.#reconnecting) return;
     this.#reconnecting = true;
@@ -146,6 +147,7 @@ export class KeywordMonitor {
           try {
             await sleep(delay * (0.5 + Math.random() / 2), undefined, { signal: this.#abort.signal });
             await this.#s.source.connect();
+            return;
           } catch {
             // stopped, or still unreachable: next attempt
           }
