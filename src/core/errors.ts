@@ -152,6 +152,30 @@ export const errorCodes = {
     hint: 'the destination path would leave the archive root (.., an absolute path, a symlink, or an unsafe name)',
   },
 
+  // --- mail and notifiers ---
+  MAIL_MALFORMED: {
+    kind: 'invalid',
+    hint: 'the announcement does not follow the message format (docs/mail.md); it is kept in the rejected folder',
+  },
+  MAIL_SIGNATURE: {
+    kind: 'invalid',
+    hint: 'the X-Fits-Ingest-Signature header is missing, wrong or outside its time window; check the shared secret and the clock of the sender',
+  },
+  MAIL_PATH_OUTSIDE_ROOTS: {
+    kind: 'invalid',
+    hint: 'announced paths must be absolute, without "..", under one of the configured roots',
+  },
+  MAIL_TOO_LARGE: { kind: 'invalid', hint: 'the message exceeds maxMessageBytes; split the announcement into several messages' },
+  MAIL_AUTH_FAILED: { kind: 'invalid', hint: 'wrong SMTP user name or password; check the users table of the receiver' },
+  NOTIFY_FAILED: {
+    kind: 'transient',
+    hint: 'the mail server or webhook endpoint did not accept the notification in time; check that it is reachable',
+  },
+  NOTIFY_REJECTED: {
+    kind: 'invalid',
+    hint: 'the notification was refused (no recipient, an address refused by the mail server, a 4xx reply of the webhook); fix the address or the endpoint',
+  },
+
   // --- configuration and usage ---
   INVALID_OPTIONS: { kind: 'usage', hint: 'fix the option named in the message' },
   UNSUPPORTED_OPERATION: { kind: 'usage', hint: 'this adapter does not support the operation; check its capabilities' },
