@@ -8,3 +8,4 @@ export * from './catalog-conformance.js';
 export * from './trigger-conformance.js';
 export * from './transport-conformance.js';
 export * from './fits-fixtures.js';
+export * from './notifier-conformance.js';
