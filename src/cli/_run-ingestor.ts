@@ -34,3 +34,5 @@ export async function ingestorFromOptions(
   });
   return { ingestor, forced, archive };
 }
+
+export { ingestOptions, outcome, printOutcome, type IngestCliOptions } from './_ingest-options.js';

@@ -21,18 +21,20 @@ async function* readChunks(path: string, start: number, end: number | undefined,
   const handle = await open(path, 'r');
   try {
     const stop = end ?? (await handle.stat()).size;
-    // Double-buffered: the next read runs while the consumer handles the current chunk.
-    let current = Buffer.allocUnsafe(chunkSize);
-    let next = Buffer.allocUnsafe(chunkSize);
+    // Double-buffered: the next read runs while the consumer handles the current chunk. Small files get small
+    // buffers (allocating 2 × 4 MiB per 1 MB file keeps the garbage collector busy).
+    const size = Math.max(1, Math.min(chunkSize, stop - start));
+    let current = Buffer.allocUnsafe(size);
+    let next = Buffer.allocUnsafe(size);
     let position = start;
-    let pending = position < stop ? handle.read(current, 0, Math.min(chunkSize, stop - position), position) : undefined;
+    let pending = position < stop ? handle.read(current, 0, Math.min(size, stop - position), position) : undefined;
     while (pending) {
       const { bytesRead } = await pending;
       pending = undefined;
       if (bytesRead === 0) break;
       position += bytesRead;
       signal?.throwIfAborted();
-      if (position < stop) pending = handle.read(next, 0, Math.min(chunkSize, stop - position), position);
+      if (position < stop) pending = handle.read(next, 0, Math.min(size, stop - position), position);
       yield current.subarray(0, bytesRead);
       [current, next] = [next, current];
     }

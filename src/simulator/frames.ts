@@ -7,6 +7,7 @@
  */
 import { concatBytes, createHeader, encodeHdu } from '../core/fits/build.js';
 import type { FitsValue } from '../core/fits/header-card.js';
+import type { Header } from '../core/fits/header.js';
 
 /** Image types the simulator writes, with the header values that announce them. */
 export type FrameKind = 'object' | 'bias' | 'dark' | 'flatlamp' | 'arclamp';
@@ -60,8 +61,8 @@ function two(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-/** The bytes of one frame (a FITS file). */
-export function makeFrame(options: FrameOptions): Uint8Array {
+/** The primary header of a frame (declaring `axes`, or no data when the frame has extensions). */
+export function frameHeader(options: FrameOptions): Header {
   const kind = options.kind ?? 'object';
   const axes = options.axes ?? [512, 512];
   const t = options.time;
@@ -70,11 +71,10 @@ export function makeFrame(options: FrameOptions): Uint8Array {
   const ut = `${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}.${String(Math.floor(ms / 10)).padStart(2, '0')}`;
   const exptime = kind === 'bias' ? 0 : kind === 'object' ? 300 : 10;
   const extensions = options.extensions ?? 0;
-  const primaryAxes = extensions > 0 ? [] : axes;
-  const header = createHeader({
+  return createHeader({
     primary: true,
     bitpix: 16,
-    axes: primaryAxes,
+    axes: extensions > 0 ? [] : axes,
     cards: [
       ...(extensions > 0 ? ([['EXTEND', true, 'extensions follow']] as const) : []),
       ['BZERO', 32768, 'unsigned 16-bit data'],
@@ -96,6 +96,14 @@ export function makeFrame(options: FrameOptions): Uint8Array {
       ...(options.cards ?? []),
     ],
   });
+}
+
+/** The bytes of one frame (a FITS file). */
+export function makeFrame(options: FrameOptions): Uint8Array {
+  const kind = options.kind ?? 'object';
+  const axes = options.axes ?? [512, 512];
+  const extensions = options.extensions ?? 0;
+  const header = frameHeader(options);
   const seed = options.seed ?? options.frameNumber;
   if (extensions === 0) return concatBytes(encodeHdu(header, pixels(axes, kind, seed)));
   const parts = encodeHdu(header);

@@ -5,11 +5,12 @@ import type { Command } from 'commander';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, type CliIo } from '../_output.js';
 import { ingestOptions, printOutcome, type IngestCliOptions } from '../_ingest-options.js';
+import { httpTransportFromOptions, sendOptions, type SendCliOptions } from './http.js';
 
 const FITS_NAME = /\.(fits?|fts)(\.fz|\.gz)?$/i;
 
 /** Files named on the command line, with directories expanded to the FITS files under them. */
-async function expand(paths: readonly string[]): Promise<string[]> {
+export async function expand(paths: readonly string[]): Promise<string[]> {
   const out: string[] = [];
   for (const p of paths) {
     const path = resolve(p);
@@ -75,11 +76,14 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
       }
     });
 
-  ingestOptions(
-    program
-      .command('watch')
-      .description('watch folders and archive each new file as soon as it is completely written (stop with Ctrl-C)')
-      .argument('<dir...>', 'folders to watch (files already there are ingested too)'),
+  sendOptions(
+    ingestOptions(
+      program
+        .command('watch')
+        .description('watch folders and archive each new file as soon as it is completely written (stop with Ctrl-C)')
+        .argument('<dir...>', 'folders to watch (files already there are ingested too)'),
+    ),
+    false,
   )
     .option('--poll', 'poll the folders instead of using file-system events (NFS)')
     .option('--no-existing', 'ignore files already in the folders at start')
@@ -87,9 +91,12 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
       'after',
       '\nSIGINT/SIGTERM stop gracefully: files being processed are finished, the rest resume at the next start.\n' +
         'A second signal aborts the files in progress (they resume from their last recorded state).\n\n' +
-        'Example:\n  fits-ingest watch /data/kcwi/incoming --archive /archive --json',
+        'With --to, files are normalized here and shipped over HTTP to that ingest server, which keeps their archive ids\n' +
+        'and bytes; --archive then holds only the local catalog and staging.\n\n' +
+        'Examples:\n  fits-ingest watch /data/kcwi/incoming --archive /archive --json\n' +
+        '  fits-ingest watch /data/kcwi/incoming --archive /var/lib/fits-ingest --to https://archive.example.org:8443',
     )
-    .action(async (dirs: string[], options: IngestCliOptions & { poll?: boolean; existing?: boolean }) => {
+    .action(async (dirs: string[], options: IngestCliOptions & SendCliOptions & { poll?: boolean; existing?: boolean }) => {
       let ingestor;
       try {
         const { createFilesystemTrigger } = await import('../../adapters/triggers/filesystem.js');
@@ -100,7 +107,8 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
           scanExisting: options.existing ?? true,
           ...(options.instrument ? { instrument: options.instrument } : {}),
         });
-        ({ ingestor } = await ingestorFromOptions(options, { triggers: [trigger] }));
+        const remote = await httpTransportFromOptions(options);
+        ({ ingestor } = await ingestorFromOptions(options, { triggers: [trigger], ...(remote ? { transports: [remote] } : {}) }));
         const done = (record: FileRecord): void => printOutcome(io, record, options.json);
         ingestor.on('archived', done).on('invalid', done).on('abandoned', done).on('duplicate', done);
         ingestor.on('alert', (a) => io.stderr.write(`fits-ingest watch: ${a.trigger}: ${a.code}: ${a.message}\n`));

@@ -4,7 +4,8 @@
  *
  * The source is read front to back once for its structure, every HDU's DATASUM and its SHA-256; the staged copy
  * is then written sequentially (headers are final before any data is written, because the data sums are already
- * known), hashing what is written. The source file is only ever read.
+ * known), hashing what is written. The source file is only ever read. The copy is a pure function of the source,
+ * the instrument description and the record, so preparing again gives the same bytes.
  */
 import { IngestError, toIngestError } from '../errors.js';
 import { applyChecksums, HduChecksummer, verifyHduSums, type HduSumResult } from '../checksum/hdu-checksums.js';
@@ -56,7 +57,9 @@ function safeStem(name: string): string {
 }
 
 export async function prepare(ctx: StepContext, record: FileRecord): Promise<StepOutcome> {
-  const now = ctx.clock.now();
+  // Timestamps written into the copy come from the record, not the clock: preparing the same source again (after
+  // a crash lost the staged copy) then gives the same bytes, which the archive already holds — idempotent.
+  const now = record.createdAt;
   const source = record.source;
   const before = await ctx.files.stat(source);
   if (!before || before.size !== record.size || before.mtimeMs !== record.mtimeMs) return changed(record);

@@ -316,11 +316,18 @@ export function createEngine(options: EngineOptions): Ingestor {
   }
 
   async function claimWork(): Promise<void> {
+    const limit = 100;
     for (;;) {
-      const claimed = await catalog.claim({ owner: settings.owner, now: clock.now(), leaseMs: settings.leaseMs, limit: 100 });
-      // Records this process already holds (running, queued, waiting for their time) keep their schedule.
-      for (const record of claimed) if (!running.has(record.id) && !queued.has(record.id) && !waiting.has(record.id)) enqueue(record.id);
-      if (claimed.length < 100) return;
+      const claimed = await catalog.claim({ owner: settings.owner, now: clock.now(), leaseMs: settings.leaseMs, limit });
+      // Records this process already holds (running, queued, waiting for their time) keep their schedule. Claims
+      // hand our own leases back first, so stop as soon as a batch brings nothing new (else this loops forever).
+      let fresh = 0;
+      for (const record of claimed) {
+        if (running.has(record.id) || queued.has(record.id) || waiting.has(record.id)) continue;
+        enqueue(record.id);
+        fresh++;
+      }
+      if (claimed.length < limit || fresh === 0) return;
     }
   }
 
