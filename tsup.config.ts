@@ -15,6 +15,12 @@ export const entries: Record<string, string> = {
   'keyword-sources/zeromq': 'src/adapters/keyword-sources/zeromq.ts',
   'transports/filesystem': 'src/adapters/transports/filesystem.ts',
   'simulator/index': 'src/simulator/index.ts',
+  'triggers/smtp': 'src/adapters/triggers/smtp.ts',
+  'triggers/maildir': 'src/adapters/triggers/maildir.ts',
+  'triggers/mail': 'src/adapters/triggers/mail.ts',
+  'notifiers/index': 'src/adapters/notifiers/index.ts',
+  'notifiers/mail': 'src/adapters/notifiers/mail.ts',
+  'notifiers/webhook': 'src/adapters/notifiers/webhook.ts',
 };
 
 const common = {
