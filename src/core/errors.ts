@@ -176,6 +176,59 @@ export const errorCodes = {
     hint: 'the notification was refused (no recipient, an address refused by the mail server, a 4xx reply of the webhook); fix the address or the endpoint',
   },
 
+  // --- http (src/adapters/http) ---
+  UNAUTHORIZED: {
+    kind: 'usage',
+    hint: 'send a valid, unexpired bearer token (Authorization: Bearer <token>); the archive operator issues tokens',
+  },
+  FORBIDDEN: {
+    kind: 'usage',
+    hint: 'the token lacks the scope (push, read, admin) or the instrument this request needs; ask the archive operator',
+  },
+  BAD_REQUEST: { kind: 'usage', hint: 'fix the request field named in the message (see docs/http.md and docs/openapi.yaml)' },
+  PAYLOAD_TOO_LARGE: {
+    kind: 'usage',
+    hint: "the body or the declared size exceeds the server's limit; send a smaller file or ask the operator to raise it",
+  },
+  UPLOAD_NOT_FOUND: {
+    kind: 'transient',
+    hint: 'the upload id is unknown, expired or already complete; create the upload again (POST /v1/uploads)',
+  },
+  UPLOAD_OFFSET_MISMATCH: {
+    kind: 'transient',
+    hint: 'ask the server how many bytes it holds (HEAD /v1/uploads/{id}) and continue from that offset',
+  },
+  UPLOAD_BUSY: { kind: 'transient', hint: 'another request is writing this upload; wait, then ask for the offset again' },
+  NOT_RECEIVED: { kind: 'usage', hint: 'upload the file (POST /v1/uploads) before asking for its ingestion' },
+  PARENT_UNKNOWN: {
+    kind: 'invalid',
+    hint: 'a product must name raw frames the archive holds; archive the parents first or fix their archive ids',
+  },
+  CONNECTION_FAILED: {
+    kind: 'transient',
+    hint: 'the peer could not be reached or dropped the connection; check the URL and network, it is retried with backoff',
+  },
+  SERVER_ERROR: {
+    kind: 'transient',
+    hint: 'the server failed or is busy (5xx, 429); it is retried with backoff — check its log if this persists',
+  },
+  TLS_UNTRUSTED: {
+    kind: 'usage',
+    hint: "the server's TLS certificate is not trusted or does not name this host; pass its CA certificate (--ca FILE)",
+  },
+  REMOTE_REJECTED: {
+    kind: 'invalid',
+    hint: "the archive refused the file as invalid; the message carries the archive's code and reason",
+  },
+  REMOTE_ABANDONED: {
+    kind: 'transient',
+    hint: 'the archive gave up on the file after its own retries; sending it again asks the archive to try again',
+  },
+  WEBHOOK_SIGNATURE_INVALID: {
+    kind: 'invalid',
+    hint: 'the callback signature or timestamp does not verify; check the shared secret and both clocks',
+  },
+
   // --- configuration and usage ---
   INVALID_OPTIONS: { kind: 'usage', hint: 'fix the option named in the message' },
   UNSUPPORTED_OPERATION: { kind: 'usage', hint: 'this adapter does not support the operation; check its capabilities' },

@@ -1,0 +1,152 @@
+/**
+ * Bearer tokens of the ingest server: the tokens file (JSON or YAML), scopes, instruments and expiry, and the
+ * constant-time lookup of a presented token. Internal to src/adapters/http.
+ *
+ * @module
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { IngestError } from '../../core/errors.js';
+import { parseOptions } from '../_options.js';
+
+/** What a token may do: `push` files and products, `read` status and content, `admin` everything. */
+export const SCOPES = ['push', 'read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 (64 lower-case hex digits) of the token');
+
+/** One token entry of the tokens file. */
+export const tokenEntrySchema = z
+  .strictObject({
+    /** Who holds the token (a site or a pipeline); recorded with every file it sends, and in callbacks. */
+    site: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a site name of A-Z a-z 0-9 . _ -'),
+    /** The token itself (at least 24 characters). Prefer `sha256` so the file holds no secret. */
+    token: z.string().min(24).optional(),
+    /** SHA-256 (hex) of the token: `printf %s "$TOKEN" | sha256sum`. */
+    sha256: hex64.optional(),
+    /** What the token may do. */
+    scopes: z.array(z.enum(SCOPES)).min(1),
+    /** Instruments the token may send or read (upper or lower case); `*` for all. @default ['*'] */
+    instruments: z.array(z.string().min(1)).min(1).default(['*']),
+    /** The token is refused after this instant (ISO 8601, e.g. 2027-01-31 or 2027-01-31T12:00:00Z). */
+    expires: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+    /** Where to POST signed status callbacks for files this token sends (archived, failed). */
+    callback: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/ }),
+        /** HMAC-SHA256 secret shared with the receiver (at least 16 characters). */
+        secret: z.string().min(16),
+      })
+      .optional(),
+  })
+  .refine((entry) => (entry.token === undefined) !== (entry.sha256 === undefined), {
+    message: 'give exactly one of token or sha256',
+  });
+
+/** A token entry, as written in the tokens file. */
+export type TokenEntry = z.input<typeof tokenEntrySchema>;
+
+const tokensFileSchema = z.union([z.strictObject({ tokens: z.array(tokenEntrySchema) }), z.array(tokenEntrySchema)]);
+
+/** Who made a request, once the token is checked. */
+export interface Principal {
+  site: string;
+  scopes: ReadonlySet<Scope>;
+  /** Upper-case instrument names, or '*'. */
+  instruments: ReadonlySet<string> | '*';
+  callback?: { url: string; secret: string };
+}
+
+interface StoredToken {
+  digest: Buffer;
+  principal: Principal;
+  expiresAt: number;
+}
+
+const digestOf = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+
+/**
+ * Reads a tokens file: `{ tokens: [...] }` or a bare list, in JSON or YAML.
+ *
+ * @throws IngestError INVALID_OPTIONS naming the file and the field.
+ */
+export async function loadTokensFile(path: string): Promise<TokenEntry[]> {
+  let data: unknown;
+  try {
+    data = parseYaml(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new IngestError('INVALID_OPTIONS', `cannot read the tokens file ${path}: ${(error as Error).message}`, {
+      context: { file: path },
+      cause: error,
+    });
+  }
+  const parsed = parseOptions(tokensFileSchema, data, `the tokens file ${path}`);
+  return Array.isArray(parsed) ? parsed : parsed.tokens;
+}
+
+/** The tokens a server accepts; lookups take the same time whichever entry matches. */
+export class TokenStore {
+  readonly #tokens: StoredToken[];
+
+  constructor(entries: readonly TokenEntry[]) {
+    const parsed = parseOptions(z.array(tokenEntrySchema), entries, 'the ingest server tokens');
+    this.#tokens = parsed.map((entry) => ({
+      digest: entry.token !== undefined ? digestOf(entry.token) : Buffer.from(entry.sha256!, 'hex'),
+      expiresAt: entry.expires === undefined ? Infinity : Date.parse(entry.expires.length === 10 ? `${entry.expires}T23:59:59.999Z` : entry.expires),
+      principal: {
+        site: entry.site,
+        scopes: new Set(entry.scopes),
+        instruments: entry.instruments.includes('*') ? '*' : new Set(entry.instruments.map((i) => i.toUpperCase())),
+        ...(entry.callback ? { callback: entry.callback } : {}),
+      },
+    }));
+  }
+
+  /** The callback target of a site, if its token has one. */
+  callbackOf(site: string): { url: string; secret: string } | undefined {
+    return this.#tokens.find((t) => t.principal.site === site && t.principal.callback)?.principal.callback;
+  }
+
+  /**
+   * The principal of an `Authorization` header.
+   *
+   * @throws IngestError UNAUTHORIZED for a missing, malformed, unknown or expired token.
+   */
+  authenticate(header: string | undefined, now: number): Principal {
+    const match = /^Bearer[ ]+([\x21-\x7e]+)\s*$/i.exec(header ?? '');
+    if (!match) throw new IngestError('UNAUTHORIZED', header ? 'the Authorization header is not "Bearer <token>"' : 'no bearer token');
+    const presented = digestOf(match[1]!);
+    let found: StoredToken | undefined;
+    // Compare with every entry, whatever matches, so the time taken says nothing about the tokens.
+    for (const token of this.#tokens) if (timingSafeEqual(token.digest, presented) && !found) found = token;
+    if (!found) throw new IngestError('UNAUTHORIZED', 'unknown token');
+    if (now > found.expiresAt) {
+      throw new IngestError('UNAUTHORIZED', `the token of ${found.principal.site} expired on ${new Date(found.expiresAt).toISOString()}`);
+    }
+    return found.principal;
+  }
+}
+
+/** Anonymous access (tests on loopback only): every scope, every instrument. */
+export const ANONYMOUS: Principal = { site: 'anonymous', scopes: new Set(SCOPES), instruments: '*' };
+
+/**
+ * Checks that `principal` may do `scope` (admin may do everything) on `instrument` (when the request names one).
+ * A token limited to some instruments must name the instrument of what it sends.
+ *
+ * @throws IngestError FORBIDDEN
+ */
+export function authorize(principal: Principal, scope: Scope, instrument?: string | null): void {
+  if (!principal.scopes.has(scope) && !principal.scopes.has('admin')) {
+    throw new IngestError('FORBIDDEN', `the token of ${principal.site} lacks the "${scope}" scope`);
+  }
+  if (principal.instruments === '*') return;
+  if (instrument === undefined || instrument === null) {
+    throw new IngestError('FORBIDDEN', `the token of ${principal.site} is limited to ${[...principal.instruments].join(', ')}; name the instrument`);
+  }
+  if (!principal.instruments.has(instrument.toUpperCase())) {
+    throw new IngestError('FORBIDDEN', `the token of ${principal.site} may not use instrument ${instrument}`);
+  }
+}

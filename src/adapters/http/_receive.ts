@@ -1,0 +1,122 @@
+/**
+ * Receiving a whole file in one request (`POST /v1/uploads` with the bytes as body and the declaration in the
+ * query, as `curl --data-binary` sends it), and the checks every upload starts with: bytes the archive already
+ * holds are not sent again, and different bytes under a taken archive id are refused. Internal to
+ * src/adapters/http.
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http';
+import { IngestError } from '../../core/errors.js';
+import { authorize } from './_auth.js';
+import { contentLength, mediaType, queryValue, sendJson, validate } from './_http.js';
+import { FILE_CONTENT_TYPES, fileMetaSchema, type FileMeta, type IngestStatus, type Received } from './_protocol.js';
+import type { ReceivedFile } from './_received.js';
+import type { RouteContext, Services } from './_routes.js';
+
+/** True when a POST /v1/uploads carries file bytes rather than a JSON declaration. */
+export function wantsFileBody(req: IncomingMessage): boolean {
+  const type = mediaType(req);
+  if (type === 'application/json') return false;
+  if ((FILE_CONTENT_TYPES as readonly string[]).includes(type)) return true;
+  throw new IngestError(
+    'BAD_REQUEST',
+    `Content-Type ${type || '(none)'}: send application/json to create a resumable upload, or the file as application/fits`,
+    { hint: "with curl, add -H 'Content-Type: application/fits' to --data-binary (curl's default is a form)" },
+  );
+}
+
+/** The answer body once bytes are there. */
+export function receivedBody(file: Pick<ReceivedFile, 'sha256' | 'size' | 'name'> & { archiveId?: string | undefined }, meta: Pick<FileMeta, 'archiveId'>, ingest: IngestStatus | null, present = false): Received {
+  return { status: present ? 'present' : 'received', sha256: file.sha256, size: file.size, name: file.name, archiveId: meta.archiveId ?? file.archiveId ?? null, ingest };
+}
+
+/**
+ * What the archive already holds of a declared file: the received file itself, or an archived copy of these
+ * bytes (under the declared archive id, when one is declared).
+ *
+ * @throws IngestError ARCHIVE_ID_CONFLICT when the declared archive id holds other bytes and `replace` is not set.
+ */
+export async function presentOrConflict(meta: FileMeta, s: Services): Promise<Pick<ReceivedFile, 'sha256' | 'size' | 'name'> | undefined> {
+  const received = s.uploads.received.get(meta.sha256, meta.name);
+  if (meta.replace) return received;
+  const catalog = s.ingest.catalog;
+  const [archived] = await catalog.findArchived({ sourceSha256: meta.sha256, limit: 1 });
+  if (archived && (meta.archiveId === undefined || archived.archiveId === meta.archiveId)) return { sha256: meta.sha256, size: meta.size, name: meta.name };
+  if (meta.archiveId !== undefined) {
+    const conflict = (where: string, sha256: string) =>
+      new IngestError('ARCHIVE_ID_CONFLICT', `archive id ${meta.archiveId} ${where} SHA-256 ${sha256}; the request has ${meta.sha256}`, {
+        context: { archiveId: meta.archiveId, file: meta.name },
+      });
+    const taken = await catalog.getArchived(meta.archiveId);
+    if (taken && taken.sha256 !== meta.sha256 && taken.sourceSha256 !== meta.sha256) throw conflict('is archived with', taken.sha256);
+    const waiting = s.uploads.received.forArchiveId(meta.archiveId);
+    if (waiting && waiting.sha256 !== meta.sha256) throw conflict('was received with', waiting.sha256);
+  }
+  return received;
+}
+
+/** Reads the declaration of a one-request upload from the query string. */
+function metaFromQuery(query: URLSearchParams, length: number | undefined): FileMeta & { ingest: boolean; wait: number } {
+  const get = (key: string, kind: Parameters<typeof queryValue>[1] = 'string') => {
+    const text = query.get(key);
+    return text === null ? undefined : queryValue(text, kind);
+  };
+  const hdus = query.get('hdus');
+  const raw = {
+    sha256: get('sha256'),
+    size: get('size', 'number') ?? length,
+    name: get('name'),
+    archiveId: get('archiveId'),
+    instrument: get('instrument'),
+    level: get('level', 'number'),
+    parents: get('parents', 'list'),
+    prepared: get('prepared', 'boolean'),
+    replace: get('replace', 'boolean'),
+    hdus:
+      hdus === null
+        ? undefined
+        : hdus.split(',').filter(Boolean).map((text) => {
+            const [index, datasum, checksum = ''] = text.split(':');
+            return { index: Number(index), datasum: Number(datasum), checksum };
+          }),
+  };
+  const defined = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+  const meta = validate(fileMetaSchema, defined, 'POST /v1/uploads (query)');
+  const ingest = validate(fileMetaSchema.shape.prepared, get('ingest', 'boolean') ?? false, 'POST /v1/uploads (query ingest)');
+  const wait = Number(get('wait', 'number') ?? 0);
+  if (!Number.isFinite(wait) || wait < 0) throw new IngestError('BAD_REQUEST', 'wait is a number of seconds', { context: { field: 'wait' } });
+  return { ...meta, ingest, wait };
+}
+
+/** `POST /v1/uploads` with the file as body. */
+export async function receiveFile(ctx: RouteContext, s: Services): Promise<void> {
+  const length = contentLength(ctx.req);
+  const { ingest, wait, ...meta } = metaFromQuery(ctx.query, length);
+  authorize(ctx.principal, 'push', meta.instrument);
+  if (meta.size > s.limits.maxUploadBytes || (length !== undefined && length > s.limits.maxUploadBytes)) {
+    throw new IngestError('PAYLOAD_TOO_LARGE', `the file has ${Math.max(meta.size, length ?? 0)} bytes; this archive accepts at most ${s.limits.maxUploadBytes}`, {
+      context: { file: meta.name },
+    });
+  }
+  if (length !== undefined && length !== meta.size) {
+    throw new IngestError('BAD_REQUEST', `Content-Length ${length} differs from the declared size ${meta.size}`, { context: { field: 'size' } });
+  }
+  const present = await presentOrConflict(meta, s);
+  ctx.proceed();
+  let file: Pick<ReceivedFile, 'sha256' | 'size' | 'name'>;
+  if (present) {
+    for await (const _ of ctx.req) {
+      // Drain: the archive holds these bytes already.
+    }
+    file = present;
+  } else {
+    file = await s.uploads.oneShot(meta, ctx.principal.site, ctx.req, s.now);
+  }
+  let status: IngestStatus | null = null;
+  if (ingest) {
+    status = await s.ingest.ingest(ctx.principal.site, { ...meta, reingest: meta.replace });
+    if (!status.final) status = await s.ingest.wait(status.recordId, Math.min(wait, s.limits.maxWaitSeconds));
+  }
+  sendJson(ctx.res, present ? 200 : 201, receivedBody(file, meta, status, present !== undefined));
+}

@@ -1,0 +1,196 @@
+/**
+ * The endpoints of the ingest server: one table of method, path, scope and handler (docs/openapi.yaml documents
+ * the same table; a test keeps them equal). Path parameters are matched by strict patterns before any handler
+ * runs, so no handler sees an id it did not expect. Internal to src/adapters/http.
+ *
+ * @module
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IngestError } from '../../core/errors.js';
+import { VERSION } from '../../version.js';
+import { authorize, type Principal, type Scope } from './_auth.js';
+import { contentLength, readJson, sendJson, validate } from './_http.js';
+import type { IngestService } from './_ingest.js';
+import { API, HEADERS, ingestRequestSchema, productsRequestSchema, fileMetaSchema, type FileMeta, type Received } from './_protocol.js';
+import type { ReceivedFile } from './_received.js';
+import { fileView, nightView, recordForArchiveId } from './_status.js';
+import { receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
+import type { UploadStore } from './_uploads.js';
+
+/** What handlers share. */
+export interface Services {
+  uploads: UploadStore;
+  ingest: IngestService;
+  limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number };
+  now: () => number;
+}
+
+/** One request, once routed and authenticated. */
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: string[];
+  query: URLSearchParams;
+  principal: Principal;
+  /** Lets a client that sent `Expect: 100-continue` send its body (call once the request is accepted). */
+  proceed(): void;
+}
+
+/** A route: `path` is written as in docs/openapi.yaml. */
+export interface Route {
+  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  /** Any one of these scopes is enough; null = no token needed. */
+  scopes: readonly Scope[] | null;
+  handler: (ctx: RouteContext, services: Services) => Promise<void>;
+}
+
+const may = (principal: Principal, scopes: readonly Scope[], instrument?: string | null): void => {
+  const scope = scopes.find((s) => principal.scopes.has(s)) ?? scopes[0]!;
+  authorize(principal, scope, instrument);
+};
+const canRead = (principal: Principal) => (instrument: string | undefined) =>
+  principal.instruments === '*' || (instrument !== undefined && principal.instruments.has(instrument.toUpperCase()));
+const waitSeconds = (ctx: RouteContext, s: Services, asked: number): number => Math.min(asked, s.limits.maxWaitSeconds);
+const siteFilter = (p: Principal) => (p.scopes.has('admin') ? undefined : p.site);
+
+async function createUpload(ctx: RouteContext, s: Services): Promise<void> {
+  if (wantsFileBody(ctx.req)) return receiveFile(ctx, s);
+  ctx.proceed();
+  const meta: FileMeta = validate(fileMetaSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/uploads');
+  authorize(ctx.principal, 'push', meta.instrument);
+  if (meta.size > s.limits.maxUploadBytes) {
+    throw new IngestError('PAYLOAD_TOO_LARGE', `the file has ${meta.size} bytes; this archive accepts at most ${s.limits.maxUploadBytes}`, { context: { file: meta.name } });
+  }
+  const present = await presentOrConflict(meta, s);
+  if (present) return sendJson(ctx.res, 200, receivedBody(present, meta, null));
+  const { uploadId, offset } = await s.uploads.create(meta, ctx.principal.site, s.now());
+  sendJson(ctx.res, 201, { status: 'created', uploadId, offset, size: meta.size }, { location: `${API}/uploads/${uploadId}`, [HEADERS.offset]: String(offset) });
+}
+
+async function headUpload(ctx: RouteContext, s: Services): Promise<void> {
+  const { offset, meta } = await s.uploads.head(ctx.params[0]!, siteFilter(ctx.principal));
+  ctx.res.writeHead(200, { [HEADERS.offset]: String(offset), [HEADERS.length]: String(meta.size), 'cache-control': 'no-store' }).end();
+}
+
+async function getUpload(ctx: RouteContext, s: Services): Promise<void> {
+  const { offset, meta } = await s.uploads.head(ctx.params[0]!, siteFilter(ctx.principal));
+  sendJson(ctx.res, 200, { uploadId: ctx.params[0], offset, size: meta.size, sha256: meta.sha256, name: meta.name }, { [HEADERS.offset]: String(offset) });
+}
+
+async function patchUpload(ctx: RouteContext, s: Services): Promise<void> {
+  const type = (ctx.req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/offset+octet-stream' && type !== 'application/octet-stream') {
+    throw new IngestError('BAD_REQUEST', `PATCH bodies are Content-Type: application/offset+octet-stream, got ${type || '(none)'}`);
+  }
+  const header = ctx.req.headers[HEADERS.offset];
+  if (typeof header !== 'string' || !/^\d{1,16}$/.test(header)) throw new IngestError('BAD_REQUEST', 'PATCH needs an Upload-Offset header (the byte the body starts at)');
+  const id = ctx.params[0]!;
+  await s.uploads.head(id, siteFilter(ctx.principal), 0).catch((error: unknown) => {
+    if (!(error instanceof IngestError && error.code === 'UPLOAD_BUSY')) throw error;
+  });
+  ctx.proceed();
+  const result = await s.uploads.append(id, Number(header), ctx.req, contentLength(ctx.req), s.now);
+  const headers = { [HEADERS.offset]: String(result.offset) };
+  if (!result.received) return void ctx.res.writeHead(204, headers).end();
+  sendJson(ctx.res, 200, receivedBody(result.received, result.received, null), headers);
+}
+
+async function deleteUpload(ctx: RouteContext, s: Services): Promise<void> {
+  await s.uploads.head(ctx.params[0]!, siteFilter(ctx.principal), 0);
+  await s.uploads.remove(ctx.params[0]!);
+  ctx.res.writeHead(204).end();
+}
+
+async function ingest(ctx: RouteContext, s: Services): Promise<void> {
+  ctx.proceed();
+  const request = validate(ingestRequestSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/ingest');
+  authorize(ctx.principal, 'push', request.instrument);
+  const submitted = await s.ingest.ingest(ctx.principal.site, request);
+  const status = submitted.final ? submitted : await s.ingest.wait(submitted.recordId, waitSeconds(ctx, s, request.wait));
+  sendJson(ctx.res, status.final ? 200 : 202, { ...status, alreadyArchived: submitted.alreadyArchived });
+}
+
+async function ingestStatus(ctx: RouteContext, s: Services): Promise<void> {
+  const wait = Number(ctx.query.get('wait') ?? '0');
+  if (!Number.isFinite(wait) || wait < 0) throw new IngestError('BAD_REQUEST', 'wait is a number of seconds', { context: { field: 'wait' } });
+  const status = await s.ingest.wait(ctx.params[0]!, waitSeconds(ctx, s, wait));
+  may(ctx.principal, ['push', 'read'], status.instrument);
+  sendJson(ctx.res, 200, status);
+}
+
+async function products(ctx: RouteContext, s: Services): Promise<void> {
+  ctx.proceed();
+  const request = validate(productsRequestSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/products');
+  for (const product of request.products) authorize(ctx.principal, 'push', product.instrument);
+  const result = await s.ingest.products(ctx.principal.site, request);
+  const wait = waitSeconds(ctx, s, request.wait);
+  const statuses = wait > 0 ? await Promise.all(result.products.map((p) => (p.final ? p : s.ingest.wait(p.recordId, wait)))) : result.products;
+  sendJson(ctx.res, request.hold ? 202 : 200, { ...result, products: statuses });
+}
+
+async function release(ctx: RouteContext, s: Services): Promise<void> {
+  sendJson(ctx.res, 200, await s.ingest.release(ctx.params[0]!));
+}
+
+async function night(ctx: RouteContext, s: Services): Promise<void> {
+  const n = ctx.params[0]!;
+  sendJson(ctx.res, 200, await nightView(s.ingest.catalog, n, await s.ingest.heldCount(n), canRead(ctx.principal)));
+}
+
+async function file(ctx: RouteContext, s: Services): Promise<void> {
+  const archiveId = ctx.params[0]!;
+  const view = await fileView(s.ingest.catalog, archiveId, s.uploads.received.forArchiveId(archiveId), `${API}/files/${archiveId}/content`);
+  if (!view) throw new IngestError('NOT_FOUND', `the archive knows nothing under ${archiveId}`, { context: { archiveId } });
+  may(ctx.principal, ['push', 'read'], view.ingest?.instrument ?? s.uploads.received.forArchiveId(archiveId)?.instrument ?? null);
+  sendJson(ctx.res, 200, view);
+}
+
+async function content(ctx: RouteContext, s: Services): Promise<void> {
+  const archiveId = ctx.params[0]!;
+  const record = await recordForArchiveId(s.ingest.catalog, archiveId);
+  const archived = record?.state === 'ARCHIVED' ? await s.ingest.catalog.getArchived(archiveId) : undefined;
+  let source: { path: string; sha256: string; instrument: string | undefined } | undefined;
+  for (const location of archived?.locations ?? []) {
+    if (location.uri.startsWith('/') && (await stat(location.uri).then((st) => st.isFile(), () => false))) {
+      source = { path: location.uri, sha256: archived!.sha256, instrument: archived!.instrument };
+      break;
+    }
+  }
+  const received: ReceivedFile | undefined = source ? undefined : s.uploads.received.forArchiveId(archiveId);
+  source ??= received && { path: received.path, sha256: received.sha256, instrument: received.instrument };
+  if (!source) throw new IngestError('NOT_FOUND', `the archive holds no bytes under ${archiveId}`, { context: { archiveId } });
+  authorize(ctx.principal, 'read', source.instrument ?? null);
+  const { size } = await stat(source.path);
+  ctx.res.writeHead(200, {
+    'content-type': 'application/fits',
+    'content-length': String(size),
+    'repr-digest': `sha-256=:${Buffer.from(source.sha256, 'hex').toString('base64')}:`,
+  });
+  createReadStream(source.path).on('error', () => ctx.res.destroy()).pipe(ctx.res);
+}
+
+async function health(ctx: RouteContext): Promise<void> {
+  sendJson(ctx.res, 200, { ok: true, version: VERSION, api: API });
+}
+
+/** Every endpoint. */
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', path: `${API}/health`, scopes: null, handler: health },
+  { method: 'POST', path: `${API}/uploads`, scopes: ['push'], handler: createUpload },
+  { method: 'HEAD', path: `${API}/uploads/{uploadId}`, scopes: ['push'], handler: headUpload },
+  { method: 'GET', path: `${API}/uploads/{uploadId}`, scopes: ['push'], handler: getUpload },
+  { method: 'PATCH', path: `${API}/uploads/{uploadId}`, scopes: ['push'], handler: patchUpload },
+  { method: 'DELETE', path: `${API}/uploads/{uploadId}`, scopes: ['push'], handler: deleteUpload },
+  { method: 'POST', path: `${API}/ingest`, scopes: ['push'], handler: ingest },
+  { method: 'GET', path: `${API}/ingest/{recordId}`, scopes: ['push', 'read'], handler: ingestStatus },
+  { method: 'POST', path: `${API}/products`, scopes: ['push'], handler: products },
+  { method: 'POST', path: `${API}/nights/{night}/release`, scopes: ['push'], handler: release },
+  { method: 'GET', path: `${API}/nights/{night}`, scopes: ['read'], handler: night },
+  { method: 'GET', path: `${API}/files/{archiveId}`, scopes: ['push', 'read'], handler: file },
+  { method: 'GET', path: `${API}/files/{archiveId}/content`, scopes: ['read'], handler: content },
+];
+
+export type { Received };

@@ -1,0 +1,268 @@
+/**
+ * Partial uploads: created with the sender's declaration, filled by PATCH requests at explicit offsets (the tus
+ * model), asked for their offset with HEAD, and moved into the received store once complete and verified. A
+ * partial is `partial/<id>.part` with its declaration in `partial/<id>.json`; ids are made here (32 random hex
+ * digits), never taken from the client. The offset is the partial's size on disk, so it survives a restart; the
+ * running digest is rebuilt from those bytes when needed. Internal to src/adapters/http.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { IngestError } from '../../core/errors.js';
+import { writeFileAtomic } from '../transports/_files.js';
+import { ArrivalCheck } from './_arrival.js';
+import { UPLOAD_ID, type FileMeta } from './_protocol.js';
+import { ReceivedStore, type ReceivedFile } from './_received.js';
+
+/** Bytes written per system call (chunks from the socket are gathered up to this). */
+const BATCH = 1 << 20;
+
+interface Declaration {
+  meta: FileMeta;
+  site: string;
+  createdAt: number;
+}
+
+interface Upload extends Declaration {
+  id: string;
+  /** The running check; undefined when it must be rebuilt from the bytes on disk. */
+  check: ArrivalCheck | undefined;
+  /** A request is writing it. */
+  busy: boolean;
+  idle: Promise<void>;
+  done: () => void;
+}
+
+/** Result of appending bytes: the new offset, and the received file once complete. */
+export interface AppendResult {
+  offset: number;
+  received?: ReceivedFile;
+}
+
+/** Partial uploads and the received store they complete into. */
+export class UploadStore {
+  readonly received: ReceivedStore;
+  readonly #partials: string;
+  readonly #fsync: boolean;
+  readonly #open = new Map<string, Upload>();
+
+  constructor(root: string, fsync: boolean) {
+    this.#partials = join(root, 'partial');
+    this.received = new ReceivedStore(join(root, 'received'), fsync);
+    this.#fsync = fsync;
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.#partials, { recursive: true });
+    await mkdir(this.received.root, { recursive: true });
+    await this.received.load();
+    // Partials left by an earlier run can be resumed, by id or by a sender creating the same upload again.
+    for (const name of await readdir(this.#partials)) {
+      const id = /^([0-9a-f]{32})\.json$/.exec(name)?.[1];
+      if (id && !this.#open.has(id)) await this.#get(id).catch(() => undefined);
+    }
+  }
+
+  #paths(id: string) {
+    return { part: join(this.#partials, `${id}.part`), json: join(this.#partials, `${id}.json`) };
+  }
+
+  #track(id: string, declaration: Declaration, check: ArrivalCheck | undefined): Upload {
+    const upload = { id, ...declaration, check, busy: false, idle: Promise.resolve(), done: () => {} };
+    this.#open.set(id, upload);
+    return upload;
+  }
+
+  /** The upload with this id (loaded from disk after a restart). @throws IngestError UPLOAD_NOT_FOUND */
+  async #get(id: string): Promise<Upload> {
+    const known = this.#open.get(id);
+    if (known) return known;
+    const missing = () => new IngestError('UPLOAD_NOT_FOUND', `no upload ${id}`);
+    if (!UPLOAD_ID.test(id)) throw missing();
+    const { json } = this.#paths(id);
+    const text = await readFile(json, 'utf8').catch(() => undefined);
+    if (text === undefined) throw missing();
+    return this.#open.get(id) ?? this.#track(id, JSON.parse(text) as Declaration, undefined);
+  }
+
+  /**
+   * Creates an upload, or hands back an idle partial of the same file from the same site (a sender that
+   * restarted resumes where it stopped).
+   */
+  async create(meta: FileMeta, site: string, now: number): Promise<{ uploadId: string; offset: number }> {
+    const declared = JSON.stringify(meta);
+    for (const upload of this.#open.values()) {
+      if (!upload.busy && upload.site === site && JSON.stringify(upload.meta) === declared) {
+        return { uploadId: upload.id, offset: await this.#offset(upload) };
+      }
+    }
+    const id = randomBytes(16).toString('hex');
+    const declaration: Declaration = { meta, site, createdAt: now };
+    await writeFileAtomic(this.#partials, `${id}.json`, `${JSON.stringify(declaration)}\n`, this.#fsync);
+    await (await open(this.#paths(id).part, 'wx', 0o644)).close();
+    this.#track(id, declaration, new ArrivalCheck(meta));
+    return { uploadId: id, offset: 0 };
+  }
+
+  async #offset(upload: Upload): Promise<number> {
+    if (upload.check) return upload.check.offset;
+    return (await stat(this.#paths(upload.id).part)).size;
+  }
+
+  /**
+   * The offset and declared size; waits up to `waitMs` for a request still writing it. With `site`, an upload
+   * of another site is reported as not found.
+   *
+   * @throws IngestError UPLOAD_NOT_FOUND, UPLOAD_BUSY
+   */
+  async head(id: string, site: string | undefined, waitMs = 2000): Promise<{ offset: number; meta: FileMeta }> {
+    const upload = await this.#get(id);
+    if (site !== undefined && upload.site !== site) throw new IngestError('UPLOAD_NOT_FOUND', `no upload ${id}`);
+    if (upload.busy) {
+      const timeout = new Promise<'busy'>((resolve) => setTimeout(resolve, waitMs, 'busy').unref());
+      if ((await Promise.race([upload.idle, timeout])) === 'busy') throw new IngestError('UPLOAD_BUSY', `upload ${id} is being written by another request`);
+    }
+    return { offset: await this.#offset(this.#open.get(id) ?? upload), meta: upload.meta };
+  }
+
+  /**
+   * Writes `body` at `offset`; completes the upload when the last byte arrived.
+   *
+   * @throws IngestError UPLOAD_NOT_FOUND, UPLOAD_BUSY, UPLOAD_OFFSET_MISMATCH (context `offset` = the server's),
+   * PAYLOAD_TOO_LARGE (more bytes than declared), DIGEST_MISMATCH / CHECKSUM_MISMATCH (the partial is removed)
+   */
+  async append(id: string, offset: number, body: AsyncIterable<Buffer>, length: number | undefined, now: () => number): Promise<AppendResult> {
+    const upload = await this.#get(id);
+    if (upload.busy) throw new IngestError('UPLOAD_BUSY', `upload ${id} is being written by another request`);
+    upload.busy = true;
+    upload.idle = new Promise((resolve) => (upload.done = resolve));
+    try {
+      const { part } = this.#paths(id);
+      upload.check ??= await ArrivalCheck.fromFile(upload.meta, part);
+      const check = upload.check;
+      if (offset !== check.offset) {
+        throw new IngestError('UPLOAD_OFFSET_MISMATCH', `the request starts at byte ${offset}; the server holds ${check.offset}`, {
+          context: { offset: check.offset },
+        });
+      }
+      if (length !== undefined && offset + length > upload.meta.size) throw tooMuch(upload.meta, offset + length);
+      const handle = await open(part, 'r+');
+      try {
+        await writeBody(handle, body, check, upload.meta).catch((error: unknown) => {
+          if (!(error instanceof IngestError && error.code === 'PAYLOAD_TOO_LARGE')) upload.check = undefined;
+          throw error;
+        });
+        if (check.offset < upload.meta.size) return { offset: check.offset };
+        if (this.#fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      const received = await this.#complete(upload, check, now());
+      return { offset: check.offset, received };
+    } finally {
+      upload.busy = false;
+      upload.done();
+    }
+  }
+
+  async #complete(upload: Upload, check: ArrivalCheck, now: number): Promise<ReceivedFile> {
+    const { part } = this.#paths(upload.id);
+    try {
+      check.finish();
+    } catch (error) {
+      await this.remove(upload.id);
+      throw error;
+    }
+    const received = await this.received.place(part, upload.meta, upload.site, now);
+    await this.remove(upload.id);
+    return received;
+  }
+
+  /**
+   * A whole file in one request (`curl --data-binary`): written to a private partial, verified, placed. Nothing
+   * stays behind when it fails.
+   */
+  async oneShot(meta: FileMeta, site: string, body: AsyncIterable<Buffer>, now: () => number): Promise<ReceivedFile> {
+    const id = randomBytes(16).toString('hex');
+    const { part } = this.#paths(id);
+    const check = new ArrivalCheck(meta);
+    try {
+      const handle = await open(part, 'wx', 0o644);
+      try {
+        await writeBody(handle, body, check, meta);
+        if (this.#fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      check.finish();
+      return await this.received.place(part, meta, site, now());
+    } finally {
+      await rm(part, { force: true });
+    }
+  }
+
+  /** Forgets an upload and deletes its bytes. */
+  async remove(id: string): Promise<void> {
+    if (!UPLOAD_ID.test(id)) throw new IngestError('UPLOAD_NOT_FOUND', `no upload ${id}`);
+    this.#open.delete(id);
+    const { part, json } = this.#paths(id);
+    await rm(part, { force: true });
+    await rm(json, { force: true });
+  }
+
+  /** Deletes idle partial uploads created more than `ttlMs` ago; returns how many. */
+  async sweep(now: number, ttlMs: number): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.#partials)) {
+      const id = /^([0-9a-f]{32})\.json$/.exec(name)?.[1];
+      if (!id || this.#open.get(id)?.busy) continue;
+      const declaration = await readFile(join(this.#partials, name), 'utf8').then((t) => JSON.parse(t) as Declaration, () => undefined);
+      if (declaration && now - declaration.createdAt <= ttlMs) continue;
+      await this.remove(id);
+      removed++;
+    }
+    return removed;
+  }
+}
+
+function tooMuch(meta: FileMeta, total: number): IngestError {
+  return new IngestError('PAYLOAD_TOO_LARGE', `the request would bring the upload to ${total} bytes; ${meta.size} were declared`, {
+    context: { file: meta.name, offset: meta.size },
+  });
+}
+
+/** Writes a body at the check's offset, in batches, hashing each batch while it is being written. */
+async function writeBody(handle: FileHandle, body: AsyncIterable<Buffer>, check: ArrivalCheck, meta: FileMeta): Promise<void> {
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  let position = check.offset;
+  const flush = async (): Promise<void> => {
+    if (batchBytes === 0) return;
+    const chunks = batch;
+    const writing = handle.writev(chunks, position);
+    for (const chunk of chunks) check.update(chunk);
+    const { bytesWritten } = await writing;
+    if (bytesWritten !== batchBytes) throw new IngestError('IO_ERROR', `short write: ${bytesWritten} of ${batchBytes} bytes`, { context: { file: meta.name, offset: position } });
+    position += batchBytes;
+    batch = [];
+    batchBytes = 0;
+  };
+  try {
+    for await (const chunk of body) {
+      if (position + batchBytes + chunk.length > meta.size) {
+        await flush();
+        throw tooMuch(meta, position + batchBytes + chunk.length);
+      }
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes >= BATCH) await flush();
+    }
+  } catch (error) {
+    // The sender went away (or sent too much): keep what arrived, so a resume continues after it.
+    if (!(error instanceof IngestError)) await flush();
+    throw error;
+  }
+  await flush();
+}

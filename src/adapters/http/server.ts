@@ -1,0 +1,273 @@
+/**
+ * The archive's end of the HTTP link: a request handler for plain `node:http`/`node:https` (mountable in
+ * Express, Fastify… through their raw req/res, before any body parser) that receives files from observatories
+ * and pipelines, verifies them on arrival, hands them to an {@link Ingestor}, reports their status with timing
+ * metrics, and calls the sender back when they are archived or fail. The endpoints are described in
+ * docs/http.md and docs/openapi.yaml.
+ *
+ * @example
+ * ```ts
+ * const ingestor = createIngestor({ instruments, catalog, transports: [createFilesystemTransport({ root })], staging })
+ * const server = createIngestServer({ ingestor, uploads: '/data/uploads', tokens: await loadTokensFile('tokens.yaml') })
+ * await ingestor.start()
+ * const { url } = await server.listen({ port: 8443, host: '0.0.0.0', tls: { cert, key } })
+ * ```
+ *
+ * @module
+ */
+import { mkdir } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { IngestError } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/ports/logger.js';
+import type { Ingestor } from '../../core/runtime/engine.js';
+import { parseOptions } from '../_options.js';
+import { ANONYMOUS, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
+import { CallbackSender } from './_callbacks.js';
+import { sendError } from './_http.js';
+import { IngestService } from './_ingest.js';
+import { recordStatus } from './_status.js';
+import { ROUTES, type Route, type RouteContext, type Services } from './_routes.js';
+import { UploadStore } from './_uploads.js';
+
+export { loadTokensFile, SCOPES, type Scope, type TokenEntry } from './_auth.js';
+export { createWebhookHandler, signWebhook, verifyWebhook, type CallbackPayload, type IngestStatus, type Metrics, type VerifyWebhookOptions, type WebhookHandlerOptions } from './webhook.js';
+
+/** Name of the HTTP ingest server (the trigger name on the records it submits, unless changed). */
+export const HTTP_SERVER = 'http';
+
+const serverOptionsSchema = z.strictObject({
+  /** Directory for partial uploads, received files, held batches and pending callbacks; created if missing. */
+  uploads: z.string().min(1),
+  /** Accepted bearer tokens (see {@link loadTokensFile} for the file format). @default [] */
+  tokens: z.array(tokenEntrySchema).default([]),
+  /** Accept requests without a token, with every scope: for tests on loopback only. @default false */
+  allowAnonymous: z.boolean().default(false),
+  limits: z
+    .strictObject({
+      /** Largest file accepted. @default 68719476736 (64 GiB) */
+      maxUploadBytes: z.int().min(1).default(64 * 2 ** 30),
+      /** Largest JSON body. @default 1048576 */
+      maxJsonBytes: z.int().min(1024).default(1 << 20),
+      /** Longest `wait` a request may ask for, in seconds. @default 60 */
+      maxWaitSeconds: z.number().min(0).default(60),
+      /** Partial uploads idle longer than this are deleted. @default 86400000 (24 h) */
+      uploadTtlMs: z.int().min(1000).default(86_400_000),
+    })
+    .prefault({}),
+  callbacks: z
+    .strictObject({
+      /** Attempts per callback before it is set aside in `callbacks/failed/`. @default 12 */
+      maxAttempts: z.int().min(1).default(12),
+      /** Delay before the second attempt; doubles each time (with jitter). @default 1000 */
+      baseDelayMs: z.int().min(0).default(1000),
+      /** Longest delay between attempts. @default 600000 */
+      maxDelayMs: z.int().min(0).default(600_000),
+      /** Time limit of one attempt. @default 10000 */
+      timeoutMs: z.int().min(1).default(10_000),
+    })
+    .prefault({}),
+  /** The trigger name written on the records this server submits. @default 'http' */
+  name: z.string().min(1).default(HTTP_SERVER),
+  /** fsync received files and state files before answering. @default true */
+  fsync: z.boolean().default(true),
+  /** Keep received files after they are archived (otherwise they are removed: the archive holds the bytes). @default false */
+  keepReceived: z.boolean().default(false),
+});
+
+/** Options of {@link createIngestServer}. */
+export type IngestServerOptions = z.input<typeof serverOptionsSchema> & {
+  /** The ingestor that archives what arrives (its start and stop stay with the caller). */
+  ingestor: Ingestor;
+  /** @default silentLogger */
+  logger?: Logger;
+  /** Uniform random numbers for retry jitter. @default Math.random */
+  random?: () => number;
+};
+
+/** Options of {@link IngestServer.listen}. */
+export interface ListenOptions {
+  /** @default 0 (any free port) */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** A connection that sends or receives nothing this long is closed. @default 120000 */
+  idleTimeoutMs?: number;
+}
+
+/** A listening server. */
+export interface ListeningServer {
+  /** e.g. `http://127.0.0.1:8080` */
+  url: string;
+  port: number;
+  server: Server;
+  /** Stops accepting connections, lets requests in progress finish for `graceMs` (default 10 s), then cuts them. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** The ingest server. */
+export interface IngestServer {
+  /** The request handler. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Prepares the upload directory and resumes pending callbacks; the first request does it if needed. */
+  start(): Promise<void>;
+  /** Creates an http(s) server with this handler and suitable time limits, and listens. */
+  listen(options?: ListenOptions): Promise<ListeningServer>;
+  /** Stops callbacks and sweeps (pending callbacks resume at the next start). */
+  close(): Promise<void>;
+  /** Called after each callback attempt. */
+  onCallback?: (deliveryId: string, outcome: { ok: boolean; status?: number; error?: string; final: boolean }) => void;
+}
+
+function compile(route: Route): RegExp {
+  const source = route.path.replace(/[.+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_m, name: string) => {
+    if (name === 'uploadId') return '([0-9a-f]{32})';
+    if (name === 'night') return '(\\d{4}-\\d{2}-\\d{2})';
+    return '([A-Za-z0-9][A-Za-z0-9._+-]{0,127})';
+  });
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * Creates the ingest server around a running (or soon started) ingestor.
+ *
+ * @throws IngestError INVALID_OPTIONS for bad options (a token entry, a limit…).
+ */
+export function createIngestServer(input: IngestServerOptions): IngestServer {
+  const { ingestor, logger = silentLogger, random = Math.random, ...rest } = input;
+  const options = parseOptions(serverOptionsSchema, rest, 'the ingest server');
+  const root = resolve(options.uploads);
+  const tokens = new TokenStore(options.tokens);
+  const uploads = new UploadStore(root, options.fsync);
+  const now = () => Date.now();
+  const ingest = new IngestService({ ingestor, received: uploads.received, heldDir: join(root, 'held'), trigger: options.name, keepReceived: options.keepReceived, fsync: options.fsync, logger, now });
+  const callbacks = new CallbackSender({ dir: join(root, 'callbacks'), settings: options.callbacks, target: (site) => tokens.callbackOf(site), logger, random, fsync: options.fsync });
+  const services: Services = { uploads, ingest, limits: options.limits, now };
+  const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
+  let started: Promise<void> | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+
+  const callback = (event: 'archived' | 'failed') => (record: import('../../core/lifecycle/record.js').FileRecord) => {
+    const site = record.metadata['site'];
+    if (record.trigger !== options.name || typeof site !== 'string') return;
+    void recordStatus(ingestor.catalog, record)
+      .then((status) => callbacks.send(event, site, status))
+      .catch((error: unknown) => logger.error('could not queue a callback', { recordId: record.id, error: String(error) }));
+  };
+  ingestor.on('archived', callback('archived')).on('duplicate', callback('archived'));
+  ingestor.on('invalid', callback('failed')).on('abandoned', callback('failed'));
+
+  const start = (): Promise<void> =>
+    (started ??= (async () => {
+      await mkdir(root, { recursive: true });
+      await uploads.init();
+      await ingest.init();
+      callbacks.onAttempt = (id, outcome) => server.onCallback?.(id, outcome);
+      await callbacks.start();
+      const sweep = () => void uploads.sweep(now(), options.limits.uploadTtlMs).catch((error: unknown) => logger.warn('upload sweep failed', { error: String(error) }));
+      sweep();
+      sweeper = setInterval(sweep, Math.min(options.limits.uploadTtlMs, 3_600_000));
+      sweeper.unref();
+    })());
+
+  const authenticate = (req: IncomingMessage, route: Route): Principal | undefined => {
+    if (route.scopes === null) return undefined;
+    if (options.allowAnonymous && req.headers.authorization === undefined) return ANONYMOUS;
+    return tokens.authenticate(req.headers.authorization, now());
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://server');
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      throw new IngestError('BAD_REQUEST', 'the path is not valid percent-encoding');
+    }
+    const method = req.method === 'HEAD' && !routes.some((r) => r.route.method === 'HEAD' && r.pattern.test(path)) ? 'GET' : req.method;
+    const matches = routes.filter((r) => r.pattern.test(path));
+    const found = matches.find((r) => r.route.method === method);
+    if (!found) {
+      if (matches.length > 0) res.setHeader('allow', matches.map((r) => r.route.method).join(', '));
+      throw new IngestError(matches.length > 0 ? 'BAD_REQUEST' : 'NOT_FOUND', matches.length > 0 ? `${req.method} is not allowed on ${path}` : `no endpoint ${path}`);
+    }
+    await start();
+    const principal = authenticate(req, found.route);
+    if (principal && found.route.scopes) {
+      const scopes = found.route.scopes;
+      if (!scopes.some((s) => principal.scopes.has(s)) && !principal.scopes.has('admin')) {
+        throw new IngestError('FORBIDDEN', `the token of ${principal.site} lacks the "${scopes.join('" or "')}" scope`);
+      }
+    }
+    let proceeded = !expectsContinue;
+    const ctx: RouteContext = {
+      req,
+      res,
+      params: found.pattern.exec(path)!.slice(1),
+      query: url.searchParams,
+      principal: principal ?? ANONYMOUS,
+      proceed: () => {
+        if (!proceeded) res.writeContinue();
+        proceeded = true;
+      },
+    };
+    await found.route.handler(ctx, services);
+  };
+
+  const dispatch = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
+    handle(req, res, expectsContinue).catch((error: unknown) => {
+      const e = error instanceof IngestError ? error : undefined;
+      if (!e || e.kind === 'internal') logger.error('request failed', { method: req.method, url: req.url, error: String(error) });
+      sendError(req, res, error);
+    });
+  };
+
+  const server: IngestServer = {
+    handler: (req, res) => dispatch(req, res, false),
+    start,
+    async listen(listen: ListenOptions = {}): Promise<ListeningServer> {
+      await start();
+      const http = listen.tls ? createHttpsServer({ cert: listen.tls.cert, key: listen.tls.key }) : createHttpServer();
+      http.on('request', (req, res) => dispatch(req, res, false));
+      http.on('checkContinue', (req, res) => dispatch(req, res, true));
+      // Large uploads take long: no limit on a whole request, only on silence.
+      http.requestTimeout = 0;
+      http.headersTimeout = 60_000;
+      http.keepAliveTimeout = 30_000;
+      http.setTimeout(listen.idleTimeoutMs ?? 120_000);
+      const host = listen.host ?? '127.0.0.1';
+      await new Promise<void>((resolveListen, reject) => {
+        http.once('error', reject);
+        http.listen(listen.port ?? 0, host, () => {
+          http.off('error', reject);
+          resolveListen();
+        });
+      });
+      const port = (http.address() as AddressInfo).port;
+      const url = `${listen.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      return {
+        url,
+        port,
+        server: http,
+        close: async (graceMs = 10_000) => {
+          const closed = new Promise<void>((resolveClose) => http.close(() => resolveClose()));
+          http.closeIdleConnections();
+          const timer = setTimeout(() => http.closeAllConnections(), graceMs);
+          timer.unref();
+          await closed;
+          clearTimeout(timer);
+        },
+      };
+    },
+    async close(): Promise<void> {
+      clearInterval(sweeper);
+      await callbacks.close();
+    },
+  };
+  return server;
+}

@@ -1,0 +1,129 @@
+/**
+ * Signed status callbacks (webhooks) from the ingest server to the sender: the signature scheme, a verify
+ * helper for receivers, and a ready-made receiver for `node:http`.
+ *
+ * A callback is `POST <url>` with a JSON {@link CallbackPayload} body and the headers
+ * `X-Fits-Ingest-Event` (`archived` or `failed`), `X-Fits-Ingest-Delivery` (the same id on every retry: use it to
+ * drop repeats) and `X-Fits-Ingest-Signature: t=<unix seconds>,sha256=<hex>`, where the hex is the HMAC-SHA256
+ * of `"<t>.<body>"` with the secret shared through the tokens file. The receiver answers 2xx once it has the
+ * callback; anything else (or no answer) makes the server retry with backoff.
+ *
+ * @module
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IngestError } from '../../core/errors.js';
+import { HEADERS, type CallbackPayload } from './_protocol.js';
+
+export type { CallbackPayload } from './_protocol.js';
+export type { IngestStatus, Metrics } from './_protocol.js';
+
+const mac = (secret: string, seconds: number, body: string): string =>
+  createHmac('sha256', secret).update(`${seconds}.${body}`).digest('hex');
+
+/** The `X-Fits-Ingest-Signature` value for `body` sent at `nowMs`. */
+export function signWebhook(secret: string, body: string, nowMs: number = Date.now()): string {
+  const seconds = Math.floor(nowMs / 1000);
+  return `t=${seconds},sha256=${mac(secret, seconds, body)}`;
+}
+
+/** Options of {@link verifyWebhook}. */
+export interface VerifyWebhookOptions {
+  /** The shared secret (or several, during a rotation). */
+  secret: string | readonly string[];
+  /** The raw body, exactly as received. */
+  body: string;
+  /** The `X-Fits-Ingest-Signature` header. */
+  signature: string | undefined;
+  /** How far the signature time may be from `now` (replay window). @default 300000 */
+  toleranceMs?: number;
+  /** @default Date.now() */
+  now?: number;
+}
+
+/**
+ * Checks a callback's signature and returns its payload.
+ *
+ * @throws IngestError WEBHOOK_SIGNATURE_INVALID when the header is missing or malformed, the time is outside the
+ * window, or the HMAC does not match (wrong secret, or a changed body).
+ */
+export function verifyWebhook(options: VerifyWebhookOptions): CallbackPayload {
+  const { body, signature, toleranceMs = 300_000, now = Date.now() } = options;
+  const fail = (detail: string) => new IngestError('WEBHOOK_SIGNATURE_INVALID', detail);
+  const match = /^\s*t=(\d{1,12})\s*,\s*sha256=([0-9a-fA-F]{64})\s*$/.exec(signature ?? '');
+  if (!match) throw fail(signature ? 'the signature header must read t=<unix seconds>,sha256=<64 hex digits>' : 'no X-Fits-Ingest-Signature header');
+  const seconds = Number(match[1]);
+  const skew = Math.abs(now - seconds * 1000);
+  if (skew > toleranceMs) throw fail(`the signature is ${Math.round(skew / 1000)} s away from this clock (at most ${toleranceMs / 1000} s accepted)`);
+  const given = Buffer.from(match[2]!.toLowerCase(), 'hex');
+  const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret;
+  let ok = false;
+  for (const secret of secrets) ok = timingSafeEqual(Buffer.from(mac(secret, seconds, body), 'hex'), given) || ok;
+  if (!ok) throw fail('the signature does not match the body (wrong secret, or the body was changed)');
+  try {
+    return JSON.parse(body) as CallbackPayload;
+  } catch (error) {
+    throw new IngestError('BAD_REQUEST', 'the callback body is not JSON', { cause: error });
+  }
+}
+
+/** Options of {@link createWebhookHandler}. */
+export interface WebhookHandlerOptions {
+  /** The shared secret (or several, during a rotation). */
+  secret: string | readonly string[];
+  /** Called once per verified callback; throw (or reject) to make the server retry later. */
+  onEvent: (payload: CallbackPayload) => void | Promise<void>;
+  /** Largest body accepted. @default 1048576 */
+  maxBytes?: number;
+  /** Replay window. @default 300000 */
+  toleranceMs?: number;
+}
+
+/**
+ * A `(req, res)` handler that receives callbacks: verifies the signature (401 when it does not verify), drops
+ * repeated deliveries, calls `onEvent`, and answers 204 (500 when `onEvent` failed, so the server retries).
+ *
+ * @example
+ * ```ts
+ * http.createServer(createWebhookHandler({ secret, onEvent: (p) => console.log(p.event, p.status.archiveId) })).listen(8081)
+ * ```
+ */
+export function createWebhookHandler(options: WebhookHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const maxBytes = options.maxBytes ?? 1 << 20;
+  const seen = new Set<string>();
+  const answer = (res: ServerResponse, status: number, message?: string) => {
+    res.writeHead(status, message ? { 'content-type': 'application/json' } : {}).end(message ? JSON.stringify({ error: { message } }) : undefined);
+  };
+  return (req, res) => {
+    if (req.method !== 'POST') return answer(res, 405, 'callbacks are POSTed');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        answer(res, 413, 'body too large');
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      let payload: CallbackPayload;
+      try {
+        payload = verifyWebhook({ secret: options.secret, body, signature: req.headers[HEADERS.signature] as string | undefined, ...(options.toleranceMs !== undefined ? { toleranceMs: options.toleranceMs } : {}) });
+      } catch (error) {
+        return answer(res, 401, (error as Error).message);
+      }
+      if (seen.has(payload.deliveryId)) return answer(res, 204);
+      Promise.resolve()
+        .then(() => options.onEvent(payload))
+        .then(
+          () => {
+            seen.add(payload.deliveryId);
+            if (seen.size > 100_000) seen.delete(seen.values().next().value!);
+            answer(res, 204);
+          },
+          (error: unknown) => answer(res, 500, error instanceof Error ? error.message : String(error)),
+        );
+    });
+  };
+}
