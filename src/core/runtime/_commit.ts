@@ -9,7 +9,7 @@ import { transition, type TransitionResult } from '../lifecycle/transition.js';
 import { extractColumns } from '../normalize/columns.js';
 import { addMonths } from '../normalize/normalize.js';
 import type { ArchivedFile } from '../ports/catalog.js';
-import { failure, instrumentNamed, isReingest, sumsFromHeaders, walkThroughFiles, type StepContext } from './_context.js';
+import { failure, instrumentNamed, isReingest, stagedCopy, type StepContext } from './_context.js';
 import { transferAll } from './_transfer.js';
 
 /** What the commit step hands back to the engine: the transition it stored, and the archived file. */
@@ -33,8 +33,7 @@ export async function commit(ctx: StepContext, record: FileRecord, signal?: Abor
     return { event: failure(error, 'commit', 'STABLE') };
   }
   try {
-    const { hdus } = await walkThroughFiles(ctx, record.staged!, record.stagedSize!);
-    const header = hdus[0]!.header;
+    const { primary: header, hdus } = await stagedCopy(ctx, record);
     const receipts = ctx.receipts.get(record.id) ?? (await transferAll(ctx, record, signal));
     const out = description.outputKeywords;
     const months = header.get(out.proprietaryMonths);
@@ -50,7 +49,7 @@ export async function commit(ctx: StepContext, record: FileRecord, signal?: Abor
       size: record.stagedSize!,
       sha256: record.sha256!,
       sourceSha256: record.sourceSha256!,
-      hdus: sumsFromHeaders(hdus),
+      hdus,
       locations: receipts.map((r, i) => ({ uri: r.location, transport: ctx.transports[i]!.name, verifiedAt: r.finishedAt })),
       columns: extractColumns(description, header).columns,
       header: header.toJSON(),
@@ -76,6 +75,7 @@ export async function commit(ctx: StepContext, record: FileRecord, signal?: Abor
     }
     await ctx.catalog.commitArchived(result.record, result.entry!, file, supersedes);
     ctx.receipts.delete(record.id);
+    ctx.staged.delete(record.id);
     return supersedes ? { result, file, superseded: supersedes.record } : { result, file };
   } catch (error) {
     const e = toIngestError(error, { file: record.source });

@@ -4,6 +4,7 @@
  */
 import { IngestError } from '../errors.js';
 import type { FitsWarning, HduInfo } from '../fits/hdu-stream.js';
+import type { Header } from '../fits/header.js';
 import { walkRandomAccess } from '../fits/random-access.js';
 import type { LifecycleEvent } from '../lifecycle/transition.js';
 import type { FileRecord, RecordWarning } from '../lifecycle/record.js';
@@ -40,6 +41,24 @@ export interface StepContext {
   observations: Map<string, { size: number; mtimeMs: number; since: number; missingSince?: number }>;
   /** Receipts of the transfer step, by record id, for the commit step (re-obtained after a restart). */
   receipts: Map<string, TransferReceipt[]>;
+  /** The staged copy's primary header and HDU sums, by record id, known when it was written (else read again). */
+  staged: Map<string, StagedCopy>;
+}
+
+/** What the later steps need to know about a staged copy. */
+export interface StagedCopy {
+  primary: Header;
+  hdus: HduSums[];
+}
+
+/** The staged copy's header and sums: from memory when this process wrote it, else from its header blocks. */
+export async function stagedCopy(ctx: StepContext, record: FileRecord): Promise<StagedCopy> {
+  const known = ctx.staged.get(record.id);
+  if (known) return known;
+  const { hdus } = await walkThroughFiles(ctx, record.staged!, record.stagedSize!);
+  const copy = { primary: hdus[0]!.header, hdus: sumsFromHeaders(hdus) };
+  ctx.staged.set(record.id, copy);
+  return copy;
 }
 
 /** What a step decided: an event to apply, or to look again later. */

@@ -136,6 +136,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   const part = `${staged}.part`;
   const out = await ctx.files.create(part);
   const stagedHash = ctx.files.sha256();
+  const stagedHeaders: Header[] = [];
   let stagedSize = 0;
   try {
     for (const sums of hdus) {
@@ -143,7 +144,9 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
       // An HDU whose header we did not change and whose sums already hold keeps its bytes exactly.
       const untouched = (hdu.index > 0 || isPreparedUpstream(record)) && hasValidSums(sums);
       const header = hdu.index === 0 ? normalized.header : hdu.header.clone();
-      const bytes = untouched ? hdu.header.toBytes() : applyChecksums(header, datasum, now).toBytes();
+      const final = untouched ? hdu.header : applyChecksums(header, datasum, now);
+      const bytes = final.toBytes();
+      stagedHeaders.push(final);
       await out.write(bytes);
       stagedHash.update(bytes);
       stagedSize += bytes.length;
@@ -162,6 +165,10 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
     throw error;
   }
   await ctx.files.rename(part, staged);
+  ctx.staged.set(record.id, {
+    primary: stagedHeaders[0]!,
+    hdus: stagedHeaders.map((h, index) => ({ index, datasum: hdus[index]!.datasum, checksum: String(h.get('CHECKSUM')) })),
+  });
 
   const warnings: RecordWarning[] = [
     ...fitsWarnings(parser.warnings),

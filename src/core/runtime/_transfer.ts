@@ -6,14 +6,12 @@
 import { IngestError, toIngestError } from '../errors.js';
 import type { FileRecord } from '../lifecycle/record.js';
 import type { TransferReceipt, TransferRequest } from '../ports/transport.js';
-import { failure, isReingest, sumsFromHeaders, walkThroughFiles, type StepContext, type StepOutcome } from './_context.js';
+import { failure, isReingest, stagedCopy, type StepContext, type StepOutcome } from './_context.js';
 
 /** The request every transport gets for a prepared record, built from the staged copy's headers. */
 export async function transferRequest(ctx: StepContext, record: FileRecord): Promise<TransferRequest> {
   const staged = record.staged!;
-  const { hdus } = await walkThroughFiles(ctx, staged, record.stagedSize!);
-  const primary = hdus[0]!.header;
-  const sums = sumsFromHeaders(hdus);
+  const { primary, hdus: sums } = await stagedCopy(ctx, record);
   return {
     recordId: record.id,
     archiveId: record.archiveId!,

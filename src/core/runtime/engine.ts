@@ -158,6 +158,7 @@ export function createEngine(options: EngineOptions): Ingestor {
     software: settings.software,
     observations: new Map(),
     receipts: new Map(),
+    staged: new Map(),
   };
   const emitter = new EventEmitter<IngestorEvents>();
   const queue: string[] = [];
@@ -230,7 +231,12 @@ export function createEngine(options: EngineOptions): Ingestor {
           break;
       }
     }
-    if (isFinal(record.state)) notifyWaiters(record);
+    if (isFinal(record.state)) {
+      ctx.staged.delete(record.id);
+      ctx.receipts.delete(record.id);
+      ctx.observations.delete(record.id);
+      notifyWaiters(record);
+    }
   }
 
   function notifyWaiters(record: FileRecord): void {
