@@ -51,7 +51,7 @@ describe('HTTP transport → ingest server', () => {
     const receipts = await Promise.all(requests.map((r) => transport.transfer(r)));
     for (const [i, request] of requests.entries()) {
       expect(receipts[i]).toMatchObject({ sha256: request.sha256, size: request.size, alreadyPresent: false, location: `${archive.url}/v1/files/${request.archiveId}` });
-      expect(readFileSync(archivedPath(request.archiveId))).toEqual(readFileSync(request.path));
+      expect(readFileSync(archivedPath(request.archiveId)).equals(readFileSync(request.path))).toBe(true);
       const file = await archive.catalog.getArchived(request.archiveId);
       expect(file).toMatchObject({ sha256: request.sha256, sourceSha256: request.sha256, originalName: request.originalName });
     }
@@ -93,7 +93,7 @@ describe('HTTP transport → ingest server', () => {
       const records = await archive.catalog.findRecords({});
       expect(records.map((r) => r.state)).toEqual(['ARCHIVED']);
       expect(listFiles(join(archive.root, 'KCWI')).filter((f) => f.endsWith('.fits'))).toEqual([`20261120/lev0/${request!.archiveId}.fits`]);
-      expect(readFileSync(archivedPath(request!.archiveId))).toEqual(readFileSync(request!.path));
+      expect(readFileSync(archivedPath(request!.archiveId)).equals(readFileSync(request!.path))).toBe(true);
       await a.close?.();
       await b.close?.();
     });
