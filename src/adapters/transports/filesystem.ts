@@ -138,7 +138,6 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
     } finally {
       await rm(temp, { force: true });
     }
-    if (options.fsync) await syncDirectory(dest.dir);
     const placed = await inspect(dest.path, request, options.verify, signal);
     if (!placed || placed.problem !== undefined) {
       await rm(dest.path, { force: true });
@@ -155,7 +154,9 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
       const dest = await safeDestination(root, relPath);
       await removeStaleTemps(dest.dir, dest.base);
       const { digest, alreadyPresent } = await place(request, dest, signal);
+      // One directory fsync makes both renames (the file's, in place(), and the sidecar's) durable.
       if (options.sidecar) await writeFileAtomic(dest.dir, `${dest.base}.json`, sidecarJson(request, digest), options.fsync);
+      else if (options.fsync) await syncDirectory(dest.dir);
       const { sha256, size } = digest;
       return { location: join(root, relPath), sha256, size, alreadyPresent, startedAt, finishedAt: Date.now() };
     });
