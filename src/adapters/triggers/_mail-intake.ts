@@ -5,10 +5,11 @@
  *
  * @module
  */
-import { isAbsolute, normalize, sep } from 'node:path';
+import { normalize } from 'node:path';
 import type { ParsedMail } from 'mailparser';
 import type { IngestErrorCode } from '../../core/errors.js';
 import type { WorkItem } from '../../core/ports/trigger.js';
+import { DataRoots } from './_keyword-roots.js';
 import { importFunction } from './_mail-import.js';
 import { parseAnnouncementBody, type ParsedFile } from './_mail-format.js';
 import { verifyBody, type SignatureWindow } from './_mail-signature.js';
@@ -74,13 +75,10 @@ function bodyOf(mail: ParsedMail): string | undefined {
   return json.length === 1 ? json[0]!.content.toString('utf8') : undefined;
 }
 
-/** Problems of one announced path against the roots; none when it lies under one. */
-function pathProblem(path: string, roots: readonly string[]): string | undefined {
-  if (!isAbsolute(path)) return `${path}: not an absolute path`;
-  if (path.split(/[\\/]/).includes('..')) return `${path}: ".." is not allowed in announced paths`;
-  const clean = normalize(path);
-  if (roots.some((root) => clean.startsWith(root.endsWith(sep) ? root : root + sep))) return undefined;
-  return `${path}: outside the accepted roots (${roots.join(', ')})`;
+/** Why an announced path is refused (not absolute, "..", outside the roots as written or once symlinks resolve). */
+async function pathProblem(path: string, roots: DataRoots): Promise<string | undefined> {
+  const problem = roots.refuseAsWritten(path) ?? (await roots.refuseReal(path));
+  return problem === undefined ? undefined : `${path}: ${problem}`;
 }
 
 function toItem(file: ParsedFile, mail: ParsedMail, envelope: Envelope, settings: IntakeSettings, signed: boolean): Announced {
@@ -111,7 +109,8 @@ function toItem(file: ParsedFile, mail: ParsedMail, envelope: Envelope, settings
 
 /**
  * Reads one message. Checks, in order: it is a MIME message with a `fits-ingest announce` subject; its signature
- * (when secrets are configured); its body format; the number of files; every path against the roots.
+ * (when secrets are configured); its body format; the number of files; every path against the roots (as
+ * written, and for files that exist already, once symbolic links are resolved).
  *
  * @throws IngestError DEPENDENCY_MISSING when mailparser cannot be loaded (the message must then not be refused).
  */
@@ -145,7 +144,8 @@ export async function readAnnouncement(raw: Uint8Array, envelope: Envelope, sett
   const paths = parsed.files.map((file) => normalize(file.path));
   const twice = [...new Set(paths.filter((path, i) => paths.indexOf(path) !== i))];
   if (twice.length > 0) return reject('MAIL_MALFORMED', ...twice.map((path) => `${path} is announced more than once in the message`));
-  const outside = parsed.files.map((file) => pathProblem(file.path, settings.roots)).filter((p): p is string => p !== undefined);
+  const roots = new DataRoots(settings.roots);
+  const outside = (await Promise.all(parsed.files.map((file) => pathProblem(file.path, roots)))).filter((p): p is string => p !== undefined);
   if (outside.length > 0) return reject('MAIL_PATH_OUTSIDE_ROOTS', ...outside);
   const announced = parsed.files.map((file) => toItem(file, mail, envelope, settings, signed));
   return mail.messageId !== undefined ? { ok: true, announced, messageId: mail.messageId } : { ok: true, announced };
