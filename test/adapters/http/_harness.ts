@@ -1,6 +1,7 @@
 /**
  * A real archive (ingestor + ingest server on 127.0.0.1) and prepared frames to send to it, for the HTTP tests.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,4 +176,17 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** A self-signed certificate for 127.0.0.1 and localhost, valid one day; returns the PEM paths. */
+export function selfSigned(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
+  } catch (error) {
+    throw new Error(`openssl is needed to make the test certificate (apt-get install openssl): ${(error as Error).message}`);
+  }
+  return { cert, key };
 }
