@@ -1,0 +1,132 @@
+/**
+ * Pipeline products over plain HTTP (as a Python pipeline would send them): single products with their raw
+ * parents, a batch held until its night is released, parents the archive does not hold; an explicit reingest
+ * that supersedes; per-file, per-ingestion and per-night status.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpTransport } from '../../../src/adapters/http/transport.js';
+import { isIngestError } from '../../../src/core/errors.js';
+import type { TransferRequest } from '../../../src/core/ports/transport.js';
+import { makeFrame } from '../../../src/simulator/frames.js';
+import { preparedFrames, removeDir, startArchive, tempDir, TOKENS, type Archive } from './_harness.js';
+
+let archive: Archive;
+let dir: string;
+let raws: TransferRequest[];
+beforeAll(async () => {
+  dir = tempDir('products');
+  archive = await startArchive();
+  raws = await preparedFrames(dir, 3);
+  const transport = createHttpTransport({ url: archive.url, token: TOKENS.push });
+  for (const raw of raws) await transport.transfer(raw);
+  await transport.close?.();
+});
+afterAll(async () => {
+  await archive.stop();
+  removeDir(archive.dir);
+  removeDir(dir);
+});
+
+const auth = (token: string = TOKENS.push) => ({ authorization: `Bearer ${token}` });
+
+/** Uploads a product's bytes in one request; returns its declaration. */
+async function upload(name: string, frame: number): Promise<{ sha256: string; name: string }> {
+  const bytes = makeFrame({ time: new Date(Date.UTC(2026, 10, 20, 9, frame)), frameNumber: 100 + frame, axes: [32, 32], cards: [['PIPELINE', 'KCWI_DRP', 'reduced']] });
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const response = await fetch(`${archive.url}/v1/uploads?name=${name}&sha256=${sha256}&instrument=KCWI&level=2`, {
+    method: 'POST',
+    headers: { ...auth(), 'content-type': 'application/fits' },
+    body: bytes,
+  });
+  expect(response.status).toBe(201);
+  return { sha256, name };
+}
+
+async function post(path: string, body: unknown): Promise<{ status: number; json: any }> {
+  const response = await fetch(`${archive.url}${path}`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, json: await response.json() };
+}
+
+async function get(path: string, token: string = TOKENS.read): Promise<any> {
+  const response = await fetch(`${archive.url}${path}`, { headers: auth(token) });
+  expect(response.status).toBe(200);
+  return response.json();
+}
+
+describe('pipeline products', () => {
+  it('a single product is archived as level 2, named after its raw parent, linked to it', async () => {
+    const product = await upload('kb261120_00001_icubed.fits', 1);
+    const parent = raws[0]!.archiveId;
+    const { status, json } = await post('/v1/products', { products: [{ ...product, instrument: 'KCWI', level: 2, parents: [parent] }], wait: 20 });
+    expect(status).toBe(200);
+    expect(json.products[0]).toMatchObject({ state: 'ARCHIVED', level: 2, parents: [parent], archiveId: `${parent}_kb261120_00001_icubed` });
+    const children = await archive.catalog.findArchived({ parent });
+    expect(children.map((f) => [f.archiveId, f.level])).toEqual([[`${parent}_kb261120_00001_icubed`, 2]]);
+  });
+
+  it('a held batch waits for its night to be released, then every product is archived', async () => {
+    const a = await upload('kb261120_00002_icubed.fits', 2);
+    const b = await upload('kb261120_00003_icubed.fits', 3);
+    const products = [
+      { ...a, instrument: 'KCWI', level: 2, parents: [raws[1]!.archiveId] },
+      { ...b, instrument: 'KCWI', level: 2, parents: [raws[2]!.archiveId] },
+    ];
+    const held = await post('/v1/products', { products, hold: true, night: '2026-11-20' });
+    expect([held.status, held.json.held]).toEqual([202, 2]);
+    const before = await get('/v1/nights/2026-11-20');
+    expect(before.held).toBe(2);
+    expect(before.files.filter((f: { level: number }) => f.level === 2)).toHaveLength(1); // only the earlier single product
+    const released = await post('/v1/nights/2026-11-20/release', {});
+    expect(released.json.released).toHaveLength(2);
+    for (const r of released.json.released) {
+      const done = await get(`/v1/ingest/${r.recordId}?wait=20`, TOKENS.push);
+      expect(done.state).toBe('ARCHIVED');
+    }
+    const after = await get('/v1/nights/2026-11-20');
+    expect(after.held).toBe(0);
+    expect(after.counts.ARCHIVED).toBe(6);
+    for (const file of after.files) expect(typeof file.metrics.archivedAt).toBe('string');
+  });
+
+  it('a product naming a parent the archive does not hold is refused (422 PARENT_UNKNOWN)', async () => {
+    const product = await upload('orphan_icubed.fits', 9);
+    const { status, json } = await post('/v1/products', { products: [{ ...product, instrument: 'KCWI', level: 2, parents: ['KB.20991231.00000.00'] }] });
+    expect([status, json.error.code]).toEqual([422, 'PARENT_UNKNOWN']);
+  });
+});
+
+describe('reingest and status', () => {
+  it('different bytes under an archived id are refused unless sent as a reingest, which supersedes', async () => {
+    const raw = raws[0]!;
+    const bytes = readFileSync(raw.path);
+    const at = bytes.toString('latin1').indexOf('OBJECT  =');
+    bytes.write("OBJECT  = 'reprocessed'".padEnd(80), at, 'latin1');
+    const changed = join(dir, 'changed.fits');
+    writeFileSync(changed, bytes);
+    const request = { ...raw, path: changed, sha256: createHash('sha256').update(bytes).digest('hex'), hdus: [] };
+    const transport = createHttpTransport({ url: archive.url, token: TOKENS.push });
+    const refused = await transport.transfer(request).then(() => undefined, (e: unknown) => e);
+    expect(isIngestError(refused, 'ARCHIVE_ID_CONFLICT')).toBe(true);
+    const before = (await archive.catalog.getArchived(raw.archiveId))!;
+    const receipt = await transport.transfer({ ...request, replace: true });
+    expect(receipt.sha256).toBe(request.sha256);
+    const view = await get(`/v1/files/${raw.archiveId}`);
+    expect(view.ingest).toMatchObject({ state: 'ARCHIVED', sha256: request.sha256 });
+    expect(view.ingest.recordId).not.toBe(before.recordId);
+    expect((await archive.catalog.getRecord(before.recordId))!.state).toBe('SUPERSEDED');
+    await transport.close?.();
+  });
+
+  it('status of an unknown archive id is 404; GET /v1/files/{id}/content returns the archived bytes with their digest', async () => {
+    const missing = await fetch(`${archive.url}/v1/files/KB.20991231.00000.00`, { headers: auth(TOKENS.read) });
+    expect(missing.status).toBe(404);
+    const raw = raws[2]!;
+    const content = await fetch(`${archive.url}/v1/files/${raw.archiveId}/content`, { headers: auth(TOKENS.read) });
+    const bytes = Buffer.from(await content.arrayBuffer());
+    expect(bytes.equals(readFileSync(raw.path))).toBe(true);
+    expect(content.headers.get('repr-digest')).toBe(`sha-256=:${Buffer.from(raw.sha256, 'hex').toString('base64')}:`);
+  });
+});
