@@ -14,6 +14,8 @@ export const entries: Record<string, string> = {
   'keyword-sources/memory': 'src/adapters/keyword-sources/memory.ts',
   'keyword-sources/zeromq': 'src/adapters/keyword-sources/zeromq.ts',
   'transports/filesystem': 'src/adapters/transports/filesystem.ts',
+  'transports/http': 'src/adapters/http/transport.ts',
+  'server/http': 'src/adapters/http/server.ts',
   'simulator/index': 'src/simulator/index.ts',
   'triggers/smtp': 'src/adapters/triggers/smtp.ts',
   'triggers/maildir': 'src/adapters/triggers/maildir.ts',

@@ -9,7 +9,7 @@
 import { createReadStream } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import got, { type Got, type Response } from 'got';
+import type { Got, Response } from 'got';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
 import { VERSION } from '../../version.js';
@@ -36,7 +36,8 @@ type Call = { method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE'; path: string
 /** A client of one ingest server. */
 export class IngestClient {
   readonly settings: ClientSettings;
-  readonly #got: Got;
+  /** got, loaded on first use (an ESM-only package: a dynamic import also works from the CommonJS build). */
+  readonly #got: Promise<Got>;
   readonly #agents: { http: HttpAgent; https: HttpsAgent };
   #active = 0;
   readonly #queue: (() => void)[] = [];
@@ -45,16 +46,26 @@ export class IngestClient {
     this.settings = settings;
     const agent = { keepAlive: true, maxSockets: settings.concurrency * 2, scheduling: 'lifo' as const };
     this.#agents = { http: new HttpAgent(agent), https: new HttpsAgent({ ...agent, ...(settings.ca ? { ca: settings.ca } : {}) }) };
-    this.#got = got.extend({
-      agent: this.#agents,
-      headers: { 'user-agent': `fits-ingest/${VERSION}`, ...(settings.token ? { authorization: `Bearer ${settings.token}` } : {}) },
-      timeout: { connect: settings.timeouts.connectMs, secureConnect: settings.timeouts.connectMs, socket: settings.timeouts.idleMs },
-      retry: { limit: 0 },
-      throwHttpErrors: false,
-      followRedirect: false,
-      responseType: 'text',
-      ...(settings.ca ? { https: { certificateAuthority: settings.ca } } : {}),
-    });
+    this.#got = import('got').then(
+      ({ default: got }) =>
+        got.extend({
+          agent: this.#agents,
+          headers: { 'user-agent': `fits-ingest/${VERSION}`, ...(settings.token ? { authorization: `Bearer ${settings.token}` } : {}) },
+          timeout: { connect: settings.timeouts.connectMs, secureConnect: settings.timeouts.connectMs, socket: settings.timeouts.idleMs },
+          retry: { limit: 0 },
+          throwHttpErrors: false,
+          followRedirect: false,
+          responseType: 'text',
+          ...(settings.ca ? { https: { certificateAuthority: settings.ca } } : {}),
+        }),
+      (error: unknown) => {
+        throw new IngestError('DEPENDENCY_MISSING', `could not load the package got, which the HTTP client uses: ${(error as Error).message}`, {
+          cause: error,
+          hint: 'install got; from CommonJS, got (ESM only) loads on Node.js 20.19 or later — or import fits-ingest as ESM',
+        });
+      },
+    );
+    this.#got.catch(() => undefined); // reported at the first request
   }
 
   /** Runs `fn` when fewer than `concurrency` calls are running. */
@@ -72,9 +83,10 @@ export class IngestClient {
   /** One request; non-2xx answers become IngestErrors with the server's code. */
   async #call(call: Call, signal?: AbortSignal): Promise<Response<string>> {
     const url = `${this.settings.url.replace(/\/+$/, '')}${API}${call.path}`;
+    const request = await this.#got;
     let response: Response<string>;
     try {
-      response = await this.#got(url, {
+      response = await request(url, {
         method: call.method,
         ...(call.json !== undefined ? { json: call.json } : {}),
         ...(call.file ? { body: createReadStream(call.file.path, { start: call.file.start, end: call.file.end - 1, highWaterMark: 1 << 20 }) } : {}),
