@@ -51,6 +51,22 @@ function hasValidSums(sums: HduSumResult): boolean {
   return report.datasumStatus === 'ok' && report.checksumStatus === 'ok';
 }
 
+/**
+ * A trigger may announce the size and SHA-256 the sender computed (mail announcements do): bytes that differ are
+ * not the file that was announced.
+ */
+function announcedMismatch(record: FileRecord, size: number, sha256: string): IngestError | undefined {
+  const wantSize = record.metadata['announcedSize'];
+  const wantSha = record.metadata['announcedSha256'];
+  const problem =
+    typeof wantSize === 'number' && wantSize !== size
+      ? `the file has ${size} bytes, the announcement said ${wantSize}`
+      : typeof wantSha === 'string' && wantSha.toLowerCase() !== sha256
+        ? `its SHA-256 is ${sha256}, the announcement said ${wantSha}`
+        : undefined;
+  return problem === undefined ? undefined : new IngestError('CHECKSUM_MISMATCH', problem, { context: { file: record.source } });
+}
+
 /** A file-name stem safe inside an archive id. */
 function safeStem(name: string): string {
   return name.replace(/\.(fits?|fts)(\.fz|\.gz)?$/i, '').replace(/[^A-Za-z0-9._-]/g, '_');
@@ -80,6 +96,8 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   const after = await ctx.files.stat(source);
   if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs) return changed(record);
   const sourceSha256 = sourceHash.digest();
+  const announced = announcedMismatch(record, before.size, sourceSha256);
+  if (announced) return { event: failure(announced, 'prepare') };
   const hdus = checksummer.results;
   const primary = hdus[0]!.hdu.header;
 

@@ -160,4 +160,16 @@ describe('engine', () => {
     expect(received).toMatchObject({ state: 'ARCHIVED', archiveId: archived!.archiveId, warnings: [] });
     expect(readFileSync(join(elsewhere, 'KCWI', '20261120', 'lev0', `${archived!.archiveId}.fits`))).toEqual(readFileSync(archivedPath));
   });
+
+  it('refuses a file whose bytes differ from the size or SHA-256 its announcement gave', async () => {
+    await ingestor.start();
+    const path = writeFrame(60);
+    const good = createHash('sha256').update(readFileSync(path)).digest('hex');
+    const wrongSha = await ingestor.submit({ path, trigger: 'mail', detectedAt: Date.now(), complete: true, metadata: { announcedSha256: 'ab'.repeat(32) } });
+    const [refused] = await ingestor.settled([wrongSha.record.id]);
+    expect(refused).toMatchObject({ state: 'INVALID', error: { code: 'CHECKSUM_MISMATCH' } });
+    const right = await ingestor.submit({ path, trigger: 'mail', detectedAt: Date.now(), complete: true, metadata: { announcedSha256: good, announcedSize: readFileSync(path).length } });
+    const [accepted] = await ingestor.settled([right.record.id]);
+    expect(accepted!.state).toBe('ARCHIVED');
+  });
 });
