@@ -88,14 +88,19 @@ describe('keywordTrigger in an instrument description', () => {
     ]);
   });
 
-  it('has a valid example in docs/instruments.md', async () => {
-    for (const doc of ['instruments.md']) {
+  it('has a valid example in docs/instruments.md and docs/keywords.md', async () => {
+    for (const doc of ['instruments.md', 'keywords.md']) {
       const text = await readFile(new URL(`../../../docs/${doc}`, import.meta.url), 'utf8');
       const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => /^keywordTrigger:/m.test(b));
       expect(blocks.length, doc).toBeGreaterThan(0);
       for (const block of blocks) {
         const data = parseInstrumentText(block, `${doc}.yaml`) as { keywordTrigger: unknown };
         expect(() => parseInstrument({ ...base, keywordTrigger: data.keywordTrigger }, doc)).not.toThrow();
+      }
+      if (doc === 'keywords.md') {
+        // The KCWI and HIRES examples are the shipped sections, as the page says.
+        const parsed = blocks.map((b) => parseInstrument({ ...base, ...(parseInstrumentText(b, 'k.yaml') as object) }, doc).keywordTrigger);
+        expect(parsed.slice(0, 2)).toEqual([builtinInstrument('kcwi').keywordTrigger, builtinInstrument('hires').keywordTrigger]);
       }
     }
   });
