@@ -113,10 +113,15 @@ async function ingest(ctx: RouteContext, s: Services): Promise<void> {
   sendJson(ctx.res, status.final ? 200 : 202, { ...status, alreadyArchived: submitted.alreadyArchived });
 }
 
-async function ingestStatus(ctx: RouteContext, s: Services): Promise<void> {
+/** The `wait` query parameter, in seconds. */
+function queryWait(ctx: RouteContext): number {
   const wait = Number(ctx.query.get('wait') ?? '0');
   if (!Number.isFinite(wait) || wait < 0) throw new IngestError('BAD_REQUEST', 'wait is a number of seconds', { context: { field: 'wait' } });
-  const status = await s.ingest.wait(ctx.params[0]!, waitSeconds(ctx, s, wait));
+  return wait;
+}
+
+async function ingestStatus(ctx: RouteContext, s: Services): Promise<void> {
+  const status = await s.ingest.wait(ctx.params[0]!, waitSeconds(ctx, s, queryWait(ctx)));
   may(ctx.principal, ['push', 'read'], status.instrument);
   sendJson(ctx.res, 200, status);
 }
@@ -132,7 +137,10 @@ async function products(ctx: RouteContext, s: Services): Promise<void> {
 }
 
 async function release(ctx: RouteContext, s: Services): Promise<void> {
-  sendJson(ctx.res, 200, await s.ingest.release(ctx.params[0]!));
+  const wait = waitSeconds(ctx, s, queryWait(ctx));
+  const result = await s.ingest.release(ctx.params[0]!);
+  const released = wait > 0 ? await Promise.all(result.released.map((p) => (p.final ? p : s.ingest.wait(p.recordId, wait)))) : result.released;
+  sendJson(ctx.res, 200, { ...result, released });
 }
 
 async function night(ctx: RouteContext, s: Services): Promise<void> {
