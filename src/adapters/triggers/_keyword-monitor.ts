@@ -13,7 +13,7 @@ import type { TriggerSink, WorkItem } from '../../core/ports/trigger.js';
 import type { KeywordTriggerSettings } from '../../instruments/schema.js';
 import { Announcer } from './_keyword-announce.js';
 import { Heartbeats } from './_keyword-heartbeat.js';
-import type { DataRoots } from './_keyword-roots.js';
+import type { DataRoots } from './_data-roots.js';
 import { fileIdentity, SeenFiles } from './_seen-files.js';
 import { alertFrom, type SubmitQueue } from './_submit-queue.js';
 

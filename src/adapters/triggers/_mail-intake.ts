@@ -9,7 +9,7 @@ import { normalize } from 'node:path';
 import type { ParsedMail } from 'mailparser';
 import type { IngestErrorCode } from '../../core/errors.js';
 import type { WorkItem } from '../../core/ports/trigger.js';
-import { DataRoots } from './_keyword-roots.js';
+import { DataRoots } from './_data-roots.js';
 import { importFunction } from './_mail-import.js';
 import { parseAnnouncementBody, type ParsedFile } from './_mail-format.js';
 import { verifyBody, type SignatureWindow } from './_mail-signature.js';

@@ -17,7 +17,7 @@ import { keywordTriggerSchema } from '../../instruments/keyword-trigger.js';
 import type { KeywordTriggerInput } from '../../instruments/schema.js';
 import { parseOptions } from '../_options.js';
 import { KeywordMonitor } from './_keyword-monitor.js';
-import { DataRoots } from './_keyword-roots.js';
+import { DataRoots } from './_data-roots.js';
 import { SubmitQueue } from './_submit-queue.js';
 
 /** Name of {@link createKeywordTrigger}'s triggers. */

@@ -1,6 +1,6 @@
 /**
- * The data roots of the keyword monitor: an announced path is accepted only when it is absolute and lies under a
- * root both as written (no `..` escape) and once symbolic links are resolved. Internal to src/adapters/triggers.
+ * Data roots of the triggers that are told paths (keyword monitor, mail): an announced path is accepted only when it
+ * is absolute and lies under a root both as written (no `..` escape) and once symbolic links are resolved.
  *
  * @module
  */
