@@ -1,0 +1,126 @@
+/**
+ * The HTTP commands as scripts use them: `push` (JSON lines, exit 0/1/2), `serve` (refuses unsafe or
+ * contradictory options; HTTPS with --tls-cert/--tls-key), and `watch --to` shipping a folder to a remote archive.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
+import { removeDir, selfSigned, startArchive, tempDir, TOKENS, waitFor, writeRawFrames, type Archive } from '../adapters/http/_harness.js';
+import { freePort, startServe } from '../adapters/http/_serve-child.js';
+
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+let archive: Archive;
+let dir: string;
+beforeAll(async () => {
+  dir = tempDir('cli');
+  archive = await startArchive();
+});
+afterAll(async () => {
+  await archive.stop();
+  removeDir(archive.dir);
+  removeDir(dir);
+});
+
+describe('fits-ingest push', () => {
+  it('sends files, waits for the verdict, prints one JSON line per file and exits 0; again: already archived', async () => {
+    const files = writeRawFrames(join(dir, 'night'), 3);
+    const first = await cli('push', join(dir, 'night'), '--to', archive.url, '--token', TOKENS.push, '--json');
+    expect([first.code, first.stderr]).toEqual([0, '']);
+    const lines = first.lines.map((l) => JSON.parse(l) as { file: string; state: string; archiveId: string; alreadyArchived: boolean; metrics: { archivedAt: string } });
+    expect(lines.map((l) => l.file).sort()).toEqual(files);
+    for (const line of lines) {
+      expect(line).toMatchObject({ state: 'ARCHIVED', alreadyArchived: false, archiveId: expect.stringMatching(/^KB\.20261120\.\d{5}\.05$/) });
+      expect(typeof line.metrics.archivedAt).toBe('string');
+    }
+    const again = await cli('push', files[0]!, '--to', archive.url, '--token', TOKENS.push, '--json');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.lines[0]!)).toMatchObject({ state: 'ARCHIVED', alreadyArchived: true });
+  });
+
+  it('exits 1 when the archive refuses a file, 2 for a bad token, an unreachable server or a bad URL', async () => {
+    const [unknown] = writeRawFrames(join(dir, 'unknown'), 1, { instrument: 'NOSUCH' }, 40);
+    const refused = await cli('push', unknown!, '--to', archive.url, '--token', TOKENS.push, '--json');
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.lines[0]!)).toMatchObject({ state: 'INVALID', code: 'UNKNOWN_INSTRUMENT' });
+
+    const [good] = writeRawFrames(join(dir, 'more'), 1, {}, 50);
+    const badToken = await cli('push', good!, '--to', archive.url, '--token', 'wrong-token-0123456789abcdef');
+    expect(badToken.code).toBe(2);
+    expect(badToken.stdout).toMatch(/^FAILED\s+\S+\s+UNAUTHORIZED: POST http:\/\/127\.0\.0\.1:\d+\/v1\/uploads answered 401/);
+    const down = await cli('push', good!, '--to', `http://127.0.0.1:${await freePort()}`, '--token', TOKENS.push, '--retries', '1', '--json');
+    expect([down.code, JSON.parse(down.lines[0]!).code]).toEqual([2, 'CONNECTION_FAILED']);
+    const badUrl = await cli('push', good!, '--to', 'ftp://archive', '--token', TOKENS.push);
+    expect([badUrl.code, badUrl.stderr]).toEqual([2, expect.stringContaining('--to: an http:// or https:// URL')]);
+  });
+
+  it('has --help', async () => {
+    const help = await cli('push', '--help');
+    expect(help.code).toBe(0);
+    for (const option of ['--to', '--token', '--ca', '--prepared', '--reingest', '--no-wait', '--parent', 'Exit status']) expect(help.stdout).toContain(option);
+  });
+});
+
+describe('fits-ingest serve', () => {
+  it('refuses to start without tokens (unless --no-auth), with --instrument, or with half a TLS pair', async () => {
+    const archiveDir = join(dir, 'refused');
+    const noTokens = await cli('serve', '--archive', archiveDir, '--port', '0');
+    expect([noTokens.code, noTokens.stderr]).toEqual([2, expect.stringContaining('--tokens FILE is required')]);
+    const instrument = await cli('serve', '--archive', archiveDir, '--no-auth', '--instrument', 'KCWI');
+    expect(instrument.code).toBe(2);
+    const halfTls = await cli('serve', '--archive', archiveDir, '--no-auth', '--tls-cert', 'cert.pem');
+    expect([halfTls.code, halfTls.stderr]).toEqual([2, expect.stringContaining('--tls-cert and --tls-key go together')]);
+    const help = await cli('serve', '--help');
+    for (const option of ['--port', '--host', '--tls-cert', '--tls-key', '--tokens', '--no-auth', 'docs/http.md']) expect(help.stdout).toContain(option);
+  });
+
+  it('serves HTTPS with --tls-cert/--tls-key; push trusts it with --ca', async () => {
+    const pem = selfSigned(dir);
+    const tokens = join(dir, 'tokens.json');
+    writeFileSync(tokens, JSON.stringify([{ site: 'keck', token: TOKENS.push, scopes: ['push'] }]));
+    const served = await startServe(['--archive', join(dir, 'tls-archive'), '--port', '0', '--tokens', tokens, '--tls-cert', pem.cert, '--tls-key', pem.key]);
+    try {
+      expect(served.url).toMatch(/^https:/);
+      const files = writeRawFrames(join(dir, 'tls-night'), 2, {}, 60);
+      const pushed = await cli('push', ...files, '--to', served.url, '--token', TOKENS.push, '--ca', pem.cert, '--json');
+      expect(pushed.code).toBe(0);
+      const untrusted = await cli('push', files[0]!, '--to', served.url, '--token', TOKENS.push, '--json');
+      expect([untrusted.code, JSON.parse(untrusted.lines[0]!).code]).toEqual([2, 'TLS_UNTRUSTED']);
+    } finally {
+      served.process.kill('SIGTERM');
+      expect(await served.exit).toBe(0);
+    }
+    expect(served.lines.filter((l) => l['state'] === 'ARCHIVED')).toHaveLength(2);
+  });
+});
+
+describe('fits-ingest watch --to', () => {
+  it('normalizes files of a watched folder and ships them; the archive keeps their ids and bytes', async () => {
+    const incoming = join(dir, 'watched');
+    writeRawFrames(incoming, 2, {}, 70);
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'watch', incoming, '--archive', join(dir, 'site-a'), '--to', archive.url, '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FITS_INGEST_TOKEN: TOKENS.push },
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const exit = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await waitFor(() => stdout.split('\n').filter((l) => l.includes('"ARCHIVED"')).length === 2, 'two files shipped', 30_000);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exit).toBe(0);
+    const shipped = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { archiveId: string; location: string });
+    for (const line of shipped) {
+      expect(line.location).toBe(`${archive.url}/v1/files/${line.archiveId}`);
+      const atB = await archive.catalog.getArchived(line.archiveId);
+      expect(atB?.archiveId).toBe(line.archiveId);
+      expect(atB!.sha256).toBe(atB!.sourceSha256); // B kept the bytes A prepared
+    }
+    expect((await cli('watch', '--help')).stdout).toContain('--to <url>');
+  }, 60_000);
+});
