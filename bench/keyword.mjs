@@ -15,100 +15,23 @@
  * `main()` returns rows `{ name, value, unit, reference, ratio, note }` for bench/run.mjs (reference = the
  * filesystem trigger; ratio < 1 means the keyword trigger is faster).
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { builtinInstrument, builtinInstruments, createIngestor } from '../dist/index.js';
-import { createSqliteCatalog } from '../dist/catalogs/sqlite.js';
-import { createZeromqKeywordSource } from '../dist/keyword-sources/zeromq.js';
-import { createFilesystemTransport } from '../dist/transports/filesystem.js';
-import { createFilesystemTrigger } from '../dist/triggers/filesystem.js';
-import { createKeywordTrigger } from '../dist/triggers/keyword.js';
-import { frameName, makeFrame, startInstrumentKeywords } from '../dist/simulator/index.js';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BENCH = join(root, '.bench');
-const START = Date.UTC(2026, 10, 20, 6, 0, 0);
-/** 724 × 724 16-bit pixels: 1.05 MB per frame. */
-const SIDE = 724;
+import { mkdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { BENCH, percentile, watchLatency } from './_watch.mjs';
 
 const SETTINGS = {
   defaults: { engine: {}, debounceMs: 250, note: 'library defaults: quietMs 1000, tickMs 50, watcher debounce 250 ms' },
   tuned: { engine: { stability: { quietMs: 200, pollMs: 20 }, tickMs: 5 }, debounceMs: 20, note: 'tuned: quietMs 200, pollMs 20, tickMs 5, watcher debounce 20 ms' },
 };
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-/** One run: `count` frames, one every `gapMs`; returns the sorted latencies (ms). */
-async function run(trigger, settings, { count, gapMs, first }) {
-  const dir = join(BENCH, `keyword-${trigger}`);
-  const incoming = join(dir, 'incoming');
-  const archive = join(dir, 'archive');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(incoming, { recursive: true });
-  mkdirSync(archive, { recursive: true });
-  const instruments = builtinInstruments();
-  let keywords;
-  let triggers;
-  if (trigger === 'keyword') {
-    keywords = await startInstrumentKeywords();
-    const source = createZeromqKeywordSource({ endpoint: keywords.endpoint, requestEndpoint: keywords.requestEndpoint });
-    triggers = [createKeywordTrigger({ source, instrument: builtinInstrument('kcwi'), roots: [incoming] })];
-  } else {
-    triggers = [createFilesystemTrigger({ paths: [incoming], debounceMs: settings.debounceMs })];
-  }
-  const ingestor = createIngestor({
-    instruments,
-    catalog: createSqliteCatalog({ path: join(archive, 'catalog.sqlite'), instruments: [...instruments] }),
-    triggers,
-    transports: [createFilesystemTransport({ root: archive })],
-    staging: join(archive, '.staging'),
-    ...settings.engine,
-  });
-  const written = new Map();
-  const latencies = [];
-  const failures = [];
-  const done = new Promise((resolveDone) => {
-    const finish = () => latencies.length + failures.length === count && resolveDone();
-    ingestor.on('archived', (record) => {
-      latencies.push(performance.now() - written.get(record.source));
-      finish();
-    });
-    for (const event of ['invalid', 'duplicate', 'abandoned']) ingestor.on(event, (record) => (failures.push(`${record.source}: ${record.state}`), finish()));
-  });
-  await ingestor.start();
-  if (keywords) await keywords.publisher.waitForSubscriber('kbds.LOUTFILE');
-  for (let n = first; n < first + count; n++) {
-    const options = { time: new Date(START + n * 61_000 + n * 10), frameNumber: n, camera: 'BLUE', axes: [SIDE, SIDE] };
-    const frame = makeFrame(options);
-    const path = join(incoming, frameName(options));
-    const fd = openSync(`${path}.part`, 'w');
-    writeSync(fd, frame);
-    closeSync(fd);
-    renameSync(`${path}.part`, path);
-    written.set(path, performance.now());
-    await keywords?.announce({ camera: 'BLUE' }, path);
-    await new Promise((r) => setTimeout(r, gapMs));
-  }
-  await Promise.race([done, new Promise((r) => setTimeout(r, 60_000))]);
-  await ingestor.stop();
-  await ingestor.catalog.close();
-  await keywords?.close();
-  rmSync(dir, { recursive: true, force: true });
-  if (latencies.length !== count) throw new Error(`${trigger}: ${latencies.length} of ${count} archived; ${failures.join('; ')}`);
-  return latencies.sort((a, b) => a - b);
-}
-
 export async function main({ count = 200, gapMs = 50 } = {}) {
   mkdirSync(BENCH, { recursive: true });
-  await run('keyword', SETTINGS.tuned, { count: 20, gapMs, first: 100_000 }); // warm-up, discarded
+  await watchLatency('keyword', SETTINGS.tuned, { count: 20, gapMs, first: 100_000 }); // warm-up, discarded
   const rows = [];
   let first = 1;
   for (const [label, settings] of Object.entries(SETTINGS)) {
-    const fs = await run('filesystem', settings, { count, gapMs, first });
-    const kw = await run('keyword', settings, { count, gapMs, first: first + count });
+    const fs = await watchLatency('filesystem', settings, { count, gapMs, first });
+    const kw = await watchLatency('keyword', settings, { count, gapMs, first: first + count });
     first += 2 * count;
     const note = `${count} frames of 1.05 MB at ${Math.round(1000 / gapMs)}/s; ${settings.note}`;
     for (const p of [50, 99]) {

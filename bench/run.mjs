@@ -14,6 +14,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const BENCHES = {
   checksum: 'checksum.mjs',
   header: 'header.mjs',
+  ingest: 'ingest.mjs',
   keyword: 'keyword.mjs',
 };
 

@@ -154,6 +154,11 @@ export function transition(
     delete next.nextAttemptAt;
     delete next.resumeFrom;
   };
+  /** A record leaving the path to the archive no longer needs its staged copy. */
+  const discardStaged = (): void => {
+    if (record.staged) effects.push({ type: 'discard-staged', path: record.staged });
+    delete next.staged;
+  };
 
   switch (event.type) {
     case 'STABLE':
@@ -182,8 +187,7 @@ export function transition(
     case 'ARCHIVED':
       next.state = 'ARCHIVED';
       delete next.error;
-      if (record.staged) effects.push({ type: 'discard-staged', path: record.staged });
-      delete next.staged;
+      discardStaged();
       effects.push({ type: 'emit', event: 'archived' });
       break;
     case 'DUPLICATE':
@@ -191,8 +195,7 @@ export function transition(
       next.duplicateOf = event.of;
       code = 'DUPLICATE';
       message = event.message ?? `identical to ${event.of}`;
-      if (record.staged) effects.push({ type: 'discard-staged', path: record.staged });
-      delete next.staged;
+      discardStaged();
       effects.push({ type: 'emit', event: 'duplicate' });
       break;
     case 'INVALID':
@@ -201,8 +204,7 @@ export function transition(
       clearRetry();
       code = event.error.code;
       message = event.error.message;
-      if (record.staged) effects.push({ type: 'discard-staged', path: record.staged });
-      delete next.staged;
+      discardStaged();
       effects.push({ type: 'emit', event: 'invalid' });
       break;
     case 'FAILED': {
@@ -214,8 +216,7 @@ export function transition(
       if (next.attempts >= policy.maxAttempts) {
         next.state = 'ABANDONED';
         clearRetry();
-        if (record.staged) effects.push({ type: 'discard-staged', path: record.staged });
-        delete next.staged;
+        discardStaged();
         effects.push({ type: 'emit', event: 'abandoned' });
       } else {
         next.state = 'FAILED';
@@ -236,8 +237,7 @@ export function transition(
       clearRetry();
       delete next.error;
       delete next.duplicateOf;
-      if (record.staged) effects.push({ type: 'discard-staged', path: record.staged });
-      delete next.staged;
+      discardStaged();
       effects.push({ type: 'emit', event: 'requeued' });
       break;
     case 'SUPERSEDE':
