@@ -175,7 +175,7 @@ export const errorBodySchema = z.object({
 
 /** The payload of a webhook delivery. */
 export interface CallbackPayload {
-  /** `archived`, or `failed` for INVALID / ABANDONED / DUPLICATE of another id. */
+  /** `archived` (ARCHIVED, or DUPLICATE of bytes the archive holds), or `failed` (INVALID, ABANDONED). */
   event: 'archived' | 'failed';
   deliveryId: string;
   /** The token's site the file came from. */

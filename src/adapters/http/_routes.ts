@@ -13,7 +13,7 @@ import { VERSION } from '../../version.js';
 import { authorize, type Principal, type Scope } from './_auth.js';
 import { contentLength, readJson, sendJson, validate } from './_http.js';
 import type { IngestService } from './_ingest.js';
-import { API, HEADERS, ingestRequestSchema, productsRequestSchema, fileMetaSchema, type FileMeta, type Received } from './_protocol.js';
+import { API, HEADERS, ingestRequestSchema, productsRequestSchema, fileMetaSchema, type FileMeta } from './_protocol.js';
 import type { ReceivedFile } from './_received.js';
 import { fileView, nightView, recordForArchiveId } from './_status.js';
 import { receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
@@ -53,7 +53,7 @@ const may = (principal: Principal, scopes: readonly Scope[], instrument?: string
 };
 const canRead = (principal: Principal) => (instrument: string | undefined) =>
   principal.instruments === '*' || (instrument !== undefined && principal.instruments.has(instrument.toUpperCase()));
-const waitSeconds = (ctx: RouteContext, s: Services, asked: number): number => Math.min(asked, s.limits.maxWaitSeconds);
+const waitSeconds = (s: Services, asked: number): number => Math.min(asked, s.limits.maxWaitSeconds);
 const siteFilter = (p: Principal) => (p.scopes.has('admin') ? undefined : p.site);
 
 async function createUpload(ctx: RouteContext, s: Services): Promise<void> {
@@ -109,7 +109,7 @@ async function ingest(ctx: RouteContext, s: Services): Promise<void> {
   const request = validate(ingestRequestSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/ingest');
   authorize(ctx.principal, 'push', request.instrument);
   const submitted = await s.ingest.ingest(ctx.principal.site, request);
-  const status = submitted.final ? submitted : await s.ingest.wait(submitted.recordId, waitSeconds(ctx, s, request.wait));
+  const status = submitted.final ? submitted : await s.ingest.wait(submitted.recordId, waitSeconds(s, request.wait));
   sendJson(ctx.res, status.final ? 200 : 202, { ...status, alreadyArchived: submitted.alreadyArchived });
 }
 
@@ -121,7 +121,7 @@ function queryWait(ctx: RouteContext): number {
 }
 
 async function ingestStatus(ctx: RouteContext, s: Services): Promise<void> {
-  const status = await s.ingest.wait(ctx.params[0]!, waitSeconds(ctx, s, queryWait(ctx)));
+  const status = await s.ingest.wait(ctx.params[0]!, waitSeconds(s, queryWait(ctx)));
   may(ctx.principal, ['push', 'read'], status.instrument);
   sendJson(ctx.res, 200, status);
 }
@@ -131,13 +131,13 @@ async function products(ctx: RouteContext, s: Services): Promise<void> {
   const request = validate(productsRequestSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/products');
   for (const product of request.products) authorize(ctx.principal, 'push', product.instrument);
   const result = await s.ingest.products(ctx.principal.site, request);
-  const wait = waitSeconds(ctx, s, request.wait);
+  const wait = waitSeconds(s, request.wait);
   const statuses = wait > 0 ? await Promise.all(result.products.map((p) => (p.final ? p : s.ingest.wait(p.recordId, wait)))) : result.products;
   sendJson(ctx.res, request.hold ? 202 : 200, { ...result, products: statuses });
 }
 
 async function release(ctx: RouteContext, s: Services): Promise<void> {
-  const wait = waitSeconds(ctx, s, queryWait(ctx));
+  const wait = waitSeconds(s, queryWait(ctx));
   const result = await s.ingest.release(ctx.params[0]!);
   const released = wait > 0 ? await Promise.all(result.released.map((p) => (p.final ? p : s.ingest.wait(p.recordId, wait)))) : result.released;
   sendJson(ctx.res, 200, { ...result, released });
@@ -201,4 +201,3 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${API}/files/{archiveId}/content`, scopes: ['read'], handler: content },
 ];
 
-export type { Received };

@@ -18,6 +18,8 @@ import { ReceivedStore, type ReceivedFile } from './_received.js';
 
 /** Bytes written per system call (chunks from the socket are gathered up to this). */
 const BATCH = 1 << 20;
+/** Bytes between background flushes to stable storage during a large upload. */
+const SYNC_EVERY = 64 << 20;
 
 interface Declaration {
   meta: FileMeta;
@@ -46,12 +48,15 @@ export class UploadStore {
   readonly received: ReceivedStore;
   readonly #partials: string;
   readonly #fsync: boolean;
+  /** Background flushes while large uploads arrive (none when not syncing at all). */
+  readonly #syncEvery: number;
   readonly #open = new Map<string, Upload>();
 
   constructor(root: string, fsync: boolean) {
     this.#partials = join(root, 'partial');
     this.received = new ReceivedStore(join(root, 'received'), fsync);
     this.#fsync = fsync;
+    this.#syncEvery = fsync ? SYNC_EVERY : 0;
   }
 
   async init(): Promise<void> {
@@ -150,7 +155,7 @@ export class UploadStore {
       if (length !== undefined && offset + length > upload.meta.size) throw tooMuch(upload.meta, offset + length);
       const handle = await open(part, 'r+');
       try {
-        await writeBody(handle, body, check, upload.meta).catch((error: unknown) => {
+        await writeBody(handle, body, check, upload.meta, this.#syncEvery).catch((error: unknown) => {
           if (!(error instanceof IngestError && error.code === 'PAYLOAD_TOO_LARGE')) upload.check = undefined;
           throw error;
         });
@@ -191,7 +196,7 @@ export class UploadStore {
     try {
       const handle = await open(part, 'wx', 0o644);
       try {
-        await writeBody(handle, body, check, meta);
+        await writeBody(handle, body, check, meta, this.#syncEvery);
         if (this.#fsync) await handle.sync();
       } finally {
         await handle.close();
@@ -233,21 +238,34 @@ function tooMuch(meta: FileMeta, total: number): IngestError {
   });
 }
 
-/** Writes a body at the check's offset, in batches, hashing each batch while it is being written. */
-async function writeBody(handle: FileHandle, body: AsyncIterable<Buffer>, check: ArrivalCheck, meta: FileMeta): Promise<void> {
+/**
+ * Writes a body at the check's offset, in batches: one batch is written while the next arrives, each batch is
+ * hashed as it is handed to the disk, and with `syncEvery` > 0 the data written so far is flushed to stable
+ * storage in the background every `syncEvery` bytes (so the final fsync has little left to do).
+ */
+async function writeBody(handle: FileHandle, body: AsyncIterable<Buffer>, check: ArrivalCheck, meta: FileMeta, syncEvery: number): Promise<void> {
   let batch: Buffer[] = [];
   let batchBytes = 0;
   let position = check.offset;
+  let writing: Promise<void> = Promise.resolve();
+  let syncing: Promise<void> | undefined;
+  let unsynced = 0;
   const flush = async (): Promise<void> => {
     if (batchBytes === 0) return;
-    const chunks = batch;
-    const writing = handle.writev(chunks, position);
+    const [chunks, bytes, at] = [batch, batchBytes, position];
+    [batch, batchBytes, position] = [[], 0, position + bytes];
+    await writing; // one write at a time, in order
     for (const chunk of chunks) check.update(chunk);
-    const { bytesWritten } = await writing;
-    if (bytesWritten !== batchBytes) throw new IngestError('IO_ERROR', `short write: ${bytesWritten} of ${batchBytes} bytes`, { context: { file: meta.name, offset: position } });
-    position += batchBytes;
-    batch = [];
-    batchBytes = 0;
+    writing = handle.writev(chunks, at).then(({ bytesWritten }) => {
+      if (bytesWritten !== bytes) throw new IngestError('IO_ERROR', `short write: ${bytesWritten} of ${bytes} bytes`, { context: { file: meta.name, offset: at } });
+    });
+    writing.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    unsynced += bytes;
+    if (syncEvery > 0 && unsynced >= syncEvery && !syncing) {
+      unsynced = 0;
+      syncing = writing.then(() => handle.datasync()).finally(() => (syncing = undefined));
+      syncing.catch(() => undefined);
+    }
   };
   try {
     for await (const chunk of body) {
@@ -263,6 +281,9 @@ async function writeBody(handle: FileHandle, body: AsyncIterable<Buffer>, check:
     // The sender went away (or sent too much): keep what arrived, so a resume continues after it.
     if (!(error instanceof IngestError)) await flush();
     throw error;
+  } finally {
+    await writing.finally(() => syncing);
   }
   await flush();
+  await writing.finally(() => syncing);
 }

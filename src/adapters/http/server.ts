@@ -22,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
+import type { FileRecord } from '../../core/lifecycle/record.js';
 import { silentLogger, type Logger } from '../../core/ports/logger.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
 import { parseOptions } from '../_options.js';
@@ -152,7 +153,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
   let started: Promise<void> | undefined;
   let sweeper: NodeJS.Timeout | undefined;
 
-  const callback = (event: 'archived' | 'failed') => (record: import('../../core/lifecycle/record.js').FileRecord) => {
+  const callback = (event: 'archived' | 'failed') => (record: FileRecord) => {
     const site = record.metadata['site'];
     if (record.trigger !== options.name || typeof site !== 'string') return;
     void recordStatus(ingestor.catalog, record)
