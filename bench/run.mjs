@@ -16,6 +16,7 @@ const BENCHES = {
   header: 'header.mjs',
   ingest: 'ingest.mjs',
   keyword: 'keyword.mjs',
+  http: 'http.mjs',
 };
 
 const wanted = process.argv.slice(2);
