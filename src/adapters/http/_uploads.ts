@@ -98,11 +98,10 @@ export class UploadStore {
    */
   async create(meta: FileMeta, site: string, now: number): Promise<{ uploadId: string; offset: number }> {
     const declared = JSON.stringify(meta);
-    for (const upload of this.#open.values()) {
-      if (!upload.busy && upload.site === site && JSON.stringify(upload.meta) === declared) {
-        return { uploadId: upload.id, offset: await this.#offset(upload) };
-      }
-    }
+    const same = [...this.#open.values()].find((u) => u.site === site && JSON.stringify(u.meta) === declared);
+    // A request still writing it may be one whose sender just went away: give it a moment to notice.
+    if (same?.busy) await Promise.race([same.idle, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    if (same && !same.busy && this.#open.get(same.id) === same) return { uploadId: same.id, offset: await this.#offset(same) };
     const id = randomBytes(16).toString('hex');
     const declaration: Declaration = { meta, site, createdAt: now };
     await writeFileAtomic(this.#partials, `${id}.json`, `${JSON.stringify(declaration)}\n`, this.#fsync);

@@ -51,6 +51,21 @@ describe('HTTP link through a misbehaving network', () => {
     await transport.close?.();
   });
 
+  it('a sender that restarted resumes its idle partial upload instead of sending everything again', async () => {
+    const [request] = await preparedFrames(dir, 1, { axes: [1024, 1024] });
+    proxy = await startProxy({ port: archive.listening.port, cutAfter: 1_200_000 });
+    const first = createHttpTransport({ url: proxy.url, token: TOKENS.push, oneShotMaxBytes: 0, retry: { ...retry, maxAttempts: 1 } });
+    const failed = await first.transfer(request!).then(() => undefined, (e: unknown) => e);
+    expect(isIngestError(failed, 'CONNECTION_FAILED')).toBe(true); // the sender gives up (or dies) here
+    await first.close?.();
+    const sentBefore = proxy.bytesUp;
+    const second = createHttpTransport({ url: proxy.url, token: TOKENS.push, oneShotMaxBytes: 0, retry });
+    await second.transfer(request!);
+    expect(proxy.bytesUp - sentBefore).toBeLessThan(request!.size - 1_000_000); // only what was missing
+    expect(archivedBytes(request!.archiveId).equals(readFileSync(request!.path))).toBe(true);
+    await second.close?.();
+  });
+
   for (const [label, oneShotMaxBytes] of [['one request', 1 << 30], ['resumable upload', 0]] as const) {
     it(`a byte flipped in transit (${label}) is refused on arrival, the partial discarded, and the file sent again`, async () => {
       const [request] = await preparedFrames(dir, 1, { axes: [512, 512] });

@@ -9,9 +9,10 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTokensFile } from '../../../src/adapters/http/server.js';
 import { createHttpTransport } from '../../../src/adapters/http/transport.js';
 import { isIngestError } from '../../../src/core/errors.js';
-import { memoryLogger, preparedFrames, removeDir, startArchive, tempDir, TOKENS, type Archive } from './_harness.js';
+import { memoryLogger, preparedFrames, removeDir, startArchive, tempDir, TOKENS, waitFor, type Archive } from './_harness.js';
 
 const run = promisify(execFile);
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -164,5 +165,39 @@ describe('size limits', () => {
     expect(response.status).toBe(413);
     const head = await fetch(`${archive.url}/v1/uploads/${id}`, { method: 'HEAD', headers: { authorization: `Bearer ${TOKENS.push}` } });
     expect(head.headers.get('upload-offset')).toBe('0');
+  });
+});
+
+describe('tokens files and idle uploads', () => {
+  it('loads a YAML or JSON tokens file, and names the entry and field of a mistake', async () => {
+    const yaml = join(dir, 'tokens.yaml');
+    writeFileSync(yaml, `tokens:\n  - site: keck\n    sha256: ${sha(new TextEncoder().encode('x'))}\n    scopes: [push]\n    expires: 2030-01-31\n`);
+    expect(await loadTokensFile(yaml)).toEqual([{ site: 'keck', sha256: sha(new TextEncoder().encode('x')), scopes: ['push'], instruments: ['*'], expires: '2030-01-31' }]);
+    const json = join(dir, 'tokens.json');
+    writeFileSync(json, JSON.stringify([{ site: 'keck', token: 'short', scopes: ['push'] }]));
+    const error = await loadTokensFile(json).then(() => undefined, (e: unknown) => e);
+    expect(isIngestError(error, 'INVALID_OPTIONS')).toBe(true);
+    expect((error as Error).message).toContain('0.token');
+    writeFileSync(json, JSON.stringify([{ site: 'keck', token: TOKENS.push, sha256: 'a'.repeat(64), scopes: ['push'] }]));
+    expect(((await loadTokensFile(json).catch((e: Error) => e)) as Error).message).toContain('exactly one of token or sha256');
+  });
+
+  it('an idle partial upload is deleted after uploadTtlMs', async () => {
+    const short = await startArchive({ server: { limits: { uploadTtlMs: 1000 } } });
+    try {
+      const created = await fetch(`${short.url}/v1/uploads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKENS.push}`, 'content-type': 'application/json' },
+        body: JSON.stringify(declaration({ name: 'idle.fits' })),
+      });
+      const { uploadId } = (await created.json()) as { uploadId: string };
+      const head = () => fetch(`${short.url}/v1/uploads/${uploadId}`, { method: 'HEAD', headers: { authorization: `Bearer ${TOKENS.push}` } }).then((r) => r.status);
+      expect(await head()).toBe(200);
+      await waitFor(async () => (await head()) === 404, 'the idle upload to be swept', 5000);
+      expect(readdirSync(join(short.uploads, 'partial'))).toEqual([]);
+    } finally {
+      await short.stop();
+      removeDir(short.dir);
+    }
   });
 });
