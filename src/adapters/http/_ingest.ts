@@ -40,15 +40,20 @@ export class IngestService {
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #locks = new KeyedMutex();
 
+  readonly #onState = (record: FileRecord): void => {
+    if (!isFinal(record.state)) return;
+    for (const wake of this.#waiters.get(record.id) ?? []) wake();
+  };
+  readonly #onDone = (record: FileRecord): void => void this.#discard(record);
+
   constructor(options: IngestServiceOptions) {
     this.#o = options;
-    const { ingestor } = options;
-    ingestor.on('state', (record) => {
-      if (!isFinal(record.state)) return;
-      for (const wake of this.#waiters.get(record.id) ?? []) wake();
-    });
-    const cleanup = (record: FileRecord): void => void this.#discard(record);
-    ingestor.on('archived', cleanup).on('duplicate', cleanup);
+    options.ingestor.on('state', this.#onState).on('archived', this.#onDone).on('duplicate', this.#onDone);
+  }
+
+  /** Stops listening to the ingestor. */
+  dispose(): void {
+    this.#o.ingestor.off('state', this.#onState).off('archived', this.#onDone).off('duplicate', this.#onDone);
   }
 
   get catalog() {

@@ -93,6 +93,7 @@ export class ReceivedStore {
    */
   async place(partial: string, meta: FileMeta, site: string, receivedAt: number): Promise<ReceivedFile> {
     return this.#placing.run(meta.sha256, async () => {
+      const fresh = !(await lstat(join(this.root, meta.sha256)).then(() => true, () => false));
       const dest = await safeDestination(this.root, `${meta.sha256}/${meta.name}`);
       const existing = this.#files.get(keyOf(meta.sha256, meta.name));
       const file: ReceivedFile = { ...meta, path: dest.path, site, receivedAt: existing?.receivedAt ?? receivedAt };
@@ -100,7 +101,8 @@ export class ReceivedStore {
       else await rename(partial, dest.path);
       const { path: _path, ...stored } = file;
       await writeFileAtomic(dest.dir, `.${meta.name}.json`, `${JSON.stringify(stored)}\n`, this.#fsync);
-      if (this.#fsync && !existing) await syncDirectory(dest.dir);
+      // writeFileAtomic synced the digest's directory (both renames); a new directory needs its parent synced.
+      if (this.#fsync && fresh) await syncDirectory(this.root);
       this.#index(file);
       return file;
     });

@@ -119,7 +119,7 @@ export interface IngestServer {
   start(): Promise<void>;
   /** Creates an http(s) server with this handler and suitable time limits, and listens. */
   listen(options?: ListenOptions): Promise<ListeningServer>;
-  /** Stops callbacks and sweeps (pending callbacks resume at the next start). */
+  /** Stops callbacks and sweeps and leaves the ingestor alone (pending callbacks resume at the next start). */
   close(): Promise<void>;
   /** Called after each callback attempt. */
   onCallback?: (deliveryId: string, outcome: { ok: boolean; status?: number; error?: string; final: boolean }) => void;
@@ -160,8 +160,8 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
       .then((status) => callbacks.send(event, site, status))
       .catch((error: unknown) => logger.error('could not queue a callback', { recordId: record.id, error: String(error) }));
   };
-  ingestor.on('archived', callback('archived')).on('duplicate', callback('archived'));
-  ingestor.on('invalid', callback('failed')).on('abandoned', callback('failed'));
+  const [archived, failed] = [callback('archived'), callback('failed')];
+  ingestor.on('archived', archived).on('duplicate', archived).on('invalid', failed).on('abandoned', failed);
 
   const start = (): Promise<void> =>
     (started ??= (async () => {
@@ -267,6 +267,8 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     },
     async close(): Promise<void> {
       clearInterval(sweeper);
+      ingestor.off('archived', archived).off('duplicate', archived).off('invalid', failed).off('abandoned', failed);
+      ingest.dispose();
       await callbacks.close();
     },
   };
