@@ -39,6 +39,14 @@ describe('fits-ingest push', () => {
     const again = await cli('push', files[0]!, '--to', archive.url, '--token', TOKENS.push, '--json');
     expect(again.code).toBe(0);
     expect(JSON.parse(again.lines[0]!)).toMatchObject({ state: 'ARCHIVED', alreadyArchived: true });
+
+    // --no-wait: back as soon as the archive holds the bytes and queued them; the archive finishes on its own.
+    const [later] = writeRawFrames(join(dir, 'later'), 1, {}, 30);
+    const queued = await cli('push', later!, '--to', archive.url, '--token', TOKENS.push, '--no-wait', '--json');
+    const line = JSON.parse(queued.lines[0]!) as { state: string; recordId: string };
+    expect(queued.code).toBe(0);
+    expect(line.recordId).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await archive.ingestor.settled([line.recordId]))[0]!.state).toBe('ARCHIVED');
   });
 
   it('exits 1 when the archive refuses a file, 2 for a bad token, an unreachable server or a bad URL', async () => {
