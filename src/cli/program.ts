@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, errorLine, type CliIo } from './_output.js';
 import { registerChecksumCommands } from './commands/checksum.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerHttpCommands } from './commands/http.js';
 import { registerIngestCommands } from './commands/ingest.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerMailCommands } from './commands/mail.js';
@@ -29,6 +30,7 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
   registerIngestCommands(program, io, setExit);
   registerStatusCommands(program, io, setExit);
   registerDemoCommand(program, io, setExit);
+  registerHttpCommands(program, io, setExit);
   registerMailCommands(program, io, setExit);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const configure = (command: Command): void => {
