@@ -72,7 +72,7 @@ export class IngestService {
 
   async #discard(record: FileRecord): Promise<void> {
     if (this.#o.keepReceived || record.trigger !== this.#o.trigger) return;
-    const sha = record.metadata['uploadSha256'];
+    const sha = record.metadata['announcedSha256'];
     const file = typeof sha === 'string' ? this.#o.received.get(sha, record.originalName) : undefined;
     if (file?.path === record.source) {
       await this.#o.received.discard(file).catch((error: unknown) => this.#o.logger.warn('could not remove a received file', { path: file.path, error: String(error) }));
@@ -125,7 +125,8 @@ export class IngestService {
         metadata: {
           site,
           receivedAt: file.receivedAt,
-          uploadSha256: file.sha256,
+          announcedSha256: file.sha256,
+          announcedSize: file.size,
           ...(request.prepared ? { prepared: true } : {}),
           ...(request.reingest ? { reingest: true } : {}),
         },

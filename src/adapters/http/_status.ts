@@ -38,7 +38,7 @@ export async function recordStatus(catalog: Catalog, record: FileRecord, already
     const original = await catalog.getRecord(record.duplicateOf);
     duplicateOf = { recordId: record.duplicateOf, archiveId: original?.archiveId ?? null };
   }
-  const uploaded = record.metadata['uploadSha256'];
+  const uploaded = record.metadata['announcedSha256'];
   return {
     recordId: record.id,
     state: record.state,

@@ -4,7 +4,7 @@
  * arrival and sent again; corruption on every attempt ends in a clear failure with nothing archived and
  * nothing left behind; declared HDU sums that do not match are refused without retries.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHttpTransport } from '../../../src/adapters/http/transport.js';
@@ -96,6 +96,26 @@ describe('HTTP link through a misbehaving network', () => {
     expect(await archive.catalog.findRecords({})).toEqual([]);
     expect(uploadArea()).toEqual([]);
     await transport.close?.();
+  });
+
+  it('a received file that changes on the archive disk before its ingestion is not archived (CHECKSUM_MISMATCH)', async () => {
+    const [request] = await preparedFrames(dir, 1);
+    const bytes = readFileSync(request!.path);
+    const query = `name=${request!.originalName}&sha256=${request!.sha256}&instrument=KCWI&prepared=true`;
+    const headers = { authorization: `Bearer ${TOKENS.push}` };
+    const sent = await fetch(`${archive.url}/v1/uploads?${query}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/fits' }, body: bytes });
+    expect(sent.status).toBe(201);
+    const received = join(archive.uploads, 'received', request!.sha256, request!.originalName);
+    const damaged = Buffer.from(readFileSync(received));
+    damaged[damaged.length - 10] = damaged[damaged.length - 10]! ^ 0xff;
+    writeFileSync(received, damaged);
+    const answer = await fetch(`${archive.url}/v1/ingest`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: request!.originalName, sha256: request!.sha256, instrument: 'KCWI', prepared: true, wait: 20 }),
+    });
+    expect(await answer.json()).toMatchObject({ state: 'INVALID', error: { code: 'CHECKSUM_MISMATCH' } });
+    expect(await archive.catalog.getArchived(request!.archiveId)).toBeUndefined();
   });
 
   it('declared HDU sums that do not match the bytes are refused as invalid, without retries, and discarded', async () => {
