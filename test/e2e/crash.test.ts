@@ -103,7 +103,7 @@ describe('crash safety', () => {
     await catalog.close();
 
     // Nothing left over: no temp files, no staged copies, no journals; manifests check out with sha256sum.
-    const leftovers = listAll(archive).filter((f) => /\.tmp-|\.part$|journal/.test(f) || f.startsWith(staging));
+    const leftovers = listAll(archive).filter((f) => /\.tmp($|-)|\.part$|journal/.test(f) || f.startsWith(staging));
     expect(leftovers).toEqual([]);
     const manifest = join(archive, 'KCWI', '20261120', 'MANIFEST.sha256');
     expect(existsSync(manifest)).toBe(true);

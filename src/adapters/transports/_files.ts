@@ -4,9 +4,8 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, link, open, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, link, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../core/errors.js';
 import { syncDirectory } from '../../io/_fs.js';
@@ -18,17 +17,19 @@ export function throwIfAborted(signal: AbortSignal | undefined, file: string): v
   }
 }
 
-/** The temp name of `base` in its directory: `.<base>.tmp-<random>` (recognizable after a crash). */
+/**
+ * The temp name of `base` in its directory: `.<base>.tmp`. It is the same for every attempt, so what a crash left
+ * behind is simply replaced (no directory listing per transfer); transfers to one destination are serialized in a
+ * process, and a clash between processes only fails a transfer, which is retried.
+ */
 export function tempName(base: string): string {
-  return `.${base}.tmp-${randomBytes(6).toString('hex')}`;
+  return `.${base}.tmp`;
 }
 
 /** Removes the temp files a crash may have left for `base` (its own and its sidecar's) in `dir`. */
 export async function removeStaleTemps(dir: string, base: string): Promise<void> {
-  const prefixes = [`.${base}.tmp-`, `.${base}.json.tmp-`];
-  for (const name of await readdir(dir)) {
-    if (prefixes.some((prefix) => name.startsWith(prefix))) await rm(join(dir, name), { force: true });
-  }
+  await rm(join(dir, tempName(base)), { force: true });
+  await rm(join(dir, tempName(`${base}.json`)), { force: true });
 }
 
 /**

@@ -4,12 +4,13 @@
  * `sha256sum -c` manifest.
  *
  * A transfer: the destination path comes from `layout` and can never leave `root` (unsafe names and symbolic
- * links pointing outside are refused). If the destination already holds the same SHA-256 the receipt says
- * `alreadyPresent` and nothing is copied; different bytes throw ARCHIVE_ID_CONFLICT unless `request.replace`.
- * Otherwise the file is copied to `.<name>.tmp-<random>` in the destination directory while hashing, the digest
- * is checked against the request, the temp file is fsynced and renamed over the final name, the directory is
- * fsynced, and the final file is read again and checked (size + SHA-256). Temp files are removed on success and
- * failure; one left by a crash is removed by the next transfer to the same destination.
+ * links pointing outside are refused). If the destination already holds the requested bytes the receipt says
+ * `alreadyPresent` and nothing is written; other bytes throw ARCHIVE_ID_CONFLICT unless `request.replace`.
+ * Otherwise the file is hard-linked (same filesystem: the staged copy is never written again) or copied by the
+ * kernel to `.<name>.tmp` in the destination directory, flushed, and renamed over the final name; then it is read
+ * back where it lies and checked: size, every HDU's DATASUM/CHECKSUM and the SHA-256 (unless `verify: 'fits'`). The
+ * sidecar is written atomically and the directory flushed once. Temp files are removed on success and failure; one
+ * left by a crash is replaced by the next transfer to the same destination.
  *
  * @module
  */

@@ -212,7 +212,7 @@ describe('createFilesystemTransport', () => {
     await t.committed!(second, await t.transfer(second));
     await run('sha256sum', ['--strict', '-c', 'MANIFEST.sha256'], { cwd: night });
     expect((await readFile(join(night, 'MANIFEST.sha256'), 'utf8')).trim().split('\n')).toHaveLength(2);
-    expect((await listFiles(night)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect((await listFiles(night)).filter((f) => f.includes('.tmp'))).toEqual([]);
   });
 
   it('manifest: false writes no manifest', async () => {
@@ -231,7 +231,7 @@ describe('createFilesystemTransport', () => {
     await rejection(t.transfer({ ...(await request()), sha256: 'f'.repeat(64) }));
     await rejection(t.transfer(await request(), AbortSignal.abort()));
     const files = await listFiles(root);
-    expect(files.filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(files.filter((f) => f.includes('.tmp'))).toEqual([]);
     expect(files.sort()).toEqual([defaultLocation(root, ok), `${defaultLocation(root, ok)}.json`].sort());
   });
 
@@ -239,12 +239,12 @@ describe('createFilesystemTransport', () => {
     const r = await request();
     const dir = join(root, 'HIRES', '20240315', 'lev0');
     await mkdir(dir, { recursive: true });
-    const stale = [`.${r.archiveId}.fits.tmp-0123456789ab`, `.${r.archiveId}.fits.json.tmp-ba9876543210`];
+    const stale = [`.${r.archiveId}.fits.tmp`, `.${r.archiveId}.fits.json.tmp`];
     for (const name of stale) await writeFile(join(dir, name), 'half a file');
-    const unrelated = join(dir, '.OTHER.fits.tmp-0123456789ab');
+    const unrelated = join(dir, '.OTHER.fits.tmp');
     await writeFile(unrelated, 'another transfer');
     await transport().transfer(r);
-    const expected = ['.OTHER.fits.tmp-0123456789ab', `${r.archiveId}.fits`, `${r.archiveId}.fits.json`];
+    const expected = ['.OTHER.fits.tmp', `${r.archiveId}.fits`, `${r.archiveId}.fits.json`];
     expect((await readdir(dir)).sort()).toEqual(expected.sort());
   });
 
