@@ -55,8 +55,11 @@ export async function linkOrCopy(from: string, to: string, fsync: boolean): Prom
   }
 }
 
-/** Replaces `path` with `content` atomically: a temp file in the same directory, fsync, rename, directory fsync. */
-export async function writeFileAtomic(dir: string, base: string, content: string, fsync: boolean): Promise<void> {
+/**
+ * Replaces `path` with `content` atomically: a temp file in the same directory, fsync, rename, and a directory fsync
+ * unless the caller flushes the directory itself (`syncDir: false`).
+ */
+export async function writeFileAtomic(dir: string, base: string, content: string, fsync: boolean, syncDir = fsync): Promise<void> {
   const temp = join(dir, tempName(base));
   try {
     const handle = await open(temp, 'wx', 0o644);
@@ -67,7 +70,7 @@ export async function writeFileAtomic(dir: string, base: string, content: string
       await handle.close();
     }
     await rename(temp, join(dir, base));
-    if (fsync) await syncDirectory(dir);
+    if (syncDir) await syncDirectory(dir);
   } finally {
     await rm(temp, { force: true });
   }

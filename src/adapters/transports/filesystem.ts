@@ -14,13 +14,13 @@
  *
  * @module
  */
-import { rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { join, posix, resolve } from 'node:path';
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { TransferReceipt, TransferRequest, Transport } from '../../core/ports/transport.js';
 import { parseOptions } from '../_options.js';
-import { syncDirectory } from '../../io/_fs.js';
+import { syncDirectoryShared } from '../../io/_fs.js';
 import {
   linkOrCopy,
   removeStaleTemps,
@@ -31,7 +31,7 @@ import {
 import { inspect, notTheRequestedBytes } from './_verify.js';
 import { KeyedMutex } from './_keyed-mutex.js';
 import { parseLayout, renderLayout, type Layout } from './_layout.js';
-import { recordInManifest } from './_manifest.js';
+import { Manifests } from './_manifest.js';
 import { safeDestination, type SafeDestination } from './_safe-path.js';
 
 /** Name of the shared-filesystem transport. */
@@ -85,6 +85,22 @@ function layoutOf(template: string, requireArchiveId: boolean): Layout {
   return layout;
 }
 
+/**
+ * True when the file at `path` was archived from the same source bytes as the request (its sidecar says so): a
+ * copy prepared again after a crash lost the catalog's record of it, differing only in ingestion timestamps. It
+ * is replaced rather than reported as a conflict.
+ */
+async function sameSource(path: string, request: TransferRequest): Promise<boolean> {
+  const wanted = request.sidecar['sourceSha256'];
+  if (typeof wanted !== 'string') return false;
+  try {
+    const sidecar = JSON.parse(await readFile(`${path}.json`, 'utf8')) as { archiveId?: string; metadata?: { sourceSha256?: unknown } };
+    return sidecar.archiveId === request.archiveId && sidecar.metadata?.sourceSha256 === wanted;
+  } catch {
+    return false;
+  }
+}
+
 function sidecarJson(request: TransferRequest, digest: { size: number; sha256: string }): string {
   const content = {
     archiveId: request.archiveId,
@@ -116,6 +132,7 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
   const manifestLayout = layoutOf(options.manifestLayout, false);
   const destinations = new KeyedMutex();
   const manifests = new KeyedMutex();
+  const book = new Manifests();
 
   /**
    * Puts the file in place (or finds it there) and verifies it where it now lies; returns what was verified and
@@ -124,7 +141,7 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
   const place = async (request: TransferRequest, dest: SafeDestination, signal?: AbortSignal) => {
     const existing = await inspect(dest.path, request, options.verify, signal);
     if (existing && existing.problem === undefined) return { digest: existing, alreadyPresent: true };
-    if (existing && !request.replace) {
+    if (existing && !request.replace && !(await sameSource(dest.path, request))) {
       throw new IngestError(
         'ARCHIVE_ID_CONFLICT',
         `${dest.path} already holds other bytes (${existing.problem}); the request has SHA-256 ${request.sha256} (${request.size} bytes)`,
@@ -155,9 +172,10 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
       const dest = await safeDestination(root, relPath);
       await removeStaleTemps(dest.dir, dest.base);
       const { digest, alreadyPresent } = await place(request, dest, signal);
-      // One directory fsync makes both renames (the file's, in place(), and the sidecar's) durable.
-      if (options.sidecar) await writeFileAtomic(dest.dir, `${dest.base}.json`, sidecarJson(request, digest), options.fsync);
-      else if (options.fsync) await syncDirectory(dest.dir);
+      if (options.sidecar) await writeFileAtomic(dest.dir, `${dest.base}.json`, sidecarJson(request, digest), options.fsync, false);
+      // One shared directory flush makes the renames durable (the file's and the sidecar's, and those of any
+      // transfer into the same night running meanwhile).
+      if (options.fsync) await syncDirectoryShared(dest.dir);
       const { sha256, size } = digest;
       return { location: join(root, relPath), sha256, size, alreadyPresent, startedAt, finishedAt: Date.now() };
     });
@@ -168,10 +186,12 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
     const relPath = renderLayout(layout, request);
     const manifestRel = renderLayout(manifestLayout, request);
     const entry = posix.relative(posix.dirname(manifestRel), relPath);
-    await manifests.run(manifestRel, async () => {
+    const { path, flush } = await manifests.run(manifestRel, async () => {
       const dest = await safeDestination(root, manifestRel);
-      await recordInManifest(dest.dir, dest.base, entry, receipt.sha256, options.fsync);
+      return { path: dest.path, flush: await book.record(dest.dir, dest.base, entry, receipt.sha256, options.fsync) };
     });
+    // Outside the per-manifest lock, so that concurrent transfers of a night share one flush.
+    if (flush) await book.flush(path);
   };
 
   const wrap =
