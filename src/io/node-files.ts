@@ -19,13 +19,15 @@ export interface NodeFilesOptions {
 
 async function* readChunks(path: string, start: number, end: number | undefined, chunkSize: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   const handle = await open(path, 'r');
+  const taken: Buffer[] = [];
   try {
     const stop = end ?? (await handle.stat()).size;
     // Double-buffered: the next read runs while the consumer handles the current chunk. Small files get small
     // buffers (allocating 2 × 4 MiB per 1 MB file keeps the garbage collector busy).
     const size = Math.max(1, Math.min(chunkSize, stop - start));
-    let current = Buffer.allocUnsafe(size);
-    let next = Buffer.allocUnsafe(size);
+    let current = buffers.take(size);
+    let next = buffers.take(size);
+    taken.push(current, next);
     let position = start;
     let pending = position < stop ? handle.read(current, 0, Math.min(size, stop - position), position) : undefined;
     while (pending) {
@@ -40,8 +42,37 @@ async function* readChunks(path: string, start: number, end: number | undefined,
     }
   } finally {
     await handle.close();
+    for (const buffer of taken) buffers.give(buffer);
   }
 }
+
+/**
+ * Read buffers are reused between files: allocating two fresh megabyte buffers per file read kept the garbage
+ * collector busy (consumers must not keep chunks, as the port says, so recycling them is safe).
+ */
+class BufferPool {
+  readonly #free = new Map<number, Buffer[]>();
+  #held = 0;
+
+  take(size: number): Buffer {
+    const buffer = this.#free.get(size)?.pop();
+    if (buffer) {
+      this.#held -= size;
+      return buffer;
+    }
+    return Buffer.allocUnsafeSlow(size);
+  }
+
+  give(buffer: Buffer): void {
+    if (this.#held + buffer.length > 64 * 1024 * 1024) return; // keep at most 64 MiB idle
+    const list = this.#free.get(buffer.length) ?? [];
+    list.push(buffer);
+    this.#free.set(buffer.length, list);
+    this.#held += buffer.length;
+  }
+}
+
+const buffers = new BufferPool();
 
 /** Local files through `node:fs`. */
 export function nodeFiles(options: NodeFilesOptions = {}): FileAccess {

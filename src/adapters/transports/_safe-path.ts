@@ -45,7 +45,34 @@ function escape(relPath: string, detail: string): IngestError {
  *
  * @throws IngestError UNSAFE_DESTINATION when the path would leave the root or crosses a non-directory.
  */
-export async function safeDestination(root: string, relPath: string): Promise<SafeDestination> {
+export async function safeDestination(root: string, relPath: string, cache?: DirectoryCache): Promise<SafeDestination> {
+  const segments = relPath.split('/');
+  const base = segments.pop()!;
+  const dirRel = segments.join('/');
+  const now = Date.now();
+  let dir = cache?.get(dirRel);
+  if (dir === undefined || dir.until < now) {
+    dir = { path: await safeDirectory(root, relPath, segments), until: now + (cache?.ttlMs ?? 0) };
+    cache?.set(dirRel, dir);
+  }
+  const path = join(dir.path, base);
+  const stats = await lstatOrUndefined(path);
+  if (stats && !stats.isFile()) throw escape(relPath, `"${base}" exists and is not a regular file (a link or a directory)`);
+  return { dir: dir.path, base, path };
+}
+
+/**
+ * Directories already checked, by path relative to the root, so that a night's thousands of files do not check
+ * (lstat, realpath) the same directories each time. Entries expire after `ttlMs`, bounding how long a directory
+ * replaced by a symbolic link could go unnoticed.
+ */
+export class DirectoryCache extends Map<string, { path: string; until: number }> {
+  constructor(readonly ttlMs = 10_000) {
+    super();
+  }
+}
+
+async function safeDirectory(root: string, relPath: string, segments: string[]): Promise<string> {
   let realRoot: string;
   try {
     realRoot = await realpath(root);
@@ -57,8 +84,6 @@ export async function safeDestination(root: string, relPath: string): Promise<Sa
       hint: 'check that the archive root exists and is mounted; the transport never creates it',
     });
   }
-  const segments = relPath.split('/');
-  const base = segments.pop()!;
   let dir = realRoot;
   for (const segment of segments) {
     const next = join(dir, segment);
@@ -82,8 +107,5 @@ export async function safeDestination(root: string, relPath: string): Promise<Sa
       throw escape(relPath, `"${segment}" exists and is not a directory`);
     }
   }
-  const path = join(dir, base);
-  const stats = await lstatOrUndefined(path);
-  if (stats && !stats.isFile()) throw escape(relPath, `"${base}" exists and is not a regular file (a link or a directory)`);
-  return { dir, base, path };
+  return dir;
 }

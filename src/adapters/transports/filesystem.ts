@@ -32,7 +32,7 @@ import { inspect, notTheRequestedBytes } from './_verify.js';
 import { KeyedMutex } from './_keyed-mutex.js';
 import { parseLayout, renderLayout, type Layout } from './_layout.js';
 import { Manifests } from './_manifest.js';
-import { safeDestination, type SafeDestination } from './_safe-path.js';
+import { DirectoryCache, safeDestination, type SafeDestination } from './_safe-path.js';
 
 /** Name of the shared-filesystem transport. */
 export const FILESYSTEM_TRANSPORT = 'filesystem';
@@ -133,6 +133,7 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
   const destinations = new KeyedMutex();
   const manifests = new KeyedMutex();
   const book = new Manifests();
+  const directories = new DirectoryCache();
 
   /**
    * Puts the file in place (or finds it there) and verifies it where it now lies; returns what was verified and
@@ -169,7 +170,10 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
     throwIfAborted(signal, request.path);
     const relPath = renderLayout(layout, request);
     return destinations.run(relPath, async () => {
-      const dest = await safeDestination(root, relPath);
+      const dest = await safeDestination(root, relPath, directories).catch((error: unknown) => {
+        directories.clear(); // a directory may have moved: check the whole path again next time
+        throw error;
+      });
       await removeStaleTemps(dest.dir, dest.base);
       const { digest, alreadyPresent } = await place(request, dest, signal);
       if (options.sidecar) await writeFileAtomic(dest.dir, `${dest.base}.json`, sidecarJson(request, digest), options.fsync, false);
@@ -187,7 +191,7 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
     const manifestRel = renderLayout(manifestLayout, request);
     const entry = posix.relative(posix.dirname(manifestRel), relPath);
     const { path, flush } = await manifests.run(manifestRel, async () => {
-      const dest = await safeDestination(root, manifestRel);
+      const dest = await safeDestination(root, manifestRel, directories);
       return { path: dest.path, flush: await book.record(dest.dir, dest.base, entry, receipt.sha256, options.fsync) };
     });
     // Outside the per-manifest lock, so that concurrent transfers of a night share one flush.
