@@ -1,4 +1,11 @@
 #!/usr/bin/env node
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { runCli } from './program.js';
 
-process.exitCode = await runCli(process.argv.slice(2));
+if (!isMainThread && (workerData as { fitsIngestWorker?: string } | null)?.fitsIngestWorker === 'ingest') {
+  // A worker thread of `fits-ingest ingest --workers N`.
+  const { runIngestWorker } = await import('./_ingest-batch.js');
+  await runIngestWorker(workerData, (records) => parentPort!.postMessage(records));
+} else {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

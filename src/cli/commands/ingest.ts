@@ -2,6 +2,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { IngestError } from '../../core/errors.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, type CliIo } from '../_output.js';
 import { ingestOptions, printOutcome, type IngestCliOptions } from '../_ingest-options.js';
@@ -15,7 +16,10 @@ export async function expand(paths: readonly string[]): Promise<string[]> {
   for (const p of paths) {
     const path = resolve(p);
     const s = await stat(path).catch(() => undefined);
-    if (s?.isDirectory()) {
+    if (!s) {
+      throw new IngestError('FILE_NOT_FOUND', `${p}: no such file or directory`, { context: { file: path } });
+    }
+    if (s.isDirectory()) {
       for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
         const parent = entry.parentPath ?? (entry as unknown as { path: string }).path;
         if (entry.isFile() && FITS_NAME.test(entry.name) && !entry.name.startsWith('.')) out.push(join(parent, entry.name));
@@ -37,42 +41,27 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
       '\nOne line per file with its final state (ARCHIVED, INVALID, DUPLICATE, ABANDONED), archive id and error code.\n\n' +
         'Examples:\n  fits-ingest ingest /data/kcwi/2026nov20 --archive /archive\n  fits-ingest ingest frame.fits --archive /archive --json',
     )
-    .action(async (paths: string[], options: IngestCliOptions) => {
-      let ingestor;
+    .option('--workers <n>', 'ingest with this many engines on worker threads, sharing the catalog (uses more cores)', '1')
+    .action(async (paths: string[], options: IngestCliOptions & { workers: string }) => {
       try {
-        const { ingestorFromOptions } = await import('../_run-ingestor.js');
-        ({ ingestor } = await ingestorFromOptions(options, {
-          retry: { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 },
-          stability: { quietMs: 0, settleMs: 0 },
-        }));
-        const forced = options.instrument;
+        const workers = Number(options.workers);
+        if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+          io.stderr.write(`fits-ingest ingest: --workers must be an integer from 1 to 64, got ${options.workers}\n`);
+          return setExit(EXIT_USAGE);
+        }
         const files = await expand(paths);
         if (files.length === 0) {
           io.stderr.write('fits-ingest ingest: no FITS files found in the paths given\n');
           return setExit(EXIT_USAGE);
         }
-        await ingestor.start();
-        const ids: string[] = [];
-        for (const file of files) {
-          const { record } = await ingestor.submit({
-            path: file,
-            trigger: 'cli',
-            detectedAt: Date.now(),
-            complete: true,
-            ...(forced ? { instrument: forced } : {}),
-          });
-          ids.push(record.id);
-        }
-        const records = await ingestor.settled(ids);
+        const { ingestBatch, ingestOnWorkers } = await import('../_ingest-batch.js');
+        const records = workers === 1 ? await ingestBatch(files, options) : await ingestOnWorkers(files, options, workers);
         for (const record of records) printOutcome(io, record, options.json);
         const bad = records.some((r) => r.state === 'INVALID' || r.state === 'ABANDONED');
         setExit(bad ? EXIT_CHECK_FAILED : EXIT_OK);
       } catch (error) {
         io.stderr.write(`fits-ingest ingest: ${errorLine(error)}\n`);
         setExit(EXIT_USAGE);
-      } finally {
-        await ingestor?.stop();
-        await ingestor?.catalog.close();
       }
     });
 
