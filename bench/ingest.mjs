@@ -3,8 +3,8 @@
  * Ingestion throughput and latency (issue 3), against `cp` of the same files in the same run.
  *
  * (a) 2,000 × 1 MB frames and (b) 10 × 500 MB frames through `fits-ingest ingest` (the CLI, whole process,
- *     SQLite catalog, fsync on): files/s and MB/s, vs `cp -r` of the same folder (and `cp -r` + `sync`, since
- *     ingest flushes every archived copy to disk and cp does not).
+ *     SQLite catalog, fsync on; one engine, then `--workers 2`): files/s and MB/s, vs `cp -r` of the same folder
+ *     (and `cp -r` + `sync`, since ingest flushes every archived copy to disk and cp does not).
  * (c) watch mode: latency from "file complete" (the writer's rename) to the ARCHIVED event, p50/p99, for 1 MB
  *     frames written at 20 per second and for 100 MB frames; filesystem trigger with quietMs 200 (bench/_watch.mjs).
  *
@@ -47,7 +47,7 @@ function totalBytes(dir) {
   return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
 }
 
-/** Ingest (CLI) vs cp and cp+sync of one folder; returns rows. */
+/** Ingest (CLI, with 1 and with 2 engines) vs cp and cp+sync of one folder; returns rows. */
 function throughput(label, dir, count) {
   const bytes = totalBytes(dir);
   const cpTarget = join(BENCH, 'cp-target');
@@ -60,20 +60,25 @@ function throughput(label, dir, count) {
   const cpSync = cp + seconds(() => run('sync', []));
   rmSync(cpTarget, { recursive: true, force: true });
   run('sync', []);
-  let out = '';
-  const ingest = seconds(() => {
-    out = run('node', [CLI, 'ingest', dir, '--archive', archive, '--json']);
-  });
-  const lines = out.trim().split('\n').map((l) => JSON.parse(l));
-  const archived = lines.filter((l) => l.state === 'ARCHIVED').length;
-  rmSync(archive, { recursive: true, force: true });
-  if (archived !== count) throw new Error(`${label}: only ${archived} of ${count} files ARCHIVED`);
-  const note = `${count} files, ${(bytes / MB).toFixed(0)} MB; cp ${cp.toFixed(2)} s, cp+sync ${cpSync.toFixed(2)} s, ingest ${ingest.toFixed(2)} s`;
-  return [
-    { name: `ingest ${label}: files/s (CLI, SQLite catalog, fsync) vs cp`, value: count / ingest, unit: 'files/s', reference: count / cp, note },
-    { name: `ingest ${label}: MB/s vs cp`, value: bytes / MB / ingest, unit: 'MB/s', reference: bytes / MB / cp, note },
-    { name: `ingest ${label}: MB/s vs cp + sync`, value: bytes / MB / ingest, unit: 'MB/s', reference: bytes / MB / cpSync, note },
-  ];
+  const rows = [];
+  for (const workers of [1, 2]) {
+    let out = '';
+    const ingest = seconds(() => {
+      out = run('node', [CLI, 'ingest', dir, '--archive', archive, '--json', '--workers', String(workers)]);
+    });
+    const archived = out.trim().split('\n').filter((l) => JSON.parse(l).state === 'ARCHIVED').length;
+    rmSync(archive, { recursive: true, force: true });
+    run('sync', []);
+    if (archived !== count) throw new Error(`${label}: only ${archived} of ${count} files ARCHIVED`);
+    const note = `${count} files, ${(bytes / MB).toFixed(0)} MB, --workers ${workers}; cp ${cp.toFixed(2)} s, cp+sync ${cpSync.toFixed(2)} s, ingest ${ingest.toFixed(2)} s`;
+    const who = `ingest ${label}, ${workers} engine${workers > 1 ? 's' : ''}`;
+    rows.push(
+      { name: `${who}: files/s (CLI, SQLite catalog, fsync) vs cp`, value: count / ingest, unit: 'files/s', reference: count / cp, note },
+      { name: `${who}: MB/s vs cp`, value: bytes / MB / ingest, unit: 'MB/s', reference: bytes / MB / cp, note },
+      { name: `${who}: MB/s vs cp + sync`, value: bytes / MB / ingest, unit: 'MB/s', reference: bytes / MB / cpSync, note },
+    );
+  }
+  return rows;
 }
 
 function summary(sorted) {
