@@ -30,8 +30,13 @@ function seconds(fn) {
 
 function run(command, args) {
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`${command} ${args.slice(0, 4).join(' ')}… failed: ${result.error ?? result.stderr}`);
   return result.stdout;
+}
+
+/** Reads every file of `dir` once so that cp and ingest both start from a warm page cache. */
+function warm(dir) {
+  run('sh', ['-c', 'cat "$0"/* > /dev/null', dir]);
 }
 
 function ensureFrames(dir, count, side1, side2) {
@@ -54,7 +59,7 @@ function throughput(label, dir, count) {
   const archive = join(BENCH, 'ingest-archive');
   rmSync(cpTarget, { recursive: true, force: true });
   rmSync(archive, { recursive: true, force: true });
-  run('cat', readdirSync(dir).map((f) => join(dir, f))); // warm the page cache for both
+  warm(dir);
   run('sync', []);
   const cp = seconds(() => run('cp', ['-r', dir, cpTarget]));
   const cpSync = cp + seconds(() => run('sync', []));

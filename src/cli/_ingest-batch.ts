@@ -11,11 +11,12 @@ import type { FileRecord } from '../core/lifecycle/record.js';
 import type { IngestCliOptions } from './_ingest-options.js';
 
 /** Ingests `files` with one engine and returns their records once all are final, in the order given. */
-export async function ingestBatch(files: readonly string[], options: IngestCliOptions): Promise<FileRecord[]> {
+export async function ingestBatch(files: readonly string[], options: IngestCliOptions, owner?: string): Promise<FileRecord[]> {
   const { ingestorFromOptions } = await import('./_run-ingestor.js');
   const { ingestor } = await ingestorFromOptions(options, {
     retry: { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 },
     stability: { quietMs: 0, settleMs: 0 },
+    ...(owner ? { owner } : {}),
   });
   try {
     await ingestor.start();
@@ -42,11 +43,13 @@ export interface IngestWorkerData {
   fitsIngestWorker: 'ingest';
   files: string[];
   options: IngestCliOptions;
+  /** Claims name each worker: workers sharing a catalog must not hold each other's leases. */
+  owner: string;
 }
 
 /** Runs in a worker thread started by {@link ingestOnWorkers}. */
 export async function runIngestWorker(data: IngestWorkerData, post: (records: FileRecord[]) => void): Promise<void> {
-  post(await ingestBatch(data.files, data.options));
+  post(await ingestBatch(data.files, data.options, data.owner));
 }
 
 /**
@@ -69,6 +72,7 @@ export async function ingestOnWorkers(files: readonly string[], options: IngestC
             fitsIngestWorker: 'ingest',
             files: share,
             options: { ...options, archive, staging: join(staging, `worker-${w}`) },
+            owner: `ingest-worker-${w}`,
           };
           const worker = new Worker(script, { workerData });
           let records: FileRecord[] | undefined;

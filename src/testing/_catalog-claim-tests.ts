@@ -54,6 +54,15 @@ export function claimTests(define: DefineTest): void {
     await step(catalog, record, { type: 'STABLE', size: 1, mtimeMs: 1 });
   });
 
+  define('a record inserted with a lease belongs to its submitter until the lease ends', async ({ catalog, expect }) => {
+    const record = createRecord({ id: 'rec-1', source: '/data/raw/f1.fits', originalName: 'f1.fits', trigger: 't' }, T0);
+    const entry = { recordId: record.id, at: T0, from: null, to: 'DETECTED' as const, cause: 'DETECTED', actor: 't' };
+    expect((await catalog.insertRecord(record, entry, { owner: 'a', until: T0 + 1000 })).inserted).toBe(true);
+    expect(await claim(catalog, 'b', T0 + 999)).toEqual([]);
+    expect(idsOf(await claim(catalog, 'a', T0 + 1))).toEqual(['rec-1']);
+    expect(idsOf(await claim(catalog, 'b', T0 + 5000))).toEqual(['rec-1']);
+  });
+
   define('leases: others wait until expiry, the owner reclaims and extends', async ({ catalog, expect }) => {
     await inserted(catalog, 1);
     expect(idsOf(await claim(catalog, 'a', T0))).toEqual(['rec-1']);

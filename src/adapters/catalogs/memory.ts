@@ -107,7 +107,7 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       open = false;
     },
 
-    async insertRecord(record, entry) {
+    async insertRecord(record, entry, lease) {
       ready();
       checkRecord(record, entry);
       const active = activeBySource.get(record.source);
@@ -116,6 +116,7 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
         throw new IngestError('CONFLICT', `a record with id ${record.id} already exists`, { context: { recordId: record.id } });
       }
       const target: StoredRecord = { record, history: [] };
+      if (lease) target.lease = { owner: lease.owner, until: lease.until };
       records.set(record.id, target);
       put(target, record, entry);
       return { inserted: true, record: copy(record) };

@@ -97,6 +97,7 @@ const SQL = {
     RETURNING *`,
   insertArchived: `INSERT INTO archived_files (${archivedColumnNames.join(', ')}) VALUES (${archivedColumnNames.map((c) => `@${c}`).join(', ')})`,
   currentArchived: 'SELECT * FROM archived_files WHERE archive_id = ? AND is_current = 1',
+  lease: 'UPDATE records SET lease_owner = ?, lease_until = ? WHERE id = ?',
   locations: 'SELECT uri, transport, verified_at AS verifiedAt FROM archived_locations WHERE record_id = ? ORDER BY seq',
   upsertLocation: `INSERT INTO archived_locations (record_id, uri, transport, verified_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (record_id, uri) DO UPDATE SET transport = excluded.transport, verified_at = excluded.verified_at`,
@@ -208,13 +209,14 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
       db = undefined;
     },
 
-    async insertRecord(record, entry) {
+    async insertRecord(record, entry, lease) {
       checkRecord(record, entry);
       return run(() => {
         const active = stmt(SQL.activeBySource).get(record.source) as Row | undefined;
         if (active) return { inserted: false, record: rowToRecord(active) };
         try {
           stmt(SQL.insertRecord).run(recordToRow(record));
+          if (lease) stmt(SQL.lease).run(lease.owner, lease.until, record.id);
         } catch (error) {
           if (violatesUnique(error, 'records.id')) {
             throw new IngestError('CONFLICT', `a record with id ${record.id} already exists`, { context: { recordId: record.id } });

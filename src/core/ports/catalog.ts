@@ -127,9 +127,14 @@ export interface Catalog {
 
   /**
    * Stores a new DETECTED record with its first history entry. A source can have one active (non-final)
-   * record at a time: if one exists it is returned with `inserted: false` and nothing is stored.
+   * record at a time: if one exists it is returned with `inserted: false` and nothing is stored. With `lease`, the
+   * new record is claimed by its submitter at once, so another worker sharing the catalog does not take it.
    */
-  insertRecord(record: FileRecord, entry: HistoryEntry): Promise<{ inserted: boolean; record: FileRecord }>;
+  insertRecord(
+    record: FileRecord,
+    entry: HistoryEntry,
+    lease?: { owner: string; until: number },
+  ): Promise<{ inserted: boolean; record: FileRecord }>;
   getRecord(id: string): Promise<FileRecord | undefined>;
   /**
    * Stores a transition: the record (whose `version` must be exactly one more than the stored one) and its

@@ -243,6 +243,16 @@ export function createEngine(options: EngineOptions): Ingestor {
     for (const w of waiters) if (w.ids.has(record.id)) w.done(record);
   }
 
+  /** Records another worker sharing the catalog finished never pass through this engine: look them up. */
+  async function recheckWaiters(): Promise<void> {
+    const pending = new Set<string>();
+    for (const w of waiters) for (const id of w.ids) pending.add(id);
+    if (pending.size === 0) return;
+    for (const record of await catalog.findRecords({ ids: [...pending], limit: pending.size })) {
+      if (isFinal(record.state)) notifyWaiters(record);
+    }
+  }
+
   async function runStep(record: FileRecord): Promise<StepOutcome | 'committed'> {
     const step = NEXT_STEP[record.state];
     switch (step) {
@@ -293,8 +303,15 @@ export function createEngine(options: EngineOptions): Ingestor {
       if (outcome === 'committed') return;
       if ('waitMs' in outcome) return void wait(id, clock.now() + outcome.waitMs);
       if (abort.signal.aborted) return;
-      const warnings = outcome.event.type === 'PREPARED' ? outcome.event.warnings ?? [] : [];
-      record = await apply(record, outcome.event);
+      const event = outcome.event;
+      const warnings = event.type === 'PREPARED' ? event.warnings ?? [] : [];
+      try {
+        record = await apply(record, event);
+      } catch (error) {
+        // Another worker moved the record first: the copy this step staged is nobody's.
+        if (event.type === 'PREPARED' && isIngestError(error, 'CONFLICT')) await files.remove(event.staged).catch(() => {});
+        throw error;
+      }
       if (warnings.length > 0) emitter.emit('warning', record, warnings);
     }
   }
@@ -354,6 +371,7 @@ export function createEngine(options: EngineOptions): Ingestor {
       if (now >= nextClaim) {
         nextClaim = now + settings.claimIntervalMs;
         await claimWork().catch((error: unknown) => emitter.emit('error', toIngestError(error)));
+        await recheckWaiters().catch((error: unknown) => emitter.emit('error', toIngestError(error)));
       }
     }
   }
@@ -414,7 +432,9 @@ export function createEngine(options: EngineOptions): Ingestor {
         },
         clock.now(),
       );
-      const { inserted, record: stored } = await catalog.insertRecord(record, detectedEntry(record));
+      // Leased to this worker from the start, so another worker sharing the catalog does not claim it meanwhile.
+      const lease = { owner: settings.owner, until: clock.now() + settings.leaseMs };
+      const { inserted, record: stored } = await catalog.insertRecord(record, detectedEntry(record), lease);
       if (inserted) emitter.emit('detected', stored);
       if (!running.has(stored.id) && !waiting.has(stored.id)) enqueue(stored.id);
       return { record: stored, created: inserted };
