@@ -7,7 +7,9 @@
 import { applyChecksums, HduChecksummer } from '../core/checksum/hdu-checksums.js';
 import { concatBytes, createHeader, encodeHdu } from '../core/fits/build.js';
 import { HduStreamParser } from '../core/fits/hdu-stream.js';
-import type { HduSums } from '../core/ports/transport.js';
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import type { HduSums, TransferRequest } from '../core/ports/transport.js';
 import { onesComplementSum } from '../core/checksum/ones-complement.js';
 import { padToBlock } from '../core/fits/_bytes.js';
 
@@ -30,4 +32,31 @@ export function hduSumsOf(bytes: Uint8Array): HduSums[] {
   parser.push(bytes);
   parser.end();
   return checksummer.results.map(({ hdu, datasum }) => ({ index: hdu.index, datasum, checksum: String(hdu.header.get('CHECKSUM') ?? '') }));
+}
+
+/**
+ * Writes `bytes` to `path` and returns a TransferRequest for them: archive id `<prefix>.20240315.<id>.00`, size,
+ * SHA-256 and HDU sums of the bytes; `overrides` replace any field.
+ */
+export async function transferRequestFor(
+  path: string,
+  bytes: Uint8Array,
+  id: number,
+  fields: Pick<TransferRequest, 'instrument' | 'originalName' | 'sidecar'> & { prefix: string },
+  overrides: Partial<TransferRequest> = {},
+): Promise<TransferRequest> {
+  await writeFile(path, bytes);
+  const { prefix, ...rest } = fields;
+  return {
+    recordId: `record-${id}`,
+    archiveId: `${prefix}.20240315.${String(id).padStart(5, '0')}.00`,
+    level: 0,
+    night: '2024-03-15',
+    path,
+    size: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    hdus: hduSumsOf(bytes),
+    ...rest,
+    ...overrides,
+  };
 }

@@ -22,8 +22,8 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { checksummedFits, hduSumsOf } from './fits-fixtures.js';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { checksummedFits, transferRequestFor } from './fits-fixtures.js';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isIngestError } from '../core/errors.js';
@@ -92,22 +92,8 @@ export function transportConformance(
         let n = 0;
         const request = async (bytes: Uint8Array, overrides: Partial<TransferRequest> = {}): Promise<TransferRequest> => {
           const id = ++n;
-          const path = join(sourceDir, `prepared-${id}.fits`);
-          await writeFile(path, bytes);
-          return {
-            recordId: `record-${id}`,
-            archiveId: `TC.20240315.${String(id).padStart(5, '0')}.00`,
-            instrument: 'TESTCAM',
-            level: 0,
-            night: '2024-03-15',
-            path,
-            size: bytes.length,
-            sha256: sha256(bytes),
-            hdus: hduSumsOf(bytes),
-            originalName: `frame${id}.fits`,
-            sidecar: { conformance: true },
-            ...overrides,
-          };
+          const fields = { prefix: 'TC', instrument: 'TESTCAM', originalName: `frame${id}.fits`, sidecar: { conformance: true } };
+          return transferRequestFor(join(sourceDir, `prepared-${id}.fits`), bytes, id, fields, overrides);
         };
         try {
           await body({ harness, request });

@@ -1,4 +1,5 @@
 /** Helpers to build FITS bytes by hand in tests (independent of the code under test where it matters). */
+import { concatBytes } from '../../src/core/fits/build.js';
 export const card = (text: string): string => text.padEnd(80);
 
 /** Header text from card lines, END appended, padded with spaces to whole blocks. */
@@ -21,13 +22,7 @@ export function hdu(lines: string[], dataSize = 0, fill = 0): Uint8Array {
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export const primary = (axes: number[] = [], bitpix = 8, extra: string[] = []): string[] => [

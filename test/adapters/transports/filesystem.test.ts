@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { checksummedFits, hduSumsOf } from '../../../src/testing/fits-fixtures.js';
+import { checksummedFits, transferRequestFor } from '../../../src/testing/fits-fixtures.js';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,6 @@ import type { TransferRequest } from '../../../src/core/ports/transport.js';
 import { transportConformance } from '../../../src/testing/index.js';
 
 const run = promisify(execFile);
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const defaultLocation = (root: string, r: TransferRequest) =>
   join(root, r.instrument, r.night.replaceAll('-', ''), `lev${r.level}`, `${r.archiveId}.fits`);
 
@@ -66,23 +64,8 @@ describe('createFilesystemTransport', () => {
 
   const request = async (overrides: Partial<TransferRequest> = {}, bytes: Uint8Array = checksummedFits(5000)) => {
     const id = ++n;
-    const path = join(source, `prep-${id}.fits`);
-    await writeFile(path, bytes);
-    const r: TransferRequest = {
-      recordId: `rec-${id}`,
-      archiveId: `HI.20240315.${String(id).padStart(5, '0')}.00`,
-      instrument: 'HIRES',
-      level: 0,
-      night: '2024-03-15',
-      path,
-      size: bytes.length,
-      sha256: sha256(bytes),
-      hdus: hduSumsOf(bytes),
-      originalName: `hires${id}.fits`,
-      sidecar: { program: 'U123', exptime: 300 },
-      ...overrides,
-    };
-    return r;
+    const fields = { prefix: 'HI', instrument: 'HIRES', originalName: `hires${id}.fits`, sidecar: { program: 'U123', exptime: 300 } };
+    return transferRequestFor(join(source, `prep-${id}.fits`), bytes, id, fields, overrides);
   };
   const transport = (options: Partial<FilesystemTransportOptions> = {}) => createFilesystemTransport({ root, ...options });
 
