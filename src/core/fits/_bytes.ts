@@ -61,3 +61,15 @@ export function findEndCard(bytes: Uint8Array, from: number, end = bytes.length)
   }
   return -1;
 }
+
+/** Characters of a standard keyword. */
+export const KEYWORD_CHARS = /^[A-Z0-9_-]*$/;
+
+/** True when `text` has a character outside printable ASCII (0x20–0x7E). */
+export function hasNonAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return true;
+  }
+  return false;
+}

@@ -7,10 +7,9 @@
  * @module
  */
 import { EventEmitter } from 'eventemitter3';
-import { z } from 'zod';
 import { IngestError, isIngestError, toIngestError } from '../errors.js';
 import { createRecord, detectedEntry, type FileRecord } from '../lifecycle/record.js';
-import { isFinal, NEXT_STEP, type StateName } from '../lifecycle/states.js';
+import { isFinal, NEXT_STEP } from '../lifecycle/states.js';
 import { transition, type Effect, type LifecycleEvent, type RetryPolicy } from '../lifecycle/transition.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { Clock } from '../ports/clock.js';
@@ -19,55 +18,16 @@ import { silentLogger, type Logger } from '../ports/logger.js';
 import type { Transport } from '../ports/transport.js';
 import type { Trigger, TriggerAlert, WorkItem } from '../ports/trigger.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
-import { VERSION } from '../../version.js';
 import { baseName, type StepContext, type StepOutcome } from './_context.js';
 import { commit } from './_commit.js';
 import { prepare } from './_prepare.js';
 import { stabilize } from './_stabilize.js';
 import { transfer } from './_transfer.js';
 import type { IngestorEvents } from './events.js';
-
-const settingsSchema = z.strictObject({
-  /** Files processed at once. @default 4 */
-  concurrency: z.int().min(1).max(256).default(4),
-  /** Directory for prepared (normalized) copies waiting for transfer; one per ingestor (it is cleaned at start). */
-  staging: z.string().min(1),
-  stability: z
-    .strictObject({
-      /** Size and mtime must stay unchanged this long before a file counts as written. @default 1000 */
-      quietMs: z.int().min(0).default(1000),
-      /** How often a file being written is looked at again. @default 250 */
-      pollMs: z.int().min(10).default(250),
-      /** A file that stays structurally incomplete and unchanged this long is INVALID. @default 30000 */
-      settleMs: z.int().min(0).default(30_000),
-      /** How long an announced file may take to appear (slow NFS) before the attempt fails. @default 1250 */
-      appearMs: z.int().min(0).default(1250),
-    })
-    .prefault({}),
-  /** Retry policy for transient failures. */
-  retry: z
-    .strictObject({
-      maxAttempts: z.int().min(1).optional(),
-      baseDelayMs: z.int().min(0).optional(),
-      maxDelayMs: z.int().min(0).optional(),
-    })
-    .prefault({}),
-  /** Name of this worker in claims (stable across restarts of the same ingestor). @default 'ingestor' */
-  owner: z.string().min(1).default('ingestor'),
-  /** How long claimed work stays reserved for this worker. @default 300000 */
-  leaseMs: z.int().min(1000).default(300_000),
-  /** How often the catalog is asked for work (recovery, due retries, other processes' submissions). @default 2000 */
-  claimIntervalMs: z.int().min(10).default(2000),
-  /** Granularity of timers (waits for stability, retries). @default 50 */
-  tickMs: z.int().min(1).default(50),
-  /** Prefix of the comments of keywords fits-ingest adds. @default 'ARCHIVE:' */
-  commentPrefix: z.string().default('ARCHIVE:'),
-  /** Software name written into headers. @default 'fits-ingest <version>' */
-  software: z.string().default(`fits-ingest ${VERSION}`),
-});
+import { settingsSchema, type EngineSettings } from './_settings.js';
 
 /** Options of {@link createEngine}. */
-export type EngineOptions = z.input<typeof settingsSchema> & {
+export type EngineOptions = EngineSettings & {
   /** Instrument descriptions files are matched against (INSTRUME and aliases). */
   instruments: readonly InstrumentDescription[];
   /** Used when no description matches; without it such files are INVALID (UNKNOWN_INSTRUMENT). */
@@ -492,5 +452,3 @@ export function createEngine(options: EngineOptions): Ingestor {
   return ingestor;
 }
 
-/** States in which a record still has work to do. */
-export const ACTIVE_STATES: readonly StateName[] = ['DETECTED', 'STABLE', 'PREPARED', 'TRANSFERRING', 'TRANSFERRED', 'FAILED'];

@@ -1,3 +1,4 @@
 export * from './engine.js';
 export * from './events.js';
 export type { StabilitySettings } from './_context.js';
+export type { EngineSettings } from './_settings.js';
