@@ -1,7 +1,7 @@
 /** `fits-ingest header` and `fits-ingest hdus`: look inside a FITS file. */
 import type { Command } from 'commander';
 import { IngestError } from '../../core/errors.js';
-import { formatCard } from '../../core/fits/header-card.js';
+import { formatCard } from '../../core/fits/card-format.js';
 import type { HduInfo } from '../../core/fits/hdu-stream.js';
 import { walkFile } from '../../io/fits-file.js';
 import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, toJson, type CliIo } from '../_output.js';

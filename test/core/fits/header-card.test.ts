@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatCard, formatReal, parseCard, type Card } from '../../../src/core/fits/header-card.js';
+import { formatCard, formatReal } from '../../../src/core/fits/card-format.js';
+import { parseCard, type Card } from '../../../src/core/fits/header-card.js';
 import { isIngestError } from '../../../src/core/errors.js';
 
 const card = (text: string): string => text.padEnd(80);
