@@ -243,7 +243,7 @@ export function createEngine(options: EngineOptions): Ingestor {
       if (record.state === 'FAILED') {
         const due = record.nextAttemptAt ?? 0;
         if (due > clock.now()) return void wait(id, due);
-        record = await apply(record, { type: 'RETRY' });
+        record = await applyUnlessMoved(record, { type: 'RETRY' });
         continue;
       }
       let outcome: StepOutcome | 'committed';
@@ -265,14 +265,24 @@ export function createEngine(options: EngineOptions): Ingestor {
       if (abort.signal.aborted) return;
       const event = outcome.event;
       const warnings = event.type === 'PREPARED' ? event.warnings ?? [] : [];
-      try {
-        record = await apply(record, event);
-      } catch (error) {
+      record = await applyUnlessMoved(record, event);
+      if (!record) {
         // Another worker moved the record first: the copy this step staged is nobody's.
-        if (event.type === 'PREPARED' && isIngestError(error, 'CONFLICT')) await files.remove(event.staged).catch(() => {});
-        throw error;
+        if (event.type === 'PREPARED') await files.remove(event.staged).catch(() => {});
+        return;
       }
       if (warnings.length > 0) emitter.emit('warning', record, warnings);
+    }
+  }
+
+  /** {@link apply}, or undefined when another worker sharing the catalog changed the record first. */
+  async function applyUnlessMoved(record: FileRecord, event: LifecycleEvent): Promise<FileRecord | undefined> {
+    try {
+      return await apply(record, event);
+    } catch (error) {
+      if (!isIngestError(error, 'CONFLICT')) throw error;
+      logger.debug('record changed by another worker', { recordId: record.id });
+      return undefined;
     }
   }
 
