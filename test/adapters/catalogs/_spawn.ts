@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const child = fileURLToPath(new URL('./_sqlite-child.ts', import.meta.url));
@@ -41,4 +42,17 @@ export function spawnChild(args: Record<string, unknown>): Child {
         void exit.then((code) => reject(new Error(`child exited (${String(code)}) after ${lines.length} lines: ${stderr.join('')}`)));
       }),
   };
+}
+
+/**
+ * Starts children together: each was spawned with `{ go, owner }` and waits at the barrier until all of them are
+ * ready (catalog open), then this creates `go` to release them. Fails if a child exits before it is ready.
+ */
+export async function releaseTogether(go: string, children: { owner: string; child: Child }[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!children.every(({ owner }) => existsSync(`${go}.${owner}.ready`))) {
+    if (Date.now() > deadline) throw new Error(`children not ready after 60 s: ${children.flatMap((c) => c.child.stderr).join('')}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  writeFileSync(go, '');
 }

@@ -2,6 +2,7 @@
  * A second process on a SQLite catalog, for the multi-process tests. Run with `node --import tsx`; the argument is
  * JSON: `{ mode, path, ... }`. Prints one JSON line per unit of work done (after it is committed).
  */
+import { existsSync, writeFileSync } from 'node:fs';
 import { createSqliteCatalog } from '../../../src/adapters/catalogs/sqlite.js';
 import { transition } from '../../../src/core/lifecycle/transition.js';
 import {
@@ -21,8 +22,11 @@ interface Args {
   start?: number;
   count?: number;
   synchronous?: 'full' | 'normal';
-  /** Wall-clock time (epoch ms) to start the work at, so that several children really run at once. */
-  startAt?: number;
+  /**
+   * Start barrier, so that several children really run at once however long each takes to start: the child creates
+   * `<go>.<owner>.ready` once its catalog is open, then waits for the file `go` to exist.
+   */
+  go?: string;
 }
 
 const args = JSON.parse(process.argv[2]!) as Args;
@@ -33,7 +37,10 @@ const catalog = createSqliteCatalog({
   synchronous: args.synchronous ?? 'full',
 });
 await catalog.init();
-if (args.startAt !== undefined) await new Promise((resolve) => setTimeout(resolve, Math.max(0, args.startAt! - Date.now())));
+if (args.go !== undefined) {
+  writeFileSync(`${args.go}.${args.owner}.ready`, '');
+  while (!existsSync(args.go)) await new Promise((resolve) => setTimeout(resolve, 2));
+}
 const say = (line: unknown): boolean => process.stdout.write(`${JSON.stringify(line)}\n`);
 
 if (args.mode === 'commit-loop') {
@@ -54,6 +61,9 @@ if (args.mode === 'commit-loop') {
       await catalog.updateRecord(done.record, done.entry);
     }
     say(claimed.map((r) => r.id));
+    // A real worker does its file work between claims; without this gap one process can hold SQLite's (unfair)
+    // write lock from first claim to last and the others never get a turn.
+    await new Promise((resolve) => setTimeout(resolve, 2));
   }
 } else {
   for (let i = 0; i < (args.count ?? 100); i++) {

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteCatalog } from '../../../src/adapters/catalogs/sqlite.js';
 import { CONFORMANCE_INSTRUMENTS, inserted } from '../../../src/testing/_catalog-fixtures.js';
-import { spawnChild } from './_spawn.js';
+import { releaseTogether, spawnChild } from './_spawn.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fits-ingest-sqlite-processes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,8 +22,10 @@ describe('SQLite catalog shared by processes', () => {
     const catalog = await open(path);
     for (let n = 1; n <= 300; n++) await inserted(catalog, n);
     await catalog.close();
-    const startAt = Date.now() + 3000;
-    const children = ['a', 'b', 'c'].map((owner) => spawnChild({ mode: 'claim-loop', path, owner, startAt }));
+    const go = join(dir, 'claims.go');
+    const owners = ['a', 'b', 'c'];
+    const children = owners.map((owner) => spawnChild({ mode: 'claim-loop', path, owner, go }));
+    await releaseTogether(go, owners.map((owner, i) => ({ owner, child: children[i]! })));
     const codes = await Promise.all(children.map((c) => c.exit));
     expect(codes, children.flatMap((c) => c.stderr).join('')).toEqual([0, 0, 0]);
     const ids = children.flatMap((c) => c.lines.flat() as string[]);
@@ -36,8 +38,10 @@ describe('SQLite catalog shared by processes', () => {
   it('processes inserting the same sources at once leave one active record per source', async () => {
     const path = join(dir, 'inserts.db');
     await (await open(path)).close();
-    const startAt = Date.now() + 3000;
-    const children = ['p', 'q'].map((owner) => spawnChild({ mode: 'insert-loop', path, owner, count: 200, startAt }));
+    const go = join(dir, 'inserts.go');
+    const owners = ['p', 'q'];
+    const children = owners.map((owner) => spawnChild({ mode: 'insert-loop', path, owner, count: 200, go }));
+    await releaseTogether(go, owners.map((owner, i) => ({ owner, child: children[i]! })));
     expect(await Promise.all(children.map((c) => c.exit))).toEqual([0, 0]);
     const results = children.flatMap((c) => c.lines as { source: string; inserted: boolean; id: string }[]);
     expect(results.filter((r) => r.inserted)).toHaveLength(200);
