@@ -7,6 +7,7 @@
 export * from './archive-id.js';
 export { parseArchiveTemplate, type TemplatePart, type TemplateParse } from './archive-template.js';
 export * from './builtin/index.js';
+export * from './calibrations.js';
 export {
   conditionSchema,
   type Condition,
