@@ -43,6 +43,14 @@ export const errorCodes = {
   HEADER_TOO_LARGE: { kind: 'invalid', hint: 'the header exceeds the configured maximum size; raise maxHeaderBytes' },
   BAD_CHECKSUM_ENCODING: { kind: 'invalid', hint: 'a CHECKSUM value must be 16 characters of the FITS encoding' },
   CHECKSUM_MISMATCH: { kind: 'invalid', hint: 'the bytes changed since the checksum was written; re-copy the file' },
+  NOT_FOREIGN: {
+    kind: 'invalid',
+    hint: 'the file holds no FOREIGN extension (a wrapped non-FITS file); only files made by "fits-ingest foreign wrap" or IRAF fgwrite can be unwrapped',
+  },
+  FOREIGN_SIZE_MISMATCH: {
+    kind: 'invalid',
+    hint: "the FOREIGN extension's FG_FSIZE disagrees with its data size; the wrapper is damaged — restore the file from another copy",
+  },
   NO_SUCH_HDU: { kind: 'usage', hint: 'ask for an HDU index between 0 and the number of HDUs minus one' },
   NO_SUCH_KEYWORD: { kind: 'usage', hint: 'the keyword is not in this header' },
   WRONG_VALUE_TYPE: { kind: 'usage', hint: 'the keyword holds a value of another type; use the matching getter' },
@@ -146,6 +154,10 @@ export const errorCodes = {
   DIGEST_MISMATCH: {
     kind: 'transient',
     hint: 'the bytes read do not match the expected size or SHA-256; the copy was removed and can be retried',
+  },
+  DESTINATION_EXISTS: {
+    kind: 'usage',
+    hint: 'a file of that name is already there; move it away, choose another destination, or allow overwriting',
   },
   UNSAFE_DESTINATION: {
     kind: 'invalid',

@@ -7,3 +7,5 @@ export * from './hdu-stream.js';
 export * from './walk.js';
 export { createHeader, encodeHdu, concatBytes, type NewHeaderOptions } from './build.js';
 export * from './random-access.js';
+export * from './foreign.js';
+export * from './foreign-attachment.js';
