@@ -23,6 +23,7 @@ export const entries: Record<string, string> = {
   'notifiers/index': 'src/adapters/notifiers/index.ts',
   'notifiers/mail': 'src/adapters/notifiers/mail.ts',
   'notifiers/webhook': 'src/adapters/notifiers/webhook.ts',
+  'transports/media': 'src/adapters/transports/media/index.ts',
 };
 
 const common = {

@@ -241,6 +241,24 @@ export const errorCodes = {
     hint: 'the callback signature or timestamp does not verify; check the shared secret and both clocks',
   },
 
+  // --- removable media (src/adapters/transports/media) ---
+  MEDIA_ITEM_TOO_LARGE: {
+    kind: 'invalid',
+    hint: 'the file does not fit in an empty volume; write it with a larger --volume-size (files never span volumes)',
+  },
+  MEDIA_BAD_INDEX: {
+    kind: 'invalid',
+    hint: 'the volume label or index member is missing or damaged; use another copy of the volume (see docs/media.md)',
+  },
+  MEDIA_MEMBER_CORRUPT: {
+    kind: 'invalid',
+    hint: 'the member read back does not match its recorded size, SHA-256 or FITS sums; restore it from another copy',
+  },
+  MEDIA_SEQUENCE: {
+    kind: 'invalid',
+    hint: 'serial numbers are missing or repeated across the volumes given; check that every volume of the set is there',
+  },
+
   // --- configuration and usage ---
   INVALID_OPTIONS: { kind: 'usage', hint: 'fix the option named in the message' },
   UNSUPPORTED_OPERATION: { kind: 'usage', hint: 'this adapter does not support the operation; check its capabilities' },

@@ -21,6 +21,22 @@ export interface FileLocation {
   transport: string;
   /** When its bytes were last verified (epoch ms). */
   verifiedAt: number;
+  /** Where the copy sits on removable media (a tar volume written by the media transport). */
+  medium?: MediumPlacement;
+}
+
+/** A copy of an archived file as one member of one copy of a media volume. */
+export interface MediumPlacement {
+  /** The volume label, e.g. `FI000012`. */
+  volume: string;
+  /** Which duplicate copy of the volume (1…N). */
+  copy: number;
+  /** 1-based position of the member in the volume's tar (the volume label is member 1). */
+  member: number;
+  /** Byte offset of the member's data in the volume file. */
+  offset: number;
+  /** Serial number of the object in the unbroken media sequence. */
+  serial: number;
 }
 
 /** An archived file as the catalog knows it. */

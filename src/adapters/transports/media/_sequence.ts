@@ -1,0 +1,68 @@
+/**
+ * Where a run continues: the complete volumes already in the output directories give the last volume number and
+ * the last serial; partial volumes (`.tar.partial`, left by an interrupted run) are listed so the run can replace
+ * them. Internal to src/adapters/transports/media.
+ *
+ * @module
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { IngestError, toIngestError } from '../../../core/errors.js';
+import { PARTIAL_SUFFIX } from './_volume-set.js';
+import { readVolume } from './read-volume.js';
+
+/** The label of volume number `volume`: the prefix and six digits. */
+export const volumeLabel = (prefix: string, volume: number): string => `${prefix}${String(volume).padStart(6, '0')}`;
+
+/** Where the sequence stands. */
+export interface SequenceState {
+  /** Number of the next volume. */
+  nextVolume: number;
+  /** Serial of the next object. */
+  nextSerial: number;
+  /** Partial volumes found (and removed) because the run re-writes them. */
+  discarded: string[];
+}
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Reads the highest complete volume of the prefix in `dirs` (any copy) and removes partial volumes of the prefix:
+ * an interrupted run's partial volume is re-written under the same label by this run.
+ */
+export async function continueSequence(dirs: readonly string[], prefix: string): Promise<SequenceState> {
+  const pattern = new RegExp(`^${escape(prefix)}(\\d{6})\\.c(\\d+)\\.tar(${escape(PARTIAL_SUFFIX)})?$`);
+  let best: { volume: number; path: string } | undefined;
+  const partials: string[] = [];
+  for (const dir of new Set(dirs)) {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      throw toIngestError(error, { file: dir });
+    }
+    for (const name of names) {
+      const m = pattern.exec(name);
+      if (!m) continue;
+      const volume = Number(m[1]);
+      if (m[3]) partials.push(join(dir, name));
+      else if (!best || volume > best.volume) best = { volume, path: join(dir, name) };
+    }
+  }
+  let state: SequenceState = { nextVolume: 1, nextSerial: 1, discarded: [] };
+  if (best) {
+    const { index } = await readVolume(best.path).catch((error: unknown) => {
+      throw new IngestError('MEDIA_BAD_INDEX', `cannot continue the sequence: the last volume ${best.path} cannot be read`, {
+        context: { file: best.path },
+        cause: error,
+        hint: 'repair or remove the damaged volume copy (another copy may be intact), or pass the next serial explicitly',
+      });
+    });
+    state = { nextVolume: index.volume + 1, nextSerial: index.lastSerial + 1, discarded: [] };
+  }
+  for (const path of partials) {
+    await rm(path, { force: true });
+    state.discarded.push(path);
+  }
+  return state;
+}

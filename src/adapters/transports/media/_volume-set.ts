@@ -1,0 +1,180 @@
+/**
+ * One volume being written, as N identical copies: `<LABEL>.c<K>.tar.partial` files written with positioned
+ * writes (so a failed member is cut off with one truncate), then the index member and the end-of-archive blocks,
+ * fsync, and a rename to `<LABEL>.c<K>.tar`. A file still named `.partial` is never a complete volume.
+ * Internal to src/adapters/transports/media.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { open, rename, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { IngestError, toIngestError } from '../../../core/errors.js';
+import { syncDirectoryShared } from '../../../io/_fs.js';
+import { TAR_EOF, memberHeader, paddingOf } from './_tar.js';
+import { indexMemberName, indexText, labelMemberName, labelText, type VolumeLabel } from './_volume-index.js';
+
+/** Name of copy `copy` of volume `label`. */
+export const volumeFileName = (label: string, copy: number): string => `${label}.c${copy}.tar`;
+/** The suffix of a volume being written. */
+export const PARTIAL_SUFFIX = '.partial';
+
+const CHUNK = 8 * 1024 * 1024;
+
+/** One copy of a volume being written. */
+interface CopyFile {
+  copy: number;
+  path: string;
+  handle: FileHandle;
+}
+
+/** What {@link VolumeSet.appendFile} read: size and SHA-256 of the bytes actually written. */
+export interface AppendedData {
+  size: number;
+  sha256: string;
+}
+
+/** The N copies of one volume, written in step. */
+export class VolumeSet {
+  /** Bytes written so far (identical in every copy). */
+  size = 0;
+  private constructor(
+    readonly label: VolumeLabel,
+    private readonly files: CopyFile[],
+  ) {}
+
+  /** Creates (or overwrites) the partial copies and writes the label member. */
+  static async create(label: VolumeLabel, dirs: readonly string[]): Promise<VolumeSet> {
+    const files: CopyFile[] = [];
+    try {
+      for (const [i, dir] of dirs.entries()) {
+        const path = join(dir, volumeFileName(label.label, i + 1) + PARTIAL_SUFFIX);
+        files.push({ copy: i + 1, path, handle: await open(path, 'w+') });
+      }
+    } catch (error) {
+      await Promise.allSettled(files.map((f) => f.handle.close()));
+      throw toIngestError(error, { file: files.at(-1)?.path ?? dirs[files.length] });
+    }
+    const set = new VolumeSet(label, files);
+    await set.appendJson(labelMemberName(label.label), (copy) => labelText({ ...label, copy }), label.createdAt);
+    return set;
+  }
+
+  /** Paths the copies will have once complete. */
+  get finalPaths(): string[] {
+    return this.files.map((f) => f.path.slice(0, -PARTIAL_SUFFIX.length));
+  }
+
+  private async writeAll(data: Uint8Array, position: number): Promise<void> {
+    await Promise.all(
+      this.files.map(async (f) => {
+        let done = 0;
+        while (done < data.length) {
+          const { bytesWritten } = await f.handle.write(data, done, data.length - done, position + done);
+          done += bytesWritten;
+        }
+      }),
+    );
+  }
+
+  /** Appends bytes (headers, small members) to every copy. */
+  async append(data: Uint8Array): Promise<void> {
+    try {
+      await this.writeAll(data, this.size);
+    } catch (error) {
+      throw toIngestError(error, { file: this.files[0]!.path, offset: this.size });
+    }
+    this.size += data.length;
+  }
+
+  /** A JSON member whose text may differ per copy (same length in every copy). */
+  private async appendJson(name: string, text: (copy: number) => string, createdAt: string): Promise<void> {
+    const texts = this.files.map((f) => Buffer.from(text(f.copy)));
+    const header = memberHeader(name, texts[0]!.length, Date.parse(createdAt));
+    const start = this.size + header.length;
+    const padded = texts[0]!.length + paddingOf(texts[0]!.length);
+    try {
+      await Promise.all(
+        this.files.map(async (f, i) => {
+          const block = Buffer.alloc(header.length + padded);
+          header.copy(block, 0);
+          texts[i]!.copy(block, header.length);
+          await f.handle.write(block, 0, block.length, this.size);
+        }),
+      );
+    } catch (error) {
+      throw toIngestError(error, { file: this.files[0]!.path, offset: start });
+    }
+    this.size = start + padded;
+  }
+
+  /**
+   * Streams `size` bytes of the open `source` into every copy at the current end, hashing them on the way; a read
+   * runs ahead while the previous chunk is hashed and written. Returns what was read; the caller checks it and
+   * {@link truncate}s when it is not what it expected.
+   */
+  async appendFile(source: FileHandle, size: number, file: string, signal?: AbortSignal): Promise<AppendedData> {
+    const hash = createHash('sha256');
+    const buffers = [Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1))), Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1)))];
+    let read = 0;
+    let which = 0;
+    const readNext = (): Promise<number> => {
+      const buffer = buffers[which]!;
+      return source.read(buffer, 0, Math.min(buffer.length, size - read), read).then((r) => r.bytesRead);
+    };
+    let pending = size > 0 ? readNext() : undefined;
+    while (pending) {
+      const got = await pending.catch((error: unknown) => {
+        throw toIngestError(error, { file, offset: read });
+      });
+      const chunk = buffers[which]!.subarray(0, got);
+      read += got;
+      which ^= 1;
+      pending = got > 0 && read < size ? readNext() : undefined;
+      hash.update(chunk);
+      await this.append(chunk);
+      if (signal?.aborted) throw new IngestError('ABORTED', 'the volume write was cancelled', { context: { file: this.files[0]!.path } });
+    }
+    if (read < size) return { size: read, sha256: hash.digest('hex') };
+    const pad = paddingOf(size);
+    if (pad > 0) await this.append(new Uint8Array(pad));
+    return { size: read, sha256: hash.digest('hex') };
+  }
+
+  /** Cuts every copy back to `size` bytes (drops a member that failed its checks). */
+  async truncate(size: number): Promise<void> {
+    await Promise.all(this.files.map((f) => f.handle.truncate(size)));
+    this.size = size;
+  }
+
+  /** Writes the index member and the end-of-archive blocks, flushes, closes and renames every copy. */
+  async finish(entries: readonly string[], lastSerial: number): Promise<string[]> {
+    const name = indexMemberName(this.label.label);
+    await this.appendJson(name, (copy) => indexText({ ...this.label, copy }, lastSerial, entries), new Date().toISOString());
+    await this.append(TAR_EOF);
+    const finals = this.finalPaths;
+    try {
+      await Promise.all(this.files.map((f) => f.handle.sync()));
+      await this.close();
+      for (const [i, f] of this.files.entries()) await rename(f.path, finals[i]!);
+      for (const dir of new Set(finals.map((p) => dirname(p)))) await syncDirectoryShared(dir);
+    } catch (error) {
+      throw toIngestError(error, { file: finals[0] });
+    }
+    return finals;
+  }
+
+  /** Closes the copies (they stay `.partial`). */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.files.map((f) => f.handle.close()));
+  }
+}
+
+/**
+ * An upper bound of the size the index member takes with `count` entries of `entryBytes` bytes in all (the last
+ * serial counted at its widest), so that the writer can keep room for it.
+ */
+export function indexSpan(label: VolumeLabel, count: number, entryBytes: number): number {
+  const bytes = Buffer.byteLength(indexText(label, Number.MAX_SAFE_INTEGER, [])) + entryBytes + 2 * count;
+  return memberHeader(indexMemberName(label.label), bytes, 0).length + bytes + paddingOf(bytes);
+}

@@ -1,0 +1,23 @@
+/**
+ * Removable-media transport: archived files (or any files) written to numbered POSIX tar volumes under a maximum
+ * size, in N identical copies, with one unbroken sequence of serial numbers, a label and an index member in every
+ * volume, and read back by `verifyVolumes`, `indexVolumes` and `restoreFromVolumes`. See docs/media.md.
+ *
+ * @module
+ */
+export {
+  MEDIA_TRANSPORT_NAME,
+  parseVolumeSize,
+  writeVolumes,
+  type FailedItem,
+  type ItemPlacement,
+  type MediaItem,
+  type WriteProgress,
+  type WriteVolumesOptions,
+  type WriteVolumesReport,
+  type WrittenItem,
+  type WrittenVolume,
+} from './write-volumes.js';
+export { readVolume, MEDIA_FORMAT, type VolumeContents, type IndexEntry, type VolumeIndex, type VolumeLabel } from './read-volume.js';
+export type { TarMember } from './_tar.js';
+export type { MediumPlacement } from '../../../core/ports/catalog.js';
