@@ -13,6 +13,7 @@ import {
   archivedFileOf,
   archiveIdOf,
   inserted,
+  newRecord,
   rejection,
   rejectionNaming,
   testcamColumns,
@@ -31,6 +32,23 @@ async function expectNothingCommitted(h: ConformanceHarness, before: FileRecord,
 function commitOf(record: FileRecord, overrides: Partial<ArchivedFile> = {}) {
   const { record: done, entry } = transition(record, { type: 'ARCHIVED' }, record.updatedAt + 1);
   return { record: done, entry: entry!, file: archivedFileOf(record, overrides) };
+}
+
+/** An ARCHIVED record `n` made directly (as `media index` restores one), with its entry and file. */
+function imported(n: number, archiveId = archiveIdOf(n)) {
+  const record: FileRecord = {
+    ...newRecord(n).record,
+    state: 'ARCHIVED',
+    instrument: 'TESTCAM',
+    archiveId,
+    night: '2024-01-01',
+    sha256: `sha-rec-${n}`,
+    stagedSize: 5760,
+    sourceSha256: `src-rec-${n}`,
+    location: `/media/FI000001.c1.tar#${archiveId}.fits`,
+  };
+  const entry = { recordId: record.id, at: record.createdAt, from: null, to: 'ARCHIVED' as const, cause: 'RESTORED_FROM_MEDIA', actor: 'media-index' };
+  return { record, entry, file: archivedFileOf(record) };
 }
 
 const archiveIds = async (catalog: Catalog, query: FileQuery): Promise<string[]> =>
@@ -200,5 +218,37 @@ export function archiveTests(define: DefineTest): void {
     await catalog.addLocation(file.archiveId, reverified);
     expect((await catalog.getArchived(file.archiveId))!.locations).toEqual([reverified, tape]);
     expect(await rejection(() => catalog.addLocation('nope', tape))).toBe('NOT_FOUND');
+  });
+
+  define('importArchived stores an archived file that was never ingested, with one history entry', async ({ catalog, expect }) => {
+    const { file: held } = await archived(catalog, 1);
+    const { record, entry, file } = imported(50);
+    await catalog.importArchived(record, entry, file);
+    expect(await catalog.getRecord(record.id)).toEqual(record);
+    expect(await catalog.history(record.id)).toEqual([entry]);
+    expect(await catalog.getArchived(file.archiveId)).toEqual(file);
+    expect(await archiveIds(catalog, { instrument: 'TESTCAM', where: [{ column: 'object', op: '=', value: 'M31' }] })).toEqual([held.archiveId, file.archiveId]);
+    expect((await catalog.counts()).ARCHIVED).toBe(2);
+    const again = imported(51, held.archiveId);
+    expect(await rejection(() => catalog.importArchived(again.record, again.entry, again.file))).toBe('ARCHIVE_ID_CONFLICT');
+    const sameId = imported(50, archiveIdOf(52));
+    expect(await rejection(() => catalog.importArchived(sameId.record, sameId.entry, sameId.file))).toBe('CONFLICT');
+    const detected = imported(53);
+    const notArchived = { ...detected.record, state: 'DETECTED' as const };
+    expect(await rejection(() => catalog.importArchived(notArchived, { ...detected.entry, to: 'DETECTED' }, detected.file))).toBe('ILLEGAL_TRANSITION');
+    expect(await catalog.getRecord('rec-51')).toBeUndefined();
+    expect(await catalog.getRecord('rec-53')).toBeUndefined();
+    expect(await catalog.getArchived(archiveIdOf(52))).toBeUndefined();
+  });
+
+  define('a location on removable media keeps its placement (volume, copy, member, offset, serial)', async ({ catalog, expect }) => {
+    const { file } = await archived(catalog, 1);
+    const medium = { volume: 'FI000042', copy: 2, member: 7, offset: 1_234_432, serial: 9001 };
+    const copy2 = { uri: '/media/d2/FI000042.c2.tar#x.fits', transport: 'media', verifiedAt: T0 + 1000, medium };
+    await catalog.addLocation(file.archiveId, copy2);
+    expect((await catalog.getArchived(file.archiveId))!.locations).toEqual([...file.locations, copy2]);
+    const moved = { ...copy2, medium: { ...medium, offset: 512, member: 2 }, verifiedAt: T0 + 2000 };
+    await catalog.addLocation(file.archiveId, moved);
+    expect((await catalog.findArchived({ archiveIds: [file.archiveId] }))[0]!.locations).toEqual([...file.locations, moved]);
   });
 }

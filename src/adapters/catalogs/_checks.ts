@@ -58,6 +58,23 @@ export function checkCommit(
   checkColumns(file, tables);
 }
 
+/** The preconditions of importArchived: a first ARCHIVED record that owns the file, and a creation entry. */
+export function checkImport(record: FileRecord, entry: HistoryEntry, file: ArchivedFile, tables: KeywordTables): void {
+  checkRecord(record, entry);
+  if (record.state !== 'ARCHIVED' || entry.from !== null || record.version !== 1) {
+    throw new IngestError('ILLEGAL_TRANSITION', `importArchived needs a new ARCHIVED record (version 1, entry from null), got ${record.state} v${record.version}`, {
+      context: { file: record.source, recordId: record.id, state: record.state },
+    });
+  }
+  if (file.recordId !== record.id) throw bad(`the archived file belongs to record ${file.recordId}`, record, 'file.recordId');
+  checkColumns(file, tables);
+}
+
+/** CONFLICT: a record with this id exists. */
+export function recordIdTaken(record: FileRecord): IngestError {
+  return new IngestError('CONFLICT', `a record with id ${record.id} already exists`, { context: { recordId: record.id } });
+}
+
 /** CONFLICT: the stored version is not the one the update started from. */
 export function versionConflict(record: FileRecord, stored: number): IngestError {
   return new IngestError(

@@ -138,6 +138,12 @@ export function rowToArchived(row: Row, locations: FileLocation[]): ArchivedFile
   return { ...fromRow<ArchivedFile>(row, ARCHIVED_COLUMNS), locations };
 }
 
+/** A location row (`medium` as JSON or NULL) as a FileLocation. */
+export function rowToLocation(row: FileLocation & { medium: string | null }): FileLocation {
+  const { medium, ...location } = row;
+  return medium === null ? location : { ...location, medium: JSON.parse(medium) as FileLocation['medium'] };
+}
+
 /** A history entry as named parameters. */
 export function entryToRow(entry: HistoryEntry): Row {
   return {

@@ -129,6 +129,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: 'media placement of a location (volume, copy, member, offset, serial) as JSON',
+    up(db) {
+      db.exec('ALTER TABLE archived_locations ADD COLUMN medium TEXT');
+    },
+  },
 ];
 
 /** The schema version a database is at (0 for a new file). */

@@ -15,8 +15,10 @@ import {
   archiveIdTaken,
   archivedNotFound,
   checkCommit,
+  checkImport,
   checkRecord,
   limitOf,
+  recordIdTaken,
   recordNotFound,
   versionConflict,
 } from './_checks.js';
@@ -113,7 +115,7 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       const active = activeBySource.get(record.source);
       if (active !== undefined) return { inserted: false, record: copy(stored(active).record) };
       if (records.has(record.id)) {
-        throw new IngestError('CONFLICT', `a record with id ${record.id} already exists`, { context: { recordId: record.id } });
+        throw recordIdTaken(record);
       }
       const target: StoredRecord = { record, history: [] };
       if (lease) target.lease = { owner: lease.owner, until: lease.until };
@@ -244,6 +246,22 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
         )
         .sort((a, b) => (a.archiveId < b.archiveId ? -1 : a.archiveId > b.archiveId ? 1 : 0));
       return found.slice(0, limit).map(copy);
+    },
+
+    async importArchived(record, entry, file) {
+      ready();
+      checkImport(record, entry, file, tables);
+      if (records.has(record.id)) throw recordIdTaken(record);
+      const holder = currentByArchiveId.get(file.archiveId);
+      if (holder !== undefined) throw archiveIdTaken(file, holder);
+      const target: StoredRecord = { record, history: [] };
+      records.set(record.id, target);
+      put(target, record, entry);
+      const stored = copy(file);
+      stored.locations = [];
+      for (const location of file.locations) mergeLocation(stored.locations, location);
+      files.set(record.id, { file: stored, current: true });
+      currentByArchiveId.set(file.archiveId, record.id);
     },
 
     async addLocation(archiveId, location: FileLocation) {

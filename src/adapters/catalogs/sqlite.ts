@@ -17,7 +17,9 @@ import {
   archiveIdTaken,
   archivedNotFound,
   checkCommit,
+  checkImport,
   checkRecord,
+  recordIdTaken,
   recordNotFound,
   versionConflict,
 } from './_checks.js';
@@ -33,6 +35,7 @@ import {
   recordToRow,
   rowToArchived,
   rowToEntry,
+  rowToLocation,
   rowToRecord,
 } from './_sqlite-rows.js';
 import { ACTIVE_STATES_V1, migrate, quote } from './_sqlite-schema.js';
@@ -98,9 +101,9 @@ const SQL = {
   insertArchived: `INSERT INTO archived_files (${archivedColumnNames.join(', ')}) VALUES (${archivedColumnNames.map((c) => `@${c}`).join(', ')})`,
   currentArchived: 'SELECT * FROM archived_files WHERE archive_id = ? AND is_current = 1',
   lease: 'UPDATE records SET lease_owner = ?, lease_until = ? WHERE id = ?',
-  locations: 'SELECT uri, transport, verified_at AS verifiedAt FROM archived_locations WHERE record_id = ? ORDER BY seq',
-  upsertLocation: `INSERT INTO archived_locations (record_id, uri, transport, verified_at) VALUES (?, ?, ?, ?)
-    ON CONFLICT (record_id, uri) DO UPDATE SET transport = excluded.transport, verified_at = excluded.verified_at`,
+  locations: 'SELECT uri, transport, verified_at AS verifiedAt, medium FROM archived_locations WHERE record_id = ? ORDER BY seq',
+  upsertLocation: `INSERT INTO archived_locations (record_id, uri, transport, verified_at, medium) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (record_id, uri) DO UPDATE SET transport = excluded.transport, verified_at = excluded.verified_at, medium = excluded.medium`,
 };
 
 const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -159,7 +162,11 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
   }
 
   function locationsOf(recordId: string): FileLocation[] {
-    return stmt(SQL.locations).all(recordId) as FileLocation[];
+    return (stmt(SQL.locations).all(recordId) as (FileLocation & { medium: string | null })[]).map(rowToLocation);
+  }
+
+  function upsertLocation(recordId: unknown, l: FileLocation): void {
+    stmt(SQL.upsertLocation).run(recordId, l.uri, l.transport, l.verifiedAt, l.medium ? JSON.stringify(l.medium) : null);
   }
 
   function writeArchived(file: ArchivedFile): void {
@@ -169,7 +176,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
     for (const parent of file.parents) {
       stmt('INSERT OR IGNORE INTO archived_parents (record_id, parent) VALUES (?, ?)').run(file.recordId, parent);
     }
-    for (const l of file.locations) stmt(SQL.upsertLocation).run(file.recordId, l.uri, l.transport, l.verifiedAt);
+    for (const l of file.locations) upsertLocation(file.recordId, l);
     const table = tables.get(file.instrument.toLowerCase());
     if (table) {
       const columns = [...table.columns.keys()];
@@ -218,9 +225,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
           stmt(SQL.insertRecord).run(recordToRow(record));
           if (lease) stmt(SQL.lease).run(lease.owner, lease.until, record.id);
         } catch (error) {
-          if (violatesUnique(error, 'records.id')) {
-            throw new IngestError('CONFLICT', `a record with id ${record.id} already exists`, { context: { recordId: record.id } });
-          }
+          if (violatesUnique(error, 'records.id')) throw recordIdTaken(record);
           throw error;
         }
         addHistory(entry);
@@ -315,11 +320,25 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
       }, 'snapshot');
     },
 
+    async importArchived(record, entry, file) {
+      checkImport(record, entry, file, tables);
+      return run(() => {
+        try {
+          stmt(SQL.insertRecord).run(recordToRow(record));
+        } catch (error) {
+          if (violatesUnique(error, 'records.id')) throw recordIdTaken(record);
+          throw error;
+        }
+        addHistory(entry);
+        writeArchived(file);
+      }, 'write');
+    },
+
     async addLocation(archiveId, location) {
       return run(() => {
         const row = stmt(SQL.currentArchived).get(archiveId) as Row | undefined;
         if (!row) throw archivedNotFound(archiveId);
-        stmt(SQL.upsertLocation).run(row['record_id'], location.uri, location.transport, location.verifiedAt);
+        upsertLocation(row['record_id'], location);
       }, 'write');
     },
   };

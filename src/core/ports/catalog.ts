@@ -186,4 +186,11 @@ export interface Catalog {
   findArchived(query: FileQuery): Promise<ArchivedFile[]>;
   /** Records another verified copy of an archived file. */
   addLocation(archiveId: string, location: FileLocation): Promise<void>;
+  /**
+   * Stores an archived file this catalog never ingested (e.g. rebuilt from media volumes after the catalog was
+   * lost): the ARCHIVED record (version 1, a new id), its one history entry (from `null` to ARCHIVED, with a
+   * cause such as `RESTORED_FROM_MEDIA`), and the file, in one transaction. Throws ARCHIVE_ID_CONFLICT when a
+   * current archived file holds the archive id, CONFLICT when the record id exists.
+   */
+  importArchived(record: FileRecord, entry: HistoryEntry, file: ArchivedFile): Promise<void>;
 }

@@ -24,8 +24,10 @@ async function v1Catalog(path: string): Promise<void> {
   await catalog.close();
 }
 
+/** The version after the latest: a migration the tests add. */
+const NEXT = MIGRATIONS.at(-1)!.version + 1;
 const v2: Migration = {
-  version: 2,
+  version: NEXT,
   description: 'test: a notes table and a records column',
   up(db) {
     db.exec('CREATE TABLE notes (record_id TEXT REFERENCES records (id), text TEXT); ALTER TABLE records ADD COLUMN priority INTEGER');
@@ -60,9 +62,9 @@ describe('SQLite catalog schema', () => {
     const path = newPath();
     await v1Catalog(path);
     const db = new Database(path);
-    expect(migrate(db, new Map(), [...MIGRATIONS, v2])).toBe(1);
-    expect(migrate(db, new Map(), [...MIGRATIONS, v2])).toBe(2);
-    expect(schemaVersion(db)).toBe(2);
+    expect(migrate(db, new Map(), [...MIGRATIONS, v2])).toBe(NEXT - 1);
+    expect(migrate(db, new Map(), [...MIGRATIONS, v2])).toBe(NEXT);
+    expect(schemaVersion(db)).toBe(NEXT);
     expect(db.prepare('SELECT id, state, priority FROM records ORDER BY id').all()).toEqual([
       { id: 'rec-1', state: 'ARCHIVED', priority: 0 },
       { id: 'rec-2', state: 'DETECTED', priority: 1 },
@@ -70,13 +72,30 @@ describe('SQLite catalog schema', () => {
     db.close();
   });
 
+  it('a version-1 catalog gains the media placement of its locations and keeps them', async () => {
+    const path = newPath();
+    const db = new Database(path);
+    migrate(db, keywordTables(CONFORMANCE_INSTRUMENTS), MIGRATIONS.slice(0, 1));
+    db.close();
+    const catalog = createSqliteCatalog({ path, instruments: CONFORMANCE_INSTRUMENTS });
+    await catalog.init();
+    const { file } = await archived(catalog, 1);
+    const medium = { volume: 'FI000001', copy: 1, member: 2, offset: 1536, serial: 1 };
+    await catalog.addLocation(file.archiveId, { uri: 'v#m', transport: 'media', verifiedAt: 1, medium });
+    expect((await catalog.getArchived(file.archiveId))!.locations.at(-1)).toEqual({ uri: 'v#m', transport: 'media', verifiedAt: 1, medium });
+    await catalog.close();
+    const reopened = new Database(path);
+    expect(schemaVersion(reopened)).toBe(MIGRATIONS.at(-1)!.version);
+    reopened.close();
+  });
+
   it('a failing migration rolls back entirely', async () => {
     const path = newPath();
     await v1Catalog(path);
     const db = new Database(path);
-    const broken: Migration = { version: 2, description: 'broken', up: (d) => { v2.up(d); throw new Error('boom'); } };
+    const broken: Migration = { version: NEXT, description: 'broken', up: (d) => { v2.up(d); throw new Error('boom'); } };
     expect(() => migrate(db, new Map(), [...MIGRATIONS, broken])).toThrow('boom');
-    expect(schemaVersion(db)).toBe(1);
+    expect(schemaVersion(db)).toBe(NEXT - 1);
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name = 'notes'`).all()).toEqual([]);
     expect(db.prepare('SELECT count(*) AS n FROM records').get()).toEqual({ n: 2 });
     db.close();
