@@ -140,6 +140,12 @@ const baseSchema = z.strictObject({
   /** Optional pointer to a JSON schema, for editors; ignored. */
   $schema: z.string().optional(),
   name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'a name is 1-32 of A-Z a-z 0-9 _ -, starting with a letter'),
+  /**
+   * What the instrument's files are: `frames` (observations) or `attachments` (non-FITS files of a night or
+   * program wrapped as FITS FOREIGN objects: weather tables, logs, notes). Attachments are archived and cataloged
+   * like frames but never count as a program's first frame of the night (PI mail).
+   */
+  role: z.enum(['frames', 'attachments']).default('frames'),
   /** INSTRUME values meaning this instrument (case-insensitive; the name itself always counts). */
   aliases: z.array(z.string().min(1)).default([]),
   /** Identifies the instrument when INSTRUME does not (checked after aliases of every instrument). */

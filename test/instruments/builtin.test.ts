@@ -24,6 +24,7 @@ const expectedPrefixes: Record<BuiltinInstrumentName, string[]> = {
   osiris: ['OI', 'OS'],
   generic: ['FITS'],
   megaprime: ['b', 'd', 'f', 'o'],
+  attachment: ['ATT', 'LOG', 'NOTES', 'WX'],
 };
 
 function prefixes(d: InstrumentDescription): string[] {

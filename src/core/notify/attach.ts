@@ -49,15 +49,19 @@ export interface NotificationsHandle {
   stats(): { decided: number; delivered: number; failed: number };
 }
 
-type Source = Pick<Ingestor, 'on' | 'off' | 'catalog'>;
+type Source = Pick<Ingestor, 'on' | 'off' | 'catalog'> & Partial<Pick<Ingestor, 'instruments'>>;
 
-/** True when the catalog holds a counted frame of the same program and night archived before `file`. */
-async function earlierArchived(catalog: Catalog, file: ArchivedFile, levels: readonly Level[]): Promise<boolean> {
+/**
+ * True when the catalog holds a counted frame of the same program and night archived before `file`. Files of
+ * instruments in `notFrames` (descriptions with `role: attachments`) are not frames.
+ */
+async function earlierArchived(catalog: Catalog, file: ArchivedFile, levels: readonly Level[], notFrames: ReadonlySet<string>): Promise<boolean> {
   const others = await catalog.findArchived({ program: file.program!, nightFrom: file.night, nightTo: file.night, limit: 1000 });
   return others.some(
     (other) =>
       other.archiveId !== file.archiveId &&
       levels.includes(other.level) &&
+      !notFrames.has(other.instrument) &&
       (other.archivedAt < file.archivedAt || (other.archivedAt === file.archivedAt && other.archiveId < file.archiveId)),
   );
 }
@@ -76,6 +80,8 @@ export function attachNotifications(ingestor: Source, options: AttachNotificatio
   const programs = parseProgramDirectory(options.programs ?? {});
   const logger = options.logger ?? silentLogger;
   const routes = options.notifiers.map((entry) => ('notifier' in entry ? entry : { notifier: entry }));
+  // Attachments (wrapped logs, weather, notes) are archived files but not frames: they never make a first frame.
+  const notFrames = new Set((ingestor.instruments ?? []).filter((d) => d.role === 'attachments').map((d) => d.name));
   let state = initialNotifyState;
   let chain: Promise<void> = Promise.resolve();
   const deliveries = new Set<Promise<void>>();
@@ -114,9 +120,9 @@ export function attachNotifications(ingestor: Source, options: AttachNotificatio
     if (event.type === 'archived') {
       const { file } = event;
       const key = `${file.program}\u0000${file.night}`;
-      const counted = rules.firstFrame.enabled && file.program && rules.firstFrame.levels.includes(file.level);
+      const counted = rules.firstFrame.enabled && file.program && rules.firstFrame.levels.includes(file.level) && !notFrames.has(file.instrument);
       if (!counted || state.told[key] !== undefined) return;
-      full = { ...event, earlierArchived: await earlierArchived(ingestor.catalog, file, rules.firstFrame.levels) };
+      full = { ...event, earlierArchived: await earlierArchived(ingestor.catalog, file, rules.firstFrame.levels, notFrames) };
     } else {
       full = event;
     }

@@ -3,7 +3,9 @@
  *
  * - **First frame of the night → PI.** The first level-0 file of a program archived on a night (no frame of that
  *   program and night archived before it in the catalog when its event is decided) mails the program's PI, once.
- *   Frames archived concurrently may commit out of `archivedAt` order; the PI still hears once.
+ *   Frames archived concurrently may commit out of `archivedAt` order; the PI still hears once. Files of an
+ *   instrument whose description has `role: attachments` (wrapped weather tables, logs, notes) are not frames:
+ *   `attachNotifications` neither announces them nor counts them as earlier frames.
  * - **INVALID / ABANDONED → operators**, and trigger alerts (a rejected mail, a stale heartbeat…).
  * - **Throttled per error code**: one notification per code per window (Keck: one mail per error code per hour);
  *   the next one after the window says how many were held back.

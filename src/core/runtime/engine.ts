@@ -55,6 +55,8 @@ export interface Submission {
 /** A running ingestion engine. */
 export interface Ingestor extends EventEmitter<IngestorEvents> {
   readonly catalog: Catalog;
+  /** The instrument descriptions files are matched against (e.g. to tell frames from attachments by `role`). */
+  readonly instruments: readonly InstrumentDescription[];
   /** Opens the catalog, resumes unfinished work, starts the triggers. */
   start(): Promise<void>;
   /**
@@ -357,6 +359,7 @@ export function createEngine(options: EngineOptions): Ingestor {
 
   const ingestor = Object.assign(emitter, {
     catalog,
+    instruments,
     async start(): Promise<void> {
       if (started) throw new IngestError('INVALID_OPTIONS', 'the ingestor is already started');
       started = true;

@@ -7,6 +7,7 @@
 import { IngestError } from '../../core/errors.js';
 import { parseInstrument } from '../parse-instrument.js';
 import type { InstrumentDescription, InstrumentInput } from '../schema.js';
+import { attachment } from './attachment.js';
 import { deimos } from './deimos.js';
 import { esi } from './esi.js';
 import { generic } from './generic.js';
@@ -35,7 +36,8 @@ export type BuiltinInstrumentName =
   | 'nirspec'
   | 'osiris'
   | 'generic'
-  | 'megaprime';
+  | 'megaprime'
+  | 'attachment';
 
 /** The shipped descriptions as written (inputs), keyed by {@link BuiltinInstrumentName}. */
 export const builtinInstrumentInputs: Readonly<Record<BuiltinInstrumentName, InstrumentInput>> = {
@@ -52,6 +54,7 @@ export const builtinInstrumentInputs: Readonly<Record<BuiltinInstrumentName, Ins
   osiris,
   generic,
   megaprime,
+  attachment,
 };
 
 let parsed: ReadonlyMap<BuiltinInstrumentName, InstrumentDescription> | undefined;
