@@ -6,10 +6,12 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, errorLine, type CliIo } from './_output.js';
 import { registerChecksumCommands } from './commands/checksum.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerForeignCommands } from './commands/foreign.js';
 import { registerHttpCommands } from './commands/http.js';
 import { registerIngestCommands } from './commands/ingest.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerMailCommands } from './commands/mail.js';
+import { registerMediaCommands } from './commands/media.js';
 import { registerStatusCommands } from './commands/status.js';
 import { VERSION } from '../version.js';
 
@@ -32,6 +34,8 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
   registerDemoCommand(program, io, setExit);
   registerHttpCommands(program, io, setExit);
   registerMailCommands(program, io, setExit);
+  registerForeignCommands(program, io, setExit);
+  registerMediaCommands(program, io, setExit);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(output);

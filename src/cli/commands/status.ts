@@ -30,7 +30,8 @@ export function parsePredicate(text: string): ColumnPredicate {
   return { column, op, value: parseValue(m[3]!) };
 }
 
-async function withCatalog<T>(spec: string, use: (catalog: Catalog) => Promise<T>): Promise<T> {
+/** Runs `use` with the catalog a `--catalog` spec names (shipped instruments and `generic` known), then closes it. */
+export async function withCatalog<T>(spec: string, use: (catalog: Catalog) => Promise<T>): Promise<T> {
   const { loadInstruments, openCatalog } = await import('../_setup.js');
   const { builtinInstrument } = await import('../../instruments/builtin/index.js');
   const instruments = [...(await loadInstruments()), builtinInstrument('generic')];
@@ -41,6 +42,44 @@ async function withCatalog<T>(spec: string, use: (catalog: Catalog) => Promise<T
   } finally {
     await catalog.close();
   }
+}
+
+/** The filter options of `catalog query` (and of every command that selects archived files the same way). */
+export interface FileQueryOptions {
+  instrument?: string;
+  program?: string;
+  level?: string;
+  from?: string;
+  to?: string;
+  archiveId?: string[];
+  where?: string[];
+  limit: string;
+}
+
+/** Adds the archived-file filters (instrument, program, level, nights, archive ids, where, limit) to a command. */
+export function addFileQueryOptions(command: Command, limit: string): Command {
+  return command
+    .option('--instrument <name>', 'instrument name, e.g. KCWI')
+    .option('--program <id>', 'program id (PROGID)')
+    .option('--level <n>', 'processing level: 0 raw, 1 quick-look, 2 reduced')
+    .option('--from <date>', 'first night, YYYY-MM-DD')
+    .option('--to <date>', 'last night, YYYY-MM-DD')
+    .option('--archive-id <id...>', 'archive ids')
+    .option('--where <predicate...>', 'keyword-column predicates, e.g. "camera = BLUE" "xposure > 100" (needs --instrument)')
+    .option('--limit <n>', 'at most this many files', limit);
+}
+
+/** The catalog query the filter options describe. */
+export function fileQueryOf(options: FileQueryOptions): FileQuery {
+  const query: FileQuery = { limit: Number(options.limit) || 1000 };
+  if (options.instrument) query.instrument = options.instrument.toUpperCase() === 'GENERIC' ? 'generic' : options.instrument.toUpperCase();
+  if (options.program) query.program = options.program;
+  if (options.level !== undefined) query.level = Number(options.level) as 0 | 1 | 2;
+  if (options.from) query.nightFrom = options.from;
+  if (options.to) query.nightTo = options.to;
+  if (options.archiveId) query.archiveIds = options.archiveId;
+  if (options.where) query.where = options.where.map(parsePredicate);
+  return query;
 }
 
 export function registerStatusCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -78,18 +117,13 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
     });
 
   const catalogCommand = program.command('catalog').description('query the archive catalog');
-  catalogCommand
-    .command('query')
-    .description('list archived files matching filters on instrument, program, night, level and keyword columns')
-    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
-    .option('--instrument <name>', 'instrument name, e.g. KCWI')
-    .option('--program <id>', 'program id (PROGID)')
-    .option('--level <n>', 'processing level: 0 raw, 1 quick-look, 2 reduced')
-    .option('--from <date>', 'first night, YYYY-MM-DD')
-    .option('--to <date>', 'last night, YYYY-MM-DD')
-    .option('--archive-id <id...>', 'archive ids')
-    .option('--where <predicate...>', 'keyword-column predicates, e.g. "camera = BLUE" "xposure > 100" (needs --instrument)')
-    .option('--limit <n>', 'at most this many rows', '1000')
+  addFileQueryOptions(
+    catalogCommand
+      .command('query')
+      .description('list archived files matching filters on instrument, program, night, level and keyword columns')
+      .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE'),
+    '1000',
+  )
     .option('--json', 'one JSON object per file and line (with the keyword columns)')
     .addHelpText(
       'after',
@@ -97,27 +131,9 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
         '  fits-ingest catalog query --catalog sqlite:cat.sqlite --instrument KCWI --where "koaimtyp = object" "xposure >= 300" --json',
     )
     .action(
-      async (options: {
-        catalog: string;
-        instrument?: string;
-        program?: string;
-        level?: string;
-        from?: string;
-        to?: string;
-        archiveId?: string[];
-        where?: string[];
-        limit: string;
-        json?: boolean;
-      }) => {
+      async (options: FileQueryOptions & { catalog: string; json?: boolean }) => {
         try {
-          const query: FileQuery = { limit: Number(options.limit) || 1000 };
-          if (options.instrument) query.instrument = options.instrument.toUpperCase() === 'GENERIC' ? 'generic' : options.instrument.toUpperCase();
-          if (options.program) query.program = options.program;
-          if (options.level !== undefined) query.level = Number(options.level) as 0 | 1 | 2;
-          if (options.from) query.nightFrom = options.from;
-          if (options.to) query.nightTo = options.to;
-          if (options.archiveId) query.archiveIds = options.archiveId;
-          if (options.where) query.where = options.where.map(parsePredicate);
+          const query = fileQueryOf(options);
           await withCatalog(options.catalog, async (catalog) => {
             const files = await catalog.findArchived(query);
             for (const f of files) {

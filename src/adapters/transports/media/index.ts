@@ -21,3 +21,7 @@ export {
 export { readVolume, MEDIA_FORMAT, type VolumeContents, type IndexEntry, type VolumeIndex, type VolumeLabel } from './read-volume.js';
 export type { TarMember } from './_tar.js';
 export type { MediumPlacement } from '../../../core/ports/catalog.js';
+export { verifyVolumes, checkSequence, type VerifyVolumesOptions, type VerifyVolumesReport } from './verify-volumes.js';
+export { restoreFromVolumes, type RestoreOptions, type RestoreReport, type RestoredFile } from './restore-volumes.js';
+export { indexVolumes, type IndexVolumesOptions, type IndexVolumesReport } from './index-volumes.js';
+export { archivedItem, isOnMedia } from './archived-items.js';
