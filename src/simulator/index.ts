@@ -6,3 +6,4 @@
 export * from './frames.js';
 export * from './night.js';
 export * from './keywords.js';
+export * from './attachments.js';

@@ -14,6 +14,7 @@ import { attachNotifications } from '../../src/core/notify/attach.js';
 import type { Notification, Notifier } from '../../src/core/ports/notifier.js';
 import { builtinInstruments, createIngestor, unwrapForeignFile, verifyFile, wrapForeignFile, type Ingestor } from '../../src/index.js';
 import { frameName, makeFrame } from '../../src/simulator/frames.js';
+import { makeNightAttachments, writeNightAttachments } from '../../src/simulator/attachments.js';
 import { fitsverify } from '../helpers/oracles.js';
 
 let dir: string;
@@ -114,5 +115,17 @@ describe('attachments in the pipeline', () => {
     } finally {
       handle.detach();
     }
+  });
+
+  it('ingests the simulator\'s night attachments: weather table and log for the night, notes for the program', async () => {
+    const made = makeNightAttachments({ start: new Date(Date.UTC(2026, 10, 22, 5, 0, 0)), program: 'K777' });
+    expect(made.map((a) => a.fileName)).toEqual(['weather_20261122.csv', 'obslog_20261122.txt', 'notes_K777_20261122.txt']);
+    expect(new TextDecoder().decode(made[0]!.content).split('\n')).toHaveLength(1 + 61 + 1);
+    const paths = await writeNightAttachments(join(dir, 'incoming', 'sim'), made);
+    for (const path of paths) expect(fitsverify(path).errors).toBe(0);
+    const records = await ingest(paths);
+    expect(records.map((r) => r.state)).toEqual(['ARCHIVED', 'ARCHIVED', 'ARCHIVED']);
+    const found = await ingestor.catalog.findArchived({ instrument: 'ATTACHMENT', nightFrom: '2026-11-22', nightTo: '2026-11-22' });
+    expect(found.map((f) => [f.columns['attkind'], f.program ?? null]).sort()).toEqual([['log', null], ['notes', 'K777'], ['weather', null]]);
   });
 });
