@@ -160,7 +160,7 @@ export interface UnwrappedForeignFile {
  *
  * @example
  * ```ts
- * const { path } = await unwrapForeignFile('/archive/ATTACHMENT/2026-11-20/lev0/ATT.20261120….fits', '/tmp/restore')
+ * const { path } = await unwrapForeignFile('/archive/ATTACHMENT/20261120/lev0/ATT.20261120….fits', '/tmp/restore')
  * ```
  * @throws IngestError NOT_FITS, TRUNCATED/SIZE_OVERRUN, NOT_FOREIGN, FOREIGN_SIZE_MISMATCH, CHECKSUM_MISMATCH,
  *   UNSAFE_DESTINATION, DESTINATION_EXISTS, SOURCE_CHANGED.
