@@ -8,7 +8,6 @@ import { createSqliteCatalog } from '../../src/adapters/catalogs/sqlite.js';
 import { frameName, makeFrame } from '../../src/simulator/frames.js';
 import { cli } from '../helpers/cli.js';
 
-const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const T = Date.UTC(2026, 10, 20, 6, 0, 0);
 let dir: string;
 let archive: string;

@@ -1,6 +1,6 @@
 /** A writer killed (SIGKILL) in the middle of a volume, then a second run: the sequence resumes unbroken. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSqliteCatalog } from '../../../../src/adapters/catalogs/sqlite.js';
