@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, errorLine, type CliIo } from './_output.js';
 import { registerChecksumCommands } from './commands/checksum.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDistributeCommand } from './commands/distribute.js';
 import { registerForeignCommands } from './commands/foreign.js';
 import { registerHttpCommands } from './commands/http.js';
 import { registerIngestCommands } from './commands/ingest.js';
@@ -36,6 +37,7 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
   registerMailCommands(program, io, setExit);
   registerForeignCommands(program, io, setExit);
   registerMediaCommands(program, io, setExit);
+  registerDistributeCommand(program, io, setExit);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(output);

@@ -259,6 +259,16 @@ export const errorCodes = {
     hint: 'serial numbers are missing or repeated across the volumes given; check that every volume of the set is there',
   },
 
+  // --- distribution packages (src/core/distribute, src/distribute) ---
+  NO_SUCH_PROGRAM: {
+    kind: 'usage',
+    hint: 'check the program id and the night range (fits-ingest catalog query --where "progid = ID" lists its frames)',
+  },
+  ARCHIVED_COPY_MISSING: {
+    kind: 'invalid',
+    hint: 'no location of the archived file holds its cataloged bytes; restore it from another copy (media restore) and distribute again',
+  },
+
   // --- configuration and usage ---
   INVALID_OPTIONS: { kind: 'usage', hint: 'fix the option named in the message' },
   UNSUPPORTED_OPERATION: { kind: 'usage', hint: 'this adapter does not support the operation; check its capabilities' },

@@ -1,0 +1,71 @@
+/**
+ * Reading archived copies for a package: find a location whose bytes hash to the cataloged SHA-256 (copying it
+ * on the way when asked), and copy byte ranges. Internal to src/distribute.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute } from 'node:path';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { IngestError } from '../core/errors.js';
+import type { ArchivedFile } from '../core/ports/catalog.js';
+
+/** Local paths of an archived file's copies (media copies, `VOLUME#member`, are not read here). */
+function localPaths(file: ArchivedFile): string[] {
+  return file.locations
+    .map((l) => (l.uri.startsWith('file:') ? fileURLToPath(l.uri) : l.uri))
+    .filter((p) => isAbsolute(p) && !p.includes('#'));
+}
+
+/** Streams `path` (or a byte range) through SHA-256, into `to` when given; resolves to the digest and size. */
+export async function hashCopy(path: string, to?: string, range?: { start: number; end: number }): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  if (to) await mkdir(dirname(to), { recursive: true });
+  const out = to ? createWriteStream(to) : undefined;
+  try {
+    for await (const chunk of createReadStream(path, range ? { start: range.start, end: range.end - 1 } : {})) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (out && !out.write(chunk)) await once(out, 'drain');
+    }
+  } finally {
+    out?.end();
+    if (out) await finished(out);
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/**
+ * The first local copy of `file` whose bytes match the catalog, copied to `to` when given (through a temporary
+ * name, removed when the bytes do not match). Throws ARCHIVED_COPY_MISSING naming every location tried.
+ */
+export async function verifiedCopy(file: ArchivedFile, to?: string): Promise<string> {
+  const tried: string[] = [];
+  for (const path of localPaths(file)) {
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) {
+      tried.push(`${path}: not found`);
+      continue;
+    }
+    const temp = to && `${to}.partial`;
+    try {
+      const { sha256, size } = await hashCopy(path, temp);
+      if (sha256 === file.sha256 && size === file.size) {
+        if (to && temp) await rename(temp, to);
+        return path;
+      }
+      tried.push(`${path}: ${size} bytes with SHA-256 ${sha256}, the catalog says ${file.size} bytes with ${file.sha256}`);
+    } catch (error) {
+      tried.push(`${path}: ${(error as Error).message}`);
+    }
+    if (temp) await rm(temp, { force: true });
+  }
+  throw new IngestError('ARCHIVED_COPY_MISSING', tried.length ? tried.join('; ') : 'the catalog lists no local copy', {
+    context: { file: file.archiveId },
+  });
+}
