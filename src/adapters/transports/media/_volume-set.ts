@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { IngestError, toIngestError } from '../../../core/errors.js';
+import { IngestError, isIngestError, toIngestError } from '../../../core/errors.js';
 import { syncDirectoryShared } from '../../../io/_fs.js';
 import { TAR_EOF, memberHeader, paddingOf } from './_tar.js';
 import { indexMemberName, indexText, labelMemberName, labelText, type VolumeLabel } from './_volume-index.js';
@@ -19,7 +19,9 @@ export const volumeFileName = (label: string, copy: number): string => `${label}
 /** The suffix of a volume being written. */
 export const PARTIAL_SUFFIX = '.partial';
 
-const CHUNK = 8 * 1024 * 1024;
+const CHUNK = 4 * 1024 * 1024;
+/** Buffers in the ring: one being hashed, one read ahead, writes in flight. */
+const RING = 4;
 
 /** One copy of a volume being written. */
 interface CopyFile {
@@ -109,32 +111,49 @@ export class VolumeSet {
   }
 
   /**
-   * Streams `size` bytes of the open `source` into every copy at the current end, hashing them on the way; a read
-   * runs ahead while the previous chunk is hashed and written. Returns what was read; the caller checks it and
-   * {@link truncate}s when it is not what it expected.
+   * Streams `size` bytes of the open `source` into every copy at the current end, hashing them on the way. A ring
+   * of buffers keeps a read and a write in flight while the current chunk is hashed. Returns what was read; the
+   * caller checks it and {@link truncate}s when it is not what it expected.
    */
   async appendFile(source: FileHandle, size: number, file: string, signal?: AbortSignal): Promise<AppendedData> {
     const hash = createHash('sha256');
-    const buffers = [Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1))), Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1)))];
+    const length = Math.min(CHUNK, Math.max(size, 1));
+    const buffers = Array.from({ length: RING }, () => Buffer.allocUnsafe(length));
+    const writes: Promise<void>[] = Array.from({ length: RING }, () => Promise.resolve());
+    const start = this.size;
+    let last: Promise<void> = Promise.resolve();
     let read = 0;
-    let which = 0;
-    const readNext = (): Promise<number> => {
-      const buffer = buffers[which]!;
-      return source.read(buffer, 0, Math.min(buffer.length, size - read), read).then((r) => r.bytesRead);
-    };
-    let pending = size > 0 ? readNext() : undefined;
-    while (pending) {
-      const got = await pending.catch((error: unknown) => {
-        throw toIngestError(error, { file, offset: read });
-      });
-      const chunk = buffers[which]!.subarray(0, got);
-      read += got;
-      which ^= 1;
-      pending = got > 0 && read < size ? readNext() : undefined;
-      hash.update(chunk);
-      await this.append(chunk);
-      if (signal?.aborted) throw new IngestError('ABORTED', 'the volume write was cancelled', { context: { file: this.files[0]!.path } });
+    let slot = 0;
+    const readInto = (s: number, at: number): Promise<number> =>
+      source.read(buffers[s]!, 0, Math.min(length, size - at), at).then(
+        (r) => r.bytesRead,
+        (error: unknown) => {
+          throw toIngestError(error, { file, offset: at });
+        },
+      );
+    let pending = size > 0 ? readInto(0, 0) : undefined;
+    try {
+      while (pending) {
+        const got = await pending;
+        const chunk = buffers[slot]!.subarray(0, got);
+        const at = read;
+        read += got;
+        const next = (slot + 1) % RING;
+        if (got > 0 && read < size) {
+          await writes[next]; // the buffer is free once its last write is done
+          pending = readInto(next, read);
+        } else pending = undefined;
+        hash.update(chunk);
+        last = writes[slot] = last.then(() => this.writeAll(chunk, start + at));
+        slot = next;
+        if (signal?.aborted) throw new IngestError('ABORTED', 'the volume write was cancelled', { context: { file: this.files[0]!.path } });
+      }
+      await last;
+    } catch (error) {
+      await Promise.allSettled([last, pending]);
+      throw isIngestError(error) ? error : toIngestError(error, { file: this.files[0]!.path, offset: start + read });
     }
+    this.size = start + read;
     if (read < size) return { size: read, sha256: hash.digest('hex') };
     const pad = paddingOf(size);
     if (pad > 0) await this.append(new Uint8Array(pad));
