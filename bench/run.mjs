@@ -17,6 +17,7 @@ const BENCHES = {
   ingest: 'ingest.mjs',
   keyword: 'keyword.mjs',
   http: 'http.mjs',
+  media: 'media.mjs',
 };
 
 const wanted = process.argv.slice(2);
