@@ -24,6 +24,7 @@ export const entries: Record<string, string> = {
   'notifiers/mail': 'src/adapters/notifiers/mail.ts',
   'notifiers/webhook': 'src/adapters/notifiers/webhook.ts',
   'transports/media': 'src/adapters/transports/media/index.ts',
+  'distribute/index': 'src/distribute/index.ts',
 };
 
 const common = {
