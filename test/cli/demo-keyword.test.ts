@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { planNight } from '../../src/simulator/index.js';
+import { makeNightAttachments, planNight } from '../../src/simulator/index.js';
 import { cli } from '../helpers/cli.js';
 
 let dir: string | undefined;
@@ -20,15 +20,19 @@ describe('fits-ingest demo --trigger keyword', () => {
     expect(code).toBe(0);
     const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const summary = events.find((e) => e.event === 'summary')!;
-    expect(summary).toMatchObject({ files: 15, trigger: 'keyword', surprises: [] });
+    // 15 frames announced over ZeroMQ, then the night's 3 attachments (submitted: the monitor announces frames only).
+    expect(summary).toMatchObject({ files: 18, trigger: 'keyword', surprises: [] });
     const plan = planNight({ files: 15 });
+    const attachments = makeNightAttachments({ frames: 15 });
     const expected: Record<string, number> = {};
     for (const file of plan) expected[file.expect] = (expected[file.expect] ?? 0) + 1;
-    expect(summary.counts).toEqual(expected);
+    expect(summary.counts).toEqual({ ...expected, ARCHIVED: expected.ARCHIVED! + attachments.length });
     const finished = events.filter((e) => e.event !== 'summary').map((e) => e.file).sort();
-    expect(finished).toEqual(plan.map((f) => f.name).sort());
-    const archived = await readdir(join(dir, 'archive', 'KCWI'), { recursive: true });
-    expect(archived.filter((name) => String(name).endsWith('.fits'))).toHaveLength(expected.ARCHIVED!);
+    expect(finished).toEqual([...plan.map((f) => f.name), ...attachments.map((a) => a.fitsName)].sort());
+    const fitsIn = async (instrument: string) =>
+      (await readdir(join(dir!, 'archive', instrument), { recursive: true })).filter((name) => String(name).endsWith('.fits'));
+    expect(await fitsIn('KCWI')).toHaveLength(expected.ARCHIVED!);
+    expect(await fitsIn('ATTACHMENT')).toHaveLength(attachments.length);
   }, 60_000);
 
   it('refuses an unknown trigger with a usage error', async () => {

@@ -143,6 +143,7 @@ describe('fits-ingest demo', () => {
     const summary = JSON.parse(r.lines.at(-1)!) as { event: string; counts: Record<string, number>; surprises: unknown[] };
     expect(summary).toMatchObject({ event: 'summary', surprises: [] });
     expect(summary.counts).toMatchObject({ INVALID: 3, DUPLICATE: 1 });
-    expect(summary.counts['ARCHIVED']).toBe(10);
+    // 10 frames and the night's 3 attachments (weather table, log, notes).
+    expect(summary.counts['ARCHIVED']).toBe(13);
   });
 });

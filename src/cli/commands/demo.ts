@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
@@ -28,7 +28,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function registerDemoCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('demo')
-    .description('simulate a night: an instrument writes frames (and some broken ones) while fits-ingest archives them live')
+    .description('simulate a night: an instrument writes frames (and some broken ones), then the weather table, log and notes of the night, while fits-ingest archives them live')
     .option('--dir <dir>', 'where to put incoming/, archive/ and the catalog (default: a new temp dir)')
     .option('--files <n>', 'number of files the instrument writes', '40')
     .option('--duration <seconds>', 'length of the simulated night', '60')
@@ -57,6 +57,14 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
       const archive = join(root, 'archive');
       mkdirSync(incoming, { recursive: true });
       const plan = planNight({ files });
+      // The night's weather table, observing log and observer notes, wrapped as FITS FOREIGN files, arrive after
+      // the frames and are archived as attachments of the night (and of program K123 for the notes).
+      const { makeNightAttachments, writeNightAttachments } = await import('../../simulator/attachments.js');
+      const attachments = makeNightAttachments({ frames: plan.length });
+      const expected = new Map<string, string>([
+        ...plan.map((f) => [join(incoming, f.name), f.expect] as const),
+        ...attachments.map((a) => [join(incoming, a.fitsName), 'ARCHIVED'] as const),
+      ]);
       const writtenAt = new Map<string, number>();
       const outcomes = new Map<string, FileRecord>();
       const latencies: number[] = [];
@@ -80,8 +88,8 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
           { triggers: [trigger], stability: { quietMs: 400, pollMs: 100, settleMs: 3000 }, retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 2000 } },
         ));
         const bars = tty ? new cliProgress.MultiBar({ format: ' {bar} {value}/{total} {label}', hideCursor: true, clearOnComplete: false, stream: process.stdout }, cliProgress.Presets.shades_classic) : undefined;
-        const writtenBar = bars?.create(plan.length, 0, { label: 'written by the instrument' });
-        const doneBar = bars?.create(plan.length, 0, { label: 'finished by fits-ingest' });
+        const writtenBar = bars?.create(expected.size, 0, { label: 'written by the instrument' });
+        const doneBar = bars?.create(expected.size, 0, { label: 'finished by fits-ingest' });
         const say = (line: string, json: Record<string, unknown>): void => {
           if (options.json) printJsonLine(io, json);
           else if (bars) bars.log(`${line}\n`);
@@ -98,7 +106,7 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
         };
         ingestor.on('archived', finished).on('invalid', finished).on('duplicate', finished).on('abandoned', finished);
         await ingestor.start();
-        if (!options.json) io.stdout.write(`fits-ingest demo: the instrument writes ${plan.length} files into ${incoming} over ${seconds} s; archive: ${archive}\n`);
+        if (!options.json) io.stdout.write(`fits-ingest demo: the instrument writes ${plan.length} files into ${incoming} over ${seconds} s, then ${attachments.length} night attachments; archive: ${archive}\n`);
         if (keywords && !options.json) io.stdout.write(`fits-ingest demo: keyword-triggered: the instrument announces each file on ${keywords.endpoint}\n`);
         const started = Date.now();
         await runNight(plan, {
@@ -111,18 +119,26 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
             await keywords?.announce(file, path);
           },
         });
+        for (const path of await writeNightAttachments(incoming, attachments)) {
+          writtenAt.set(path, Date.now());
+          writtenBar?.increment();
+          // The keyword monitor announces frames only: the attachments are submitted as a host program would.
+          if (keywords) await ingestor.submit({ path, trigger: 'demo', detectedAt: Date.now(), complete: true });
+        }
         // Let the last files through (stability wait, broken files settling).
         const deadline = Date.now() + 30_000;
-        while (outcomes.size < plan.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        while (outcomes.size < expected.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
         bars?.stop();
         const elapsed = (Date.now() - started) / 1000;
         const counts: Record<string, number> = {};
         for (const r of outcomes.values()) counts[r.state] = (counts[r.state] ?? 0) + 1;
-        const surprises = plan.filter((f) => outcomes.get(join(incoming, f.name))?.state !== f.expect).map((f) => ({ file: f.name, expected: f.expect, got: outcomes.get(join(incoming, f.name))?.state ?? 'not finished' }));
+        const surprises = [...expected]
+          .filter(([path, state]) => outcomes.get(path)?.state !== state)
+          .map(([path, state]) => ({ file: basename(path), expected: state, got: outcomes.get(path)?.state ?? 'not finished' }));
         latencies.sort((a, b) => a - b);
         const summary = {
           dir: root,
-          files: plan.length,
+          files: expected.size,
           trigger: options.trigger,
           counts,
           seconds: Number(elapsed.toFixed(1)),
@@ -132,11 +148,11 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
         };
         if (options.json) printJsonLine(io, { event: 'summary', ...summary });
         else {
-          io.stdout.write(`\nSummary: ${plan.length} files in ${summary.seconds} s — ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+          io.stdout.write(`\nSummary: ${expected.size} files in ${summary.seconds} s — ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
           io.stdout.write(`Latency from file written to ARCHIVED: p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms\n`);
           for (const r of outcomes.values()) if (r.state === 'INVALID') io.stdout.write(`  INVALID ${r.originalName}: ${r.error?.code}\n`);
-          io.stdout.write(surprises.length ? `Unexpected outcomes: ${JSON.stringify(surprises)}\n` : 'Every file ended as expected: good frames archived, broken ones quarantined, the copy recognized.\n');
-          io.stdout.write(`\nLook around:\n  fits-ingest status --catalog sqlite:${summary.catalog}\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument KCWI --where "koaimtyp = object"\n  fits-ingest checksum verify ${archive}/KCWI/*/lev0/*.fits\n`);
+          io.stdout.write(surprises.length ? `Unexpected outcomes: ${JSON.stringify(surprises)}\n` : 'Every file ended as expected: good frames and attachments archived, broken ones quarantined, the copy recognized.\n');
+          io.stdout.write(`\nLook around:\n  fits-ingest status --catalog sqlite:${summary.catalog}\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument KCWI --where "koaimtyp = object"\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument ATTACHMENT\n  fits-ingest checksum verify ${archive}/KCWI/*/lev0/*.fits\n`);
         }
         setExit(surprises.length ? EXIT_CHECK_FAILED : EXIT_OK);
       } catch (error) {
