@@ -67,6 +67,7 @@ export async function main() {
     mkdirSync(src);
     const items = makeFrames(src, frames, mb);
     const bytes = items.reduce((n, i) => n + i.size, 0);
+    spawnSync('sync'); // the frames' own dirty pages would otherwise be flushed during whichever contender runs first
     for (const i of items) readFileSync(i.path); // warm the page cache
     const best = { tar: Infinity, tarSync: Infinity, volumes: Infinity };
     for (let round = 0; round < 2; round++) {

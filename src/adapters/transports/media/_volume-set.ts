@@ -19,9 +19,14 @@ export const volumeFileName = (label: string, copy: number): string => `${label}
 /** The suffix of a volume being written. */
 export const PARTIAL_SUFFIX = '.partial';
 
-const CHUNK = 4 * 1024 * 1024;
+const CHUNK = 1024 * 1024;
 /** Buffers in the ring: one being hashed, one read ahead, writes in flight. */
-const RING = 4;
+const RING = 8;
+/**
+ * Written bytes after which a background `fdatasync` starts (one at a time), so that the disk flushes while the
+ * next chunks are read and hashed instead of all at once when the volume is finished.
+ */
+const FLUSH_BEHIND = 128 * 1024 * 1024;
 
 /** One copy of a volume being written. */
 interface CopyFile {
@@ -40,6 +45,9 @@ export interface AppendedData {
 export class VolumeSet {
   /** Bytes written so far (identical in every copy). */
   size = 0;
+  /** Bytes written since the last background flush started, and that flush (its error surfaces in finish). */
+  private unflushed = 0;
+  private flushing: Promise<void> | undefined;
   private constructor(
     readonly label: VolumeLabel,
     private readonly files: CopyFile[],
@@ -77,6 +85,15 @@ export class VolumeSet {
         }
       }),
     );
+    this.unflushed += data.length;
+    if (this.unflushed >= FLUSH_BEHIND && !this.flushing) {
+      this.unflushed = 0;
+      const flush = Promise.all(this.files.map((f) => f.handle.datasync())).then(() => {
+        if (this.flushing === flush) this.flushing = undefined;
+      });
+      flush.catch(() => {}); // awaited (and thrown) by finish
+      this.flushing = flush;
+    }
   }
 
   /** Appends bytes (headers, small members) to every copy. */
@@ -173,6 +190,7 @@ export class VolumeSet {
     await this.append(TAR_EOF);
     const finals = this.finalPaths;
     try {
+      await this.flushing;
       await Promise.all(this.files.map((f) => f.handle.sync()));
       await this.close();
       for (const [i, f] of this.files.entries()) await rename(f.path, finals[i]!);
@@ -185,6 +203,7 @@ export class VolumeSet {
 
   /** Closes the copies (they stay `.partial`). */
   async close(): Promise<void> {
+    await this.flushing?.catch(() => {});
     await Promise.allSettled(this.files.map((f) => f.handle.close()));
   }
 }
