@@ -7,5 +7,12 @@ if (!isMainThread && (workerData as { fitsIngestWorker?: string } | null)?.fitsI
   const { runIngestWorker } = await import('./_ingest-batch.js');
   await runIngestWorker(workerData, (records) => parentPort!.postMessage(records));
 } else {
+  // `fits-ingest … | head`: a reader that stops early is not an error worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   process.exitCode = await runCli(process.argv.slice(2));
 }

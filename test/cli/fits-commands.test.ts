@@ -108,4 +108,14 @@ describe('the built binary', () => {
     expect(broken.stderr.trim().split('\n')).toHaveLength(1);
     expect(spawnSync(bin, ['no-such-command']).status).toBe(2);
   });
+
+  it('ends quietly when its reader goes away (`… | head -1`)', () => {
+    const bin = join(process.cwd(), 'dist/cli/main.js');
+    // Long output into a reader that takes one line and closes the pipe: EPIPE on the next write.
+    const files = Array.from({ length: 400 }, () => good);
+    const r = spawnSync('bash', ['-c', 'node "$0" checksum verify "$@" | head -1; echo "exit ${PIPESTATUS[0]}" >&2', bin, ...files], { encoding: 'utf8' });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/EPIPE|at .*\(node:/);
+    expect(r.stderr.trim()).toBe('exit 0');
+  });
 });
