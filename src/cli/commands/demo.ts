@@ -152,7 +152,7 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
           io.stdout.write(`Latency from file written to ARCHIVED: p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms\n`);
           for (const r of outcomes.values()) if (r.state === 'INVALID') io.stdout.write(`  INVALID ${r.originalName}: ${r.error?.code}\n`);
           io.stdout.write(surprises.length ? `Unexpected outcomes: ${JSON.stringify(surprises)}\n` : 'Every file ended as expected: good frames and attachments archived, broken ones quarantined, the copy recognized.\n');
-          io.stdout.write(`\nLook around:\n  fits-ingest status --catalog sqlite:${summary.catalog}\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument KCWI --where "koaimtyp = object"\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument ATTACHMENT\n  fits-ingest checksum verify ${archive}/KCWI/*/lev0/*.fits\n`);
+          io.stdout.write(`\nLook around:\n  fits-ingest status --catalog sqlite:${summary.catalog}\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument KCWI --where "koaimtyp = object"\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument ATTACHMENT\n  fits-ingest checksum verify ${archive}/KCWI/*/lev0/*.fits\n  fits-ingest distribute --catalog sqlite:${summary.catalog} --program K123 --out ${join(root, 'package')}\n`);
         }
         setExit(surprises.length ? EXIT_CHECK_FAILED : EXIT_OK);
       } catch (error) {
