@@ -8,7 +8,7 @@ import { link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IngestError } from '../core/errors.js';
 import { ChecksumAccumulator } from '../core/checksum/ones-complement.js';
-import { syncDirectory } from './_fs.js';
+import { syncDirectory, writeAll } from './_fs.js';
 
 const CHUNK = 4 * 1024 * 1024;
 
@@ -51,14 +51,6 @@ export async function copyRange(from: FileHandle, start: number, length: number,
     await writeAll(to, chunk, writeAt + done - bytesRead);
   }
   return { bytes: done, datasum: sum.digest(), sha256: hash.digest('hex') };
-}
-
-/** Writes all of `bytes` at `position`. */
-export async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  for (let at = 0; at < bytes.length; ) {
-    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, position + at);
-    at += bytesWritten;
-  }
 }
 
 /** A temporary name beside `dest`, hidden, unique. */

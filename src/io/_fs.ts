@@ -15,6 +15,14 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/** Writes all of `bytes` at `position` (a write may take fewer bytes than asked). */
+export async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  for (let at = 0; at < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, position + at);
+    at += bytesWritten;
+  }
+}
+
 /**
  * Opens a file for reading, runs `use` with the handle and its size, and closes it. Any error becomes an
  * IngestError naming the file.

@@ -21,7 +21,8 @@ import {
   type AttachmentKind,
 } from '../core/fits/foreign-attachment.js';
 import { sumFile } from './checksum-file.js';
-import { copyRange, ownerNames, writeAll, writeThroughTemp } from './_foreign-io.js';
+import { copyRange, ownerNames, writeThroughTemp } from './_foreign-io.js';
+import { writeAll } from './_fs.js';
 
 /** Options of {@link wrapForeignFile}. */
 export interface WrapForeignOptions {

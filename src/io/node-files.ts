@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FileAccess, FileStat, Hash, WritableFile } from '../core/ports/files.js';
+import { writeAll } from './_fs.js';
 
 /** Options for {@link nodeFiles}. */
 export interface NodeFilesOptions {
@@ -108,10 +109,7 @@ export function nodeFiles(options: NodeFilesOptions = {}): FileAccess {
           let done = 0;
           while (done < chunk.length) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
         },
-        async writeAt(chunk, offset) {
-          let done = 0;
-          while (done < chunk.length) done += (await handle.write(chunk, done, chunk.length - done, offset + done)).bytesWritten;
-        },
+        writeAt: (chunk, offset) => writeAll(handle, chunk, offset),
         sync: () => handle.sync(),
         close: () => handle.close(),
       };

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { IngestError, isIngestError, toIngestError } from '../../../core/errors.js';
-import { syncDirectoryShared } from '../../../io/_fs.js';
+import { syncDirectoryShared, writeAll } from '../../../io/_fs.js';
 import { TAR_EOF, memberHeader, paddingOf } from './_tar.js';
 import { indexMemberName, indexText, labelMemberName, labelText, type VolumeLabel } from './_volume-index.js';
 
@@ -75,16 +75,8 @@ export class VolumeSet {
     return this.files.map((f) => f.path.slice(0, -PARTIAL_SUFFIX.length));
   }
 
-  private async writeAll(data: Uint8Array, position: number): Promise<void> {
-    await Promise.all(
-      this.files.map(async (f) => {
-        let done = 0;
-        while (done < data.length) {
-          const { bytesWritten } = await f.handle.write(data, done, data.length - done, position + done);
-          done += bytesWritten;
-        }
-      }),
-    );
+  private async writeToCopies(data: Uint8Array, position: number): Promise<void> {
+    await Promise.all(this.files.map((f) => writeAll(f.handle, data, position)));
     this.unflushed += data.length;
     if (this.unflushed >= FLUSH_BEHIND && !this.flushing) {
       this.unflushed = 0;
@@ -99,7 +91,7 @@ export class VolumeSet {
   /** Appends bytes (headers, small members) to every copy. */
   async append(data: Uint8Array): Promise<void> {
     try {
-      await this.writeAll(data, this.size);
+      await this.writeToCopies(data, this.size);
     } catch (error) {
       throw toIngestError(error, { file: this.files[0]!.path, offset: this.size });
     }
@@ -161,7 +153,7 @@ export class VolumeSet {
           pending = readInto(next, read);
         } else pending = undefined;
         hash.update(chunk);
-        last = writes[slot] = last.then(() => this.writeAll(chunk, start + at));
+        last = writes[slot] = last.then(() => this.writeToCopies(chunk, start + at));
         slot = next;
         if (signal?.aborted) throw new IngestError('ABORTED', 'the volume write was cancelled', { context: { file: this.files[0]!.path } });
       }
