@@ -141,7 +141,7 @@ export function notifierConformance(runner: AdapterSuiteRunner, setup: () => Pro
 
   const refuseName = 'notifier conformance: a refusing destination gives NOTIFY_REJECTED or NOTIFY_FAILED';
   if (options.refuse === false) {
-    it.skip(refuseName, async () => {});
+    it.skip(`${refuseName} (skipped: the notifier declares refuse: false)`, async () => {});
     return;
   }
   it(

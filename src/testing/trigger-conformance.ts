@@ -233,7 +233,7 @@ export function triggerConformance(
 
   const reconnectName = 'trigger conformance: files produced after a reconnection are announced';
   if (!options.reconnect) {
-    it.skip(reconnectName, async () => {});
+    it.skip(`${reconnectName} (skipped: the trigger does not declare reconnect: true)`, async () => {});
     return;
   }
   it(
