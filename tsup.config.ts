@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+/** package.json's version, compiled into src/version.ts (archived headers carry it). */
+export const version = (JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * Public library entry points. Each key is the output path under dist/ (without extension); package.json
@@ -32,6 +36,7 @@ const common = {
   target: 'node20',
   platform: 'node',
   splitting: true,
+  define: { __FITS_INGEST_VERSION__: JSON.stringify(version) },
 } as const;
 
 export default defineConfig([
