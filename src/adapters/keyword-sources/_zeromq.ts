@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { IngestError } from '../../core/errors.js';
+import { importOptional, missingPeer, type OptionalPeer } from '../_import-optional.js';
 
 /** The `zeromq` module (v6). */
 export type ZeromqModule = typeof import('zeromq');
@@ -26,18 +26,14 @@ export function loadZeromq(importer?: () => Promise<unknown>): Promise<ZeromqMod
   return loading;
 }
 
+/** The `zeromq` package, an optional peer dependency. */
+export const ZEROMQ_PEER: OptionalPeer = { name: 'zeromq', range: '6', neededBy: 'the ZeroMQ keyword adapter' };
+
 async function load(importer: () => Promise<unknown>): Promise<ZeromqModule> {
-  try {
-    const mod = (await importer()) as ZeromqModule & { default?: ZeromqModule };
-    const zmq = typeof mod.Subscriber === 'function' ? mod : mod.default;
-    if (!zmq || typeof zmq.Subscriber !== 'function') throw new Error('the module has no Subscriber socket');
-    return zmq;
-  } catch (cause) {
-    throw new IngestError('DEPENDENCY_MISSING', `the ZeroMQ keyword adapter needs the "zeromq" package (v6): ${(cause as Error).message}`, {
-      cause,
-      hint: 'run `npm install zeromq@6` (it ships prebuilt binaries; on an unusual platform it builds from source)',
-    });
-  }
+  const mod = (await importOptional(ZEROMQ_PEER, importer)) as ZeromqModule & { default?: ZeromqModule };
+  const zmq = typeof mod.Subscriber === 'function' ? mod : mod.default;
+  if (!zmq || typeof zmq.Subscriber !== 'function') throw missingPeer(ZEROMQ_PEER, new Error('the module has no Subscriber socket'));
+  return zmq;
 }
 
 /** A socket's `send`, one call at a time (zeromq.js rejects a send while another is in progress). */

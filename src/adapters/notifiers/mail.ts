@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { Notification, Notifier } from '../../core/ports/notifier.js';
 import { parseOptions } from '../_options.js';
-import { importFunction } from '../triggers/_mail-import.js';
+import { importFunction } from '../_import-optional.js';
 
 /** Name of the mail notifier. */
 export const MAIL_NOTIFIER = 'mail';
@@ -73,7 +73,7 @@ export function createMailNotifier(input: MailNotifierOptions): Notifier {
   let transport: Promise<Transporter> | undefined;
   let closed = false;
   const open = (): Promise<Transporter> => {
-    transport ??= importFunction<CreateTransport>('nodemailer', 'createTransport', 'the mail notifier', 'npm install nodemailer').then((create) =>
+    transport ??= importFunction<CreateTransport>({ name: 'nodemailer', range: '7', neededBy: 'the mail notifier' }, 'createTransport').then((create) =>
       create({
         host: t.host,
         port: t.port,

@@ -10,7 +10,7 @@ import type { ParsedMail } from 'mailparser';
 import type { IngestErrorCode } from '../../core/errors.js';
 import type { WorkItem } from '../../core/ports/trigger.js';
 import { DataRoots } from './_data-roots.js';
-import { importFunction } from './_mail-import.js';
+import { importFunction } from '../_import-optional.js';
 import { parseAnnouncementBody, type ParsedFile } from './_mail-format.js';
 import { verifyBody, type SignatureWindow } from './_mail-signature.js';
 
@@ -60,7 +60,7 @@ let parser: Promise<SimpleParser> | undefined;
 
 /** Loads mailparser once (rejecting with DEPENDENCY_MISSING when it is not installed). */
 export function mailParser(): Promise<SimpleParser> {
-  parser ??= importFunction<SimpleParser>('mailparser', 'simpleParser', 'the mail triggers', 'npm install mailparser@3.9.3').catch((error: unknown) => {
+  parser ??= importFunction<SimpleParser>({ name: 'mailparser', range: '3.9.3', neededBy: 'the mail triggers' }, 'simpleParser').catch((error: unknown) => {
     parser = undefined;
     throw error;
   });

@@ -18,7 +18,7 @@ import { IngestError, toIngestError } from '../../core/errors.js';
 import type { Trigger, TriggerSink } from '../../core/ports/trigger.js';
 import { parseOptions } from '../_options.js';
 import { MailGate } from './_mail-gate.js';
-import { importFunction } from './_mail-import.js';
+import { importFunction } from '../_import-optional.js';
 import { mailParser, readAnnouncement, type Envelope, type IntakeSettings } from './_mail-intake.js';
 import { ensureMaildir } from './_mail-maildir.js';
 import { intakeSettings, mailIntakeShape, refineSignature } from './_mail-options.js';
@@ -185,7 +185,7 @@ export function createSmtpTrigger(input: SmtpTriggerOptions): SmtpTrigger {
     address: () => listening,
     async start(sink) {
       if (receiver || stopped) throw new IngestError('ALREADY_STARTED', `trigger "${options.name}" was already started (or stopped); create a new one`);
-      const Server = await importFunction<ServerClass>('smtp-server', 'SMTPServer', 'the SMTP trigger', 'npm install smtp-server@3');
+      const Server = await importFunction<ServerClass>({ name: 'smtp-server', range: '3', neededBy: 'the SMTP trigger' }, 'SMTPServer');
       await mailParser();
       const users = { ...(options.usersFile ? await readUsersFile(options.usersFile) : {}), ...options.users };
       const hasUsers = options.users !== undefined || options.usersFile !== undefined;
