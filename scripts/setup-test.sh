@@ -55,7 +55,7 @@ check "/usr/bin/python3 runs pytest" python3-pytest /usr/bin/python3 -m pytest -
 check "swaks runs" swaks swaks --version
 check "Perl loads Net::SSLeay (swaks TLS)" libnet-ssleay-perl perl -MNet::SSLeay -e1
 check "Perl loads IO::Socket::SSL (swaks TLS)" libio-socket-ssl-perl perl -MIO::Socket::SSL -e1
-check "swaks supports TLS (STARTTLS tests)" libio-socket-ssl-perl bash -c "swaks --support 2>&1 | grep -q '^=== TLS supported'"
+check "swaks supports TLS (STARTTLS tests)" "libnet-ssleay-perl libio-socket-ssl-perl" bash -c "swaks --support 2>&1 | grep -q '^=== TLS supported'"
 check "GNU tar runs" tar tar --version
 check "bsdtar runs" libarchive-tools bsdtar --version
 check "curl runs (README's curl examples)" curl curl --version
