@@ -70,6 +70,13 @@ describe('package.json dependencies', () => {
     for (const name of ['better-sqlite3', 'chokidar']) expect(pkg.dependencies[name], name).toBeDefined();
   });
 
+  it('bundles no package into dist/: dependencies and peers stay imports (tsup externals)', () => {
+    const files = readdirSync('dist', { recursive: true, encoding: 'utf8' }).filter((f) => /\.c?js$/.test(f));
+    expect(files.length).toBeGreaterThan(20);
+    // esbuild marks code it copied from a package with a `// node_modules/<path>` comment.
+    for (const file of files) expect(readFileSync(join('dist', file), 'utf8'), file).not.toMatch(/^\/\/ node_modules\//m);
+  });
+
   it('lists in "files" only paths that exist', () => {
     for (const path of pkg.files) expect(existsSync(path), path).toBe(true);
   });
