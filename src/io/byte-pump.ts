@@ -54,7 +54,7 @@ export interface PumpOptions {
   chunkSize?: number;
   /**
    * Buffers in the ring: one being observed, reads ahead, and the rest holding chunks still being written.
-   * @default 8
+   * @default 8 with sinks, `readAhead + 1` without
    */
   ring?: number;
   /**
@@ -130,7 +130,9 @@ export async function pump(source: PumpSource, options: PumpOptions): Promise<Pu
   }
   const owned = options.buffers === undefined;
   const chunk = Math.max(1, Math.min(options.chunkSize ?? DEFAULT_CHUNK, length));
-  const ring: Uint8Array[] = owned ? Array.from({ length: Math.max(2, options.ring ?? DEFAULT_RING) }, () => sharedBuffers.take(chunk)) : [...options.buffers!];
+  // Without sinks no chunk waits for a write: one buffer per read in flight and the one being observed suffice.
+  const depth = options.ring ?? (sinks.length > 0 ? DEFAULT_RING : (options.readAhead ?? DEFAULT_READ_AHEAD) + 1);
+  const ring: Uint8Array[] = owned ? Array.from({ length: Math.max(2, depth) }, () => sharedBuffers.take(chunk)) : [...options.buffers!];
   if (ring.length < 2 || ring.some((b) => b.length === 0)) {
     throw new IngestError('INVALID_OPTIONS', 'the pump needs a ring of at least two non-empty buffers', { context: { file, field: 'buffers' } });
   }

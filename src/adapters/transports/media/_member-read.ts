@@ -17,8 +17,6 @@ import type { Header } from '../../../core/fits/header.js';
 import type { HduSums } from '../../../core/ports/transport.js';
 import type { IndexEntry } from './_volume-index.js';
 
-const CHUNK = 4 * 1024 * 1024;
-
 /** What reading a member found. */
 export interface MemberRead {
   sha256: string;
@@ -60,7 +58,7 @@ export async function readMember(
   };
   const sinks: PumpSink[] = sink === undefined ? [] : typeof sink === 'function' ? [{ write: (chunk) => sink(chunk) }] : [fileSink(sink)];
   try {
-    await pump(handle, { file: volume, start: entry.offset, length: entry.size, chunkSize: CHUNK, observers: fits ? [hash, fits] : [hash], sinks });
+    await pump(handle, { file: volume, start: entry.offset, length: entry.size, observers: fits ? [hash, fits] : [hash], sinks });
   } catch (error) {
     if (!isIngestError(error, 'SOURCE_CHANGED')) throw error;
     const offset = error.context.offset ?? entry.offset;
