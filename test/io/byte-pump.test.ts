@@ -232,6 +232,16 @@ describe('callers of the pump', () => {
       }),
       { numRuns: 8 },
     );
+    const set = await VolumeSet.create({ format: MEDIA_FORMAT, label: 'G00001', volume: 1, copy: 1, copies: 1, createdAt: '2026-01-01T00:00:00Z', firstSerial: 1 }, [dir]);
+    const bytes = randomBytes(seeded(9), 3_000_000);
+    const source = new FakeSource(bytes, seeded(9));
+    source.onRead = (n, file) => {
+      if (n === 1) file.bytes = new Uint8Array([...bytes, 0]);
+    };
+    const grew = await rejection(set.appendFile(asHandle(source), bytes.length, 'grows.fits'));
+    await set.close();
+    expect(grew.code).toBe('SOURCE_CHANGED');
+    expect(grew.context).toMatchObject({ file: 'grows.fits', offset: 3_000_000 });
   });
 
   it('sumFile and hashCopy (real files) give the reference SHA-256 and DATASUMs at any chunk size', async () => {

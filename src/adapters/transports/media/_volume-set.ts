@@ -125,7 +125,8 @@ export class VolumeSet {
   /**
    * Streams `size` bytes of the open `source` into every copy at the current end, hashing them on the way, through
    * the byte pump (a ring of buffers keeps reads and writes in flight while the current chunk is hashed). Throws
-   * SOURCE_CHANGED (with the offset) when the source ends early; the caller then {@link truncate}s.
+   * SOURCE_CHANGED (with the offset) when the source ends early or goes on past `size`; the caller then
+   * {@link truncate}s.
    */
   async appendFile(source: FileHandle, size: number, file: string, signal?: AbortSignal): Promise<AppendedData> {
     const hash = createHash('sha256');
@@ -135,6 +136,7 @@ export class VolumeSet {
       ({ bytes: read } = await pump(source, {
         file,
         length: size,
+        toEnd: true, // `size` is the whole file's: more bytes mean it grew while it was read
         chunkSize: CHUNK,
         ring: RING,
         readAhead: READ_AHEAD,
