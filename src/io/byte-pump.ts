@@ -22,12 +22,18 @@ export interface PumpSource {
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
 }
 
-/** Sees every chunk, in order, before any sink writes it (a `node:crypto` Hash, a ChecksumAccumulator…). */
+/**
+ * Sees every chunk, in order, before any sink writes it (a `node:crypto` Hash, a ChecksumAccumulator…). The chunk's
+ * memory is read into again later: copy what must be kept.
+ */
 export interface PumpObserver {
   update(chunk: Uint8Array): unknown;
 }
 
-/** Receives every chunk, in order, with its offset from the start of the pumped range; resolves once it is written. */
+/**
+ * Receives every chunk, in order, with its offset from the start of the pumped range; resolves once it is written.
+ * The chunk's memory is read into again once the returned promise settles: copy what must be kept.
+ */
 export interface PumpSink {
   write(chunk: Uint8Array, offset: number): Promise<void>;
 }
