@@ -103,7 +103,7 @@ async function rewriteFile(
     let end = 0;
     let at = 0; // bytes written to the temporary copy
     const copy = async (from: number, to: number): Promise<void> => {
-      at += (await pump(source, { file: path, start: from, length: to - from, sinks: [fileSink(out!, at, temp)] })).bytes;
+      at += (await pump(source, { file: path, start: from, length: Math.max(0, to - from), sinks: [fileSink(out!, at, temp)] })).bytes;
     };
     for (const plan of plans) {
       await writeAll(out, plan.bytes, at, temp);
