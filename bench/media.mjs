@@ -10,12 +10,14 @@
  *   size on that disk). Their SHA-256 are computed when they are made, as a catalog would hold them.
  * - The page cache is warmed with the frames; then the contenders take turns, 2 rounds, each keeping its best;
  *   every output is deleted after its round, and everything at the end.
+ * - Peak memory: each contender runs in its own process (`writeVolumes` in a child `node` running this file with
+ *   `--volumes-child`, tar under `/usr/bin/time`), and its peak resident set (maxRSS) is printed beside its figure.
  *
  * `main()` returns rows `{ name, value, unit, reference, ratio }` (ratio = value / reference) for bench/run.mjs.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeVolumes } from '../dist/transports/media.js';
@@ -51,6 +53,24 @@ function makeFrames(dir, count, mb) {
   return items;
 }
 
+/** Runs `writeVolumes` in a child process: its seconds and peak RSS (MB), free of the frame-making memory. */
+function volumesInChild(itemsFile, out) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--volumes-child', itemsFile, out], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`writeVolumes child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+}
+
+/** `tar cf` under /usr/bin/time when it exists: seconds and peak RSS (MB, undefined without /usr/bin/time). */
+function tarCf(tarOut, src) {
+  const timed = existsSync('/usr/bin/time');
+  const t = process.hrtime.bigint();
+  const r = timed ? spawnSync('/usr/bin/time', ['-f', '%M', 'tar', 'cf', tarOut, '-C', src, '.'], { encoding: 'utf8' }) : spawnSync('tar', ['cf', tarOut, '-C', src, '.'], { encoding: 'utf8' });
+  const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+  if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
+  const kb = timed ? Number(r.stderr.trim().split('\n').at(-1)) : NaN;
+  return { seconds, rssMB: Number.isFinite(kb) ? kb / 1024 : undefined };
+}
+
 function time(fn) {
   const t = process.hrtime.bigint();
   const result = fn();
@@ -69,38 +89,50 @@ export async function main() {
     const bytes = items.reduce((n, i) => n + i.size, 0);
     spawnSync('sync'); // the frames' own dirty pages would otherwise be flushed during whichever contender runs first
     for (const i of items) readFileSync(i.path); // warm the page cache
+    const itemsFile = join(dir, 'items.json');
+    writeFileSync(itemsFile, JSON.stringify(items));
     const best = { tar: Infinity, tarSync: Infinity, volumes: Infinity };
+    const peak = { tar: undefined, volumes: 0 };
     for (let round = 0; round < 2; round++) {
       const tarOut = join(dir, 'gnu.tar');
-      const tarTime = await time(() => {
-        const r = spawnSync('tar', ['cf', tarOut, '-C', src, '.']);
-        if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
-      });
+      const tar = tarCf(tarOut, src);
       const syncTime = await time(() => spawnSync('sync', [tarOut]));
-      best.tar = Math.min(best.tar, tarTime);
-      best.tarSync = Math.min(best.tarSync, tarTime + syncTime);
+      best.tar = Math.min(best.tar, tar.seconds);
+      best.tarSync = Math.min(best.tarSync, tar.seconds + syncTime);
+      if (tar.rssMB !== undefined) peak.tar = Math.max(peak.tar ?? 0, tar.rssMB);
       rmSync(tarOut);
       const out = join(dir, 'volumes');
       mkdirSync(out);
-      let report;
-      const volumeTime = await time(async () => {
-        report = await writeVolumes(items, { out, volumeSize: '4G', copies: 1 });
-      });
-      if (report.failed.length > 0 || report.items.length !== items.length) throw new Error(`writeVolumes failed ${report.failed.length} files: ${report.failed[0]?.error.message}`);
-      best.volumes = Math.min(best.volumes, volumeTime);
+      const volumes = volumesInChild(itemsFile, out);
+      best.volumes = Math.min(best.volumes, volumes.seconds);
+      peak.volumes = Math.max(peak.volumes, volumes.rssMB);
       rmSync(out, { recursive: true });
     }
     const rate = (s) => bytes / MB / s;
-    const note = `${frames} frames of ${(bytes / frames / MB).toFixed(0)} MB, ${(bytes / 1e9).toFixed(2)} GB, 4 GiB volumes, 1 copy, SHA-256 verified, best of 2`;
+    const rss = `peak RSS writeVolumes ${peak.volumes.toFixed(0)} MB, tar ${peak.tar === undefined ? 'n/a (no /usr/bin/time)' : `${peak.tar.toFixed(0)} MB`}`;
+    const note = `${frames} frames of ${(bytes / frames / MB).toFixed(0)} MB, ${(bytes / 1e9).toFixed(2)} GB, 4 GiB volumes, 1 copy, SHA-256 verified, best of 2; ${rss}`;
     return [
       { name: 'writeVolumes vs tar cf + sync', value: rate(best.volumes), unit: 'MB/s', reference: rate(best.tarSync), ratio: best.tarSync / best.volumes, note },
-      { name: 'writeVolumes vs tar cf (no sync)', value: rate(best.volumes), unit: 'MB/s', reference: rate(best.tar), ratio: best.tar / best.volumes, note: 'tar leaves its archive in the page cache; volumes are fsynced' },
+      { name: 'writeVolumes vs tar cf (no sync)', value: rate(best.volumes), unit: 'MB/s', reference: rate(best.tar), ratio: best.tar / best.volumes, note: `tar leaves its archive in the page cache; volumes are fsynced; ${rss}` },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** Child mode: `node bench/media.mjs --volumes-child ITEMS.json OUT` prints `{ seconds, rssMB }`. */
+async function volumesChild(itemsFile, out) {
+  const items = JSON.parse(readFileSync(itemsFile, 'utf8'));
+  let report;
+  const seconds = await time(async () => {
+    report = await writeVolumes(items, { out, volumeSize: '4G', copies: 1 });
+  });
+  if (report.failed.length > 0 || report.items.length !== items.length) throw new Error(`writeVolumes failed ${report.failed.length} files: ${report.failed[0]?.error.message}`);
+  console.log(JSON.stringify({ seconds, rssMB: process.resourceUsage().maxRSS / 1024 }));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href && process.argv[2] === '--volumes-child') {
+  await volumesChild(process.argv[3], process.argv[4]);
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   for (const row of await main()) console.log(`${row.name}: ${row.value.toFixed(0)} ${row.unit} vs ${row.reference.toFixed(0)} → ratio ${row.ratio.toFixed(2)} (${row.note})`);
 }

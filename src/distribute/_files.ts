@@ -5,13 +5,11 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { IngestError } from '../core/errors.js';
+import { fileSink, pump } from '../io/byte-pump.js';
 import type { ArchivedFile } from '../core/ports/catalog.js';
 
 /** Local paths of an archived file's copies (media copies, `VOLUME#member`, are not read here). */
@@ -21,23 +19,29 @@ function localPaths(file: ArchivedFile): string[] {
     .filter((p) => isAbsolute(p) && !p.includes('#'));
 }
 
-/** Streams `path` (or a byte range) through SHA-256, into `to` when given; resolves to the digest and size. */
+/**
+ * Streams `path` (or a byte range) through SHA-256 with the byte pump, into `to` when given; resolves to the digest
+ * and size. A file that shrinks or grows while it is read (or a range past its end) is SOURCE_CHANGED.
+ */
 export async function hashCopy(path: string, to?: string, range?: { start: number; end: number }): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
-  let size = 0;
-  if (to) await mkdir(dirname(to), { recursive: true });
-  const out = to ? createWriteStream(to) : undefined;
+  const input = await open(path, 'r');
+  let out: FileHandle | undefined;
   try {
-    for await (const chunk of createReadStream(path, range ? { start: range.start, end: range.end - 1 } : {})) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (out && !out.write(chunk)) await once(out, 'drain');
+    const start = range?.start ?? 0;
+    const length = range ? range.end - range.start : (await input.stat()).size;
+    if (to) {
+      await mkdir(dirname(to), { recursive: true });
+      out = await open(to, 'w');
     }
+    const { bytes } = await pump(input, { file: path, start, length, toEnd: !range, observers: [hash], sinks: out && to ? [fileSink(out, 0, to)] : [] });
+    await out?.close();
+    out = undefined;
+    return { sha256: hash.digest('hex'), size: bytes };
   } finally {
-    out?.end();
-    if (out) await finished(out);
+    await out?.close().catch(() => {});
+    await input.close();
   }
-  return { sha256: hash.digest('hex'), size };
 }
 
 /**

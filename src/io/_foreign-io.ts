@@ -8,9 +8,8 @@ import { link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IngestError } from '../core/errors.js';
 import { ChecksumAccumulator } from '../core/checksum/ones-complement.js';
-import { syncDirectory, writeAll } from './_fs.js';
-
-const CHUNK = 4 * 1024 * 1024;
+import { syncDirectory } from './_fs.js';
+import { fileSink, pump } from './byte-pump.js';
 
 /** What a {@link copyRange} saw: the ones' complement sum and SHA-256 of the bytes copied. */
 export interface CopiedRange {
@@ -20,37 +19,14 @@ export interface CopiedRange {
 }
 
 /**
- * Copies `length` bytes of `from` (starting at `start`) to the end of what was written to `to` at `writeAt`,
- * in constant memory, reading the next chunk while the current one is written. Throws SOURCE_CHANGED when the
- * source ends early.
+ * Copies `length` bytes of `from` (starting at `start`) to `to` at `writeAt`, through the byte pump (constant
+ * memory, reads ahead while a chunk is summed and written). Throws SOURCE_CHANGED when the source ends early.
  */
 export async function copyRange(from: FileHandle, start: number, length: number, to: FileHandle, writeAt: number, file: string): Promise<CopiedRange> {
   const sum = new ChecksumAccumulator();
   const hash = createHash('sha256');
-  const buffers = [Buffer.allocUnsafe(Math.min(CHUNK, Math.max(length, 1))), Buffer.allocUnsafe(Math.min(CHUNK, Math.max(length, 1)))];
-  let done = 0;
-  let turn = 0;
-  const read = (at: number) => {
-    const buffer = buffers[turn++ % 2]!;
-    const want = Math.min(buffer.length, length - at);
-    return from.read(buffer, 0, want, start + at).then(({ bytesRead }) => ({ buffer, bytesRead, want }));
-  };
-  let pending = length > 0 ? read(0) : undefined;
-  while (pending) {
-    const { buffer, bytesRead, want } = await pending;
-    if (bytesRead !== want) {
-      throw new IngestError('SOURCE_CHANGED', `the file ended at byte ${start + done + bytesRead}, before the ${length} bytes expected`, {
-        context: { file, offset: start + done + bytesRead },
-      });
-    }
-    const chunk = buffer.subarray(0, bytesRead);
-    done += bytesRead;
-    pending = done < length ? read(done) : undefined;
-    sum.update(chunk);
-    hash.update(chunk);
-    await writeAll(to, chunk, writeAt + done - bytesRead);
-  }
-  return { bytes: done, datasum: sum.digest(), sha256: hash.digest('hex') };
+  const { bytes } = await pump(from, { file, start, length, observers: [sum, hash], sinks: [fileSink(to, writeAt)] });
+  return { bytes, datasum: sum.digest(), sha256: hash.digest('hex') };
 }
 
 /** A temporary name beside `dest`, hidden, unique. */

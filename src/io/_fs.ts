@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { toIngestError } from '../core/errors.js';
+import { IngestError, toIngestError } from '../core/errors.js';
 
 /** Flushes a directory entry change (create, rename, unlink) to stable storage. */
 export async function syncDirectory(dir: string): Promise<void> {
@@ -15,10 +15,23 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Writes all of `bytes` at `position` (a write may take fewer bytes than asked). */
-export async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+/** What {@link writeAll} needs of a file: positioned writes that may take fewer bytes than asked (a FileHandle). */
+export interface PositionedWriter {
+  write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+}
+
+/**
+ * Writes all of `bytes` at `position`. The one rule for short writes: a write that takes fewer bytes than asked is
+ * continued with the rest; one that takes none (no progress) fails with IO_ERROR at the offset it stopped at.
+ */
+export async function writeAll(handle: PositionedWriter, bytes: Uint8Array, position: number, file?: string): Promise<void> {
   for (let at = 0; at < bytes.length; ) {
     const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, position + at);
+    if (!(bytesWritten > 0)) {
+      throw new IngestError('IO_ERROR', `a write at byte ${position + at} made no progress (${bytes.length - at} bytes left)`, {
+        context: { ...(file !== undefined ? { file } : {}), offset: position + at },
+      });
+    }
     at += bytesWritten;
   }
 }

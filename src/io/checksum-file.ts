@@ -7,12 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { IngestError } from '../core/errors.js';
 import { ChecksumAccumulator } from '../core/checksum/ones-complement.js';
-import { HduChecksummer, verifyHduSums, type HduChecksumReport, type HduSumResult } from '../core/checksum/hdu-checksums.js';
-import { HduStreamParser, type FitsWarning, type HduStreamOptions } from '../core/fits/hdu-stream.js';
+import { verifyHduSums, type HduChecksumReport, type HduSumResult } from '../core/checksum/hdu-checksums.js';
+import type { FitsWarning, HduStreamOptions } from '../core/fits/hdu-stream.js';
 import { recoverJournal } from './checksum-journal.js';
+import { hduWalker } from './_hdu-walker.js';
 import { withFileForReading } from './_fs.js';
+import { pump } from './byte-pump.js';
 
 /** Options for {@link sumFile}. */
 export interface SumFileOptions extends Omit<HduStreamOptions, 'file' | 'totalSize'> {
@@ -71,42 +72,22 @@ const idleAccumulators: ChecksumAccumulator[] = [];
 
 async function sumOpenFile(handle: FileHandle, size: number, path: string, options: SumFileOptions, accumulator: ChecksumAccumulator): Promise<FileSums> {
   const { chunkSize = DEFAULT_CHUNK, sha256 = false, signal, ...parserOptions } = options;
-  const checksummer = new HduChecksummer(accumulator);
-  const parser = new HduStreamParser(checksummer, { ...parserOptions, file: path, totalSize: size });
+  const walker = hduWalker({ ...parserOptions, file: path, totalSize: size, accumulator });
   const hash = sha256 ? createHash('sha256') : undefined;
-  // A ring of buffers in the checksum engine's own memory: RING - 1 reads run ahead while one chunk is summed in
-  // place (measured: 3 reads in flight reach ~95% of `cat`, double buffering ~75%).
-  const views = checksummer.scratch(chunkSize, RING);
-  const inFlight: Promise<{ bytesRead: number; view: Uint8Array; wanted: number }>[] = [];
-  let readAt = 0;
-  let slot = 0;
-  const readAhead = (): void => {
-    while (inFlight.length < RING - 1 && readAt < size) {
-      const view = views[slot++ % RING]!;
-      const wanted = Math.min(view.length, size - readAt);
-      inFlight.push(handle.read(view, 0, wanted, readAt).then(({ bytesRead }) => ({ bytesRead, view, wanted })));
-      readAt += wanted;
-    }
-  };
-  readAhead();
-  let position = 0;
-  while (inFlight.length > 0) {
-    const { bytesRead, view, wanted } = await inFlight.shift()!;
-    if (bytesRead !== wanted) {
-      await Promise.allSettled(inFlight);
-      throw new IngestError('SOURCE_CHANGED', `the file shrank while it was read (at byte ${position + bytesRead} of ${size})`, {
-        context: { file: path, offset: position + bytesRead },
-      });
-    }
-    position += bytesRead;
-    signal?.throwIfAborted();
-    readAhead();
-    const chunk = view.subarray(0, bytesRead);
-    hash?.update(chunk);
-    parser.push(chunk);
-  }
-  parser.end();
-  const result: FileSums = { file: path, size: position, hdus: checksummer.results, warnings: parser.warnings };
+  // The pump reads into a ring in the checksum engine's own memory, so data is summed where it was read, with
+  // RING - 1 reads running ahead (measured: 3 reads in flight reach ~95% of `cat`, double buffering ~75%).
+  const buffers = walker.checksummer.scratch(Math.max(1, Math.min(chunkSize, size)), RING);
+  const { bytes } = await pump(handle, {
+    file: path,
+    length: size,
+    toEnd: true,
+    buffers,
+    readAhead: RING - 1,
+    observers: hash ? [hash, walker] : [walker],
+    ...(signal ? { signal } : {}),
+  });
+  const hdus = walker.end();
+  const result: FileSums = { file: path, size: bytes, hdus, warnings: walker.warnings };
   if (hash) result.sha256 = hash.digest('hex');
   return result;
 }

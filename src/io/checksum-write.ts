@@ -13,7 +13,8 @@ import { open, rename, stat, unlink, chmod } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IngestError, toIngestError } from '../core/errors.js';
 import { applyChecksums } from '../core/checksum/hdu-checksums.js';
-import { syncDirectory } from './_fs.js';
+import { syncDirectory, writeAll } from './_fs.js';
+import { fileSink, pump } from './byte-pump.js';
 import { sumFile, type SumFileOptions } from './checksum-file.js';
 import { applyWrites, recoverJournal, removeJournal, writeJournal, type JournalWrite } from './checksum-journal.js';
 
@@ -99,14 +100,18 @@ async function rewriteFile(
   let out;
   try {
     out = await open(temp, 'wx', mode & 0o777);
-    const buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
     let end = 0;
+    let at = 0; // bytes written to the temporary copy
+    const copy = async (from: number, to: number): Promise<void> => {
+      at += (await pump(source, { file: path, start: from, length: Math.max(0, to - from), sinks: [fileSink(out!, at, temp)] })).bytes;
+    };
     for (const plan of plans) {
-      await out.write(plan.bytes);
+      await writeAll(out, plan.bytes, at, temp);
+      at += plan.bytes.length;
       end = plan.hdu.dataOffset + plan.hdu.layout.paddedSize;
-      await copyRange(source, out, buffer, plan.hdu.dataOffset, Math.min(end, size));
+      await copy(plan.hdu.dataOffset, Math.min(end, size));
     }
-    if (end < size) await copyRange(source, out, buffer, end, size); // tolerated trailing bytes stay as they were
+    if (end < size) await copy(end, size); // tolerated trailing bytes stay as they were
     await out.sync();
     await out.close();
     out = undefined;
@@ -120,20 +125,5 @@ async function rewriteFile(
     throw error;
   } finally {
     await source.close();
-  }
-}
-
-async function copyRange(
-  from: import('node:fs/promises').FileHandle,
-  to: import('node:fs/promises').FileHandle,
-  buffer: Buffer,
-  start: number,
-  end: number,
-): Promise<void> {
-  for (let at = start; at < end; ) {
-    const { bytesRead } = await from.read(buffer, 0, Math.min(buffer.length, end - at), at);
-    if (bytesRead === 0) throw new IngestError('TRUNCATED', `the file ended at ${at} while copying`);
-    await to.write(buffer, 0, bytesRead);
-    at += bytesRead;
   }
 }

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FileAccess, FileStat, Hash, WritableFile } from '../core/ports/files.js';
+import { sharedBuffers } from './_buffer-pool.js';
 import { writeAll } from './_fs.js';
 
 /** Options for {@link nodeFiles}. */
@@ -24,10 +25,10 @@ async function* readChunks(path: string, start: number, end: number | undefined,
   try {
     const stop = end ?? (await handle.stat()).size;
     // Double-buffered: the next read runs while the consumer handles the current chunk. Small files get small
-    // buffers (allocating 2 × 4 MiB per 1 MB file keeps the garbage collector busy).
+    // buffers, recycled between files (consumers must not keep chunks, as the port says, so recycling is safe).
     const size = Math.max(1, Math.min(chunkSize, stop - start));
-    let current = buffers.take(size);
-    let next = buffers.take(size);
+    let current = sharedBuffers.take(size);
+    let next = sharedBuffers.take(size);
     taken.push(current, next);
     let position = start;
     let pending = position < stop ? handle.read(current, 0, Math.min(size, stop - position), position) : undefined;
@@ -43,37 +44,9 @@ async function* readChunks(path: string, start: number, end: number | undefined,
     }
   } finally {
     await handle.close();
-    for (const buffer of taken) buffers.give(buffer);
+    for (const buffer of taken) sharedBuffers.give(buffer);
   }
 }
-
-/**
- * Read buffers are reused between files: allocating two fresh megabyte buffers per file read kept the garbage
- * collector busy (consumers must not keep chunks, as the port says, so recycling them is safe).
- */
-class BufferPool {
-  readonly #free = new Map<number, Buffer[]>();
-  #held = 0;
-
-  take(size: number): Buffer {
-    const buffer = this.#free.get(size)?.pop();
-    if (buffer) {
-      this.#held -= size;
-      return buffer;
-    }
-    return Buffer.allocUnsafeSlow(size);
-  }
-
-  give(buffer: Buffer): void {
-    if (this.#held + buffer.length > 64 * 1024 * 1024) return; // keep at most 64 MiB idle
-    const list = this.#free.get(buffer.length) ?? [];
-    list.push(buffer);
-    this.#free.set(buffer.length, list);
-    this.#held += buffer.length;
-  }
-}
-
-const buffers = new BufferPool();
 
 /** Local files through `node:fs`. */
 export function nodeFiles(options: NodeFilesOptions = {}): FileAccess {
@@ -104,10 +77,11 @@ export function nodeFiles(options: NodeFilesOptions = {}): FileAccess {
     async create(path): Promise<WritableFile> {
       await mkdir(dirname(path), { recursive: true });
       const handle = await open(path, 'w');
+      let end = 0; // appends are positioned writes at the end written so far (the file was created empty)
       return {
         async write(chunk) {
-          let done = 0;
-          while (done < chunk.length) done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
+          await writeAll(handle, chunk, end);
+          end += chunk.length;
         },
         writeAt: (chunk, offset) => writeAll(handle, chunk, offset),
         sync: () => handle.sync(),

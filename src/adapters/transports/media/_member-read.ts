@@ -8,15 +8,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { HduChecksummer, verifyHduSums, type HduChecksumReport } from '../../../core/checksum/hdu-checksums.js';
-import { ChecksumAccumulator } from '../../../core/checksum/ones-complement.js';
-import { IngestError, toIngestError } from '../../../core/errors.js';
-import { HduStreamParser } from '../../../core/fits/hdu-stream.js';
+import { verifyHduSums, type HduChecksumReport, type HduSumResult } from '../../../core/checksum/hdu-checksums.js';
+import { IngestError, isIngestError, toIngestError } from '../../../core/errors.js';
+import type { PositionedWriter } from '../../../io/_fs.js';
+import { hduWalker } from '../../../io/_hdu-walker.js';
+import { fileSink, pump, type PumpSink } from '../../../io/byte-pump.js';
 import type { Header } from '../../../core/fits/header.js';
 import type { HduSums } from '../../../core/ports/transport.js';
 import type { IndexEntry } from './_volume-index.js';
-
-const CHUNK = 4 * 1024 * 1024;
 
 /** What reading a member found. */
 export interface MemberRead {
@@ -32,47 +31,50 @@ export interface MemberRead {
 /** A member is read as FITS when the index has HDU sums or its name says FITS. */
 export const isFitsMember = (entry: IndexEntry): boolean => (entry.hdus?.length ?? 0) > 0 || /\.(fits|fit|fts|fz)(\.gz)?$/i.test(entry.name);
 
-/** Streams the member's bytes once: hash, FITS sums, and `sink` (e.g. a restore target). */
+/**
+ * Streams the member's bytes once through the byte pump: hash, FITS sums, and `sink` (e.g. a restore target: a
+ * file written from offset 0 with positioned writes, or a function given each chunk in order). A volume that ends
+ * inside the member is TRUNCATED, naming the member, serial and offset.
+ */
 export async function readMember(
   handle: FileHandle,
   volume: string,
   entry: IndexEntry,
-  sink?: (chunk: Uint8Array) => Promise<void>,
+  sink?: ((chunk: Uint8Array) => Promise<void>) | PositionedWriter,
 ): Promise<MemberRead> {
   const hash = createHash('sha256');
-  const fits = isFitsMember(entry);
-  const checksummer = fits ? new HduChecksummer(new ChecksumAccumulator()) : undefined;
-  const parser = checksummer && new HduStreamParser(checksummer, { file: `${volume}#${entry.name}`, totalSize: entry.size });
+  const walker = isFitsMember(entry) ? hduWalker({ file: `${volume}#${entry.name}`, totalSize: entry.size }) : undefined;
   let fitsError: IngestError | undefined;
-  const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(entry.size, 1)));
-  let done = 0;
-  while (done < entry.size) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, entry.size - done), entry.offset + done);
-    if (bytesRead === 0) {
-      throw new IngestError('TRUNCATED', `the volume ends inside member ${entry.name} (${done} of ${entry.size} bytes)`, {
-        context: { file: volume, offset: entry.offset + done, member: entry.member, serial: entry.serial },
-      });
-    }
-    const chunk = buffer.subarray(0, bytesRead);
-    hash.update(chunk);
-    if (parser && !fitsError) {
+  // A member that is not valid FITS is still hashed to the end: the walker stops at its first error.
+  const fits = walker && {
+    update(chunk: Uint8Array) {
+      if (fitsError) return;
       try {
-        parser.push(chunk);
+        walker.update(chunk);
       } catch (error) {
         fitsError = toIngestError(error);
       }
-    }
-    if (sink) await sink(chunk);
-    done += bytesRead;
+    },
+  };
+  const sinks: PumpSink[] = sink === undefined ? [] : typeof sink === 'function' ? [{ write: (chunk) => sink(chunk) }] : [fileSink(sink)];
+  try {
+    await pump(handle, { file: volume, start: entry.offset, length: entry.size, observers: fits ? [hash, fits] : [hash], sinks });
+  } catch (error) {
+    if (!isIngestError(error, 'SOURCE_CHANGED')) throw error;
+    const offset = error.context.offset ?? entry.offset;
+    throw new IngestError('TRUNCATED', `the volume ends inside member ${entry.name} (${offset - entry.offset} of ${entry.size} bytes)`, {
+      context: { file: volume, offset, member: entry.member, serial: entry.serial },
+      cause: error,
+    });
   }
-  if (parser && !fitsError) {
+  let results: HduSumResult[] = [];
+  if (walker && !fitsError) {
     try {
-      parser.end();
+      results = walker.end();
     } catch (error) {
       fitsError = toIngestError(error);
     }
   }
-  const results = checksummer?.results ?? [];
   const read: MemberRead = { sha256: hash.digest('hex'), hdus: fitsError ? [] : results.map(verifyHduSums) };
   if (results[0] && !fitsError) read.primary = results[0].hdu.header;
   if (fitsError) read.fitsError = fitsError;

@@ -9,8 +9,9 @@
 import { createHash } from 'node:crypto';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { IngestError, isIngestError, toIngestError } from '../../../core/errors.js';
+import { isIngestError, toIngestError } from '../../../core/errors.js';
 import { syncDirectoryShared, writeAll } from '../../../io/_fs.js';
+import { pump } from '../../../io/byte-pump.js';
 import { TAR_EOF, memberHeader, paddingOf } from './_tar.js';
 import { indexMemberName, indexText, labelMemberName, labelText, type VolumeLabel } from './_volume-index.js';
 
@@ -20,8 +21,10 @@ export const volumeFileName = (label: string, copy: number): string => `${label}
 export const PARTIAL_SUFFIX = '.partial';
 
 const CHUNK = 1024 * 1024;
-/** Buffers in the ring: one being hashed, one read ahead, writes in flight. */
+/** Buffers in the ring: one being hashed, reads ahead, writes in flight. */
 const RING = 8;
+/** Reads in flight while a chunk is hashed. */
+const READ_AHEAD = 2;
 /**
  * Written bytes after which a background `fdatasync` starts (one at a time), so that the disk flushes while the
  * next chunks are read and hashed instead of all at once when the volume is finished.
@@ -110,7 +113,7 @@ export class VolumeSet {
           const block = Buffer.alloc(header.length + padded);
           header.copy(block, 0);
           texts[i]!.copy(block, header.length);
-          await f.handle.write(block, 0, block.length, this.size);
+          await writeAll(f.handle, block, this.size);
         }),
       );
     } catch (error) {
@@ -120,50 +123,31 @@ export class VolumeSet {
   }
 
   /**
-   * Streams `size` bytes of the open `source` into every copy at the current end, hashing them on the way. A ring
-   * of buffers keeps a read and a write in flight while the current chunk is hashed. Returns what was read; the
-   * caller checks it and {@link truncate}s when it is not what it expected.
+   * Streams `size` bytes of the open `source` into every copy at the current end, hashing them on the way, through
+   * the byte pump (a ring of buffers keeps reads and writes in flight while the current chunk is hashed). Throws
+   * SOURCE_CHANGED (with the offset) when the source ends early or goes on past `size`; the caller then
+   * {@link truncate}s.
    */
   async appendFile(source: FileHandle, size: number, file: string, signal?: AbortSignal): Promise<AppendedData> {
     const hash = createHash('sha256');
-    const length = Math.min(CHUNK, Math.max(size, 1));
-    const buffers = Array.from({ length: RING }, () => Buffer.allocUnsafe(length));
-    const writes: Promise<void>[] = Array.from({ length: RING }, () => Promise.resolve());
     const start = this.size;
-    let last: Promise<void> = Promise.resolve();
-    let read = 0;
-    let slot = 0;
-    const readInto = (s: number, at: number): Promise<number> =>
-      source.read(buffers[s]!, 0, Math.min(length, size - at), at).then(
-        (r) => r.bytesRead,
-        (error: unknown) => {
-          throw toIngestError(error, { file, offset: at });
-        },
-      );
-    let pending = size > 0 ? readInto(0, 0) : undefined;
+    let read: number;
     try {
-      while (pending) {
-        const got = await pending;
-        const chunk = buffers[slot]!.subarray(0, got);
-        const at = read;
-        read += got;
-        const next = (slot + 1) % RING;
-        if (got > 0 && read < size) {
-          await writes[next]; // the buffer is free once its last write is done
-          pending = readInto(next, read);
-        } else pending = undefined;
-        hash.update(chunk);
-        last = writes[slot] = last.then(() => this.writeToCopies(chunk, start + at));
-        slot = next;
-        if (signal?.aborted) throw new IngestError('ABORTED', 'the volume write was cancelled', { context: { file: this.files[0]!.path } });
-      }
-      await last;
+      ({ bytes: read } = await pump(source, {
+        file,
+        length: size,
+        toEnd: true, // `size` is the whole file's: more bytes mean it grew while it was read
+        chunkSize: CHUNK,
+        ring: RING,
+        readAhead: READ_AHEAD,
+        observers: [hash],
+        sinks: [{ write: (chunk, offset) => this.writeToCopies(chunk, start + offset) }],
+        ...(signal ? { signal } : {}),
+      }));
     } catch (error) {
-      await Promise.allSettled([last, pending]);
-      throw isIngestError(error) ? error : toIngestError(error, { file: this.files[0]!.path, offset: start + read });
+      throw isIngestError(error) ? error : toIngestError(error, { file: this.files[0]!.path, offset: start });
     }
     this.size = start + read;
-    if (read < size) return { size: read, sha256: hash.digest('hex') };
     const pad = paddingOf(size);
     if (pad > 0) await this.append(new Uint8Array(pad));
     return { size: read, sha256: hash.digest('hex') };

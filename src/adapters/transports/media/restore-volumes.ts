@@ -59,11 +59,7 @@ async function restoreOne(volume: string, entry: IndexEntry, root: string, catal
   await mkdir(dirname(path), { recursive: true });
   const out = await open(temp, 'w');
   try {
-    const read = await withFileForReading(volume, (handle) =>
-      readMember(handle, volume, entry, async (chunk) => {
-        await out.write(chunk);
-      }),
-    );
+    const read = await withFileForReading(volume, (handle) => readMember(handle, volume, entry, out));
     const archived = catalog && entry.archiveId !== undefined ? await catalog.getArchived(entry.archiveId) : undefined;
     const expected = archived
       ? { size: archived.size, sha256: archived.sha256, hdus: archived.hdus, from: 'catalog' as const }

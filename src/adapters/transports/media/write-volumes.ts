@@ -258,12 +258,8 @@ async function writeItem(run: Run, item: MediaItem, source: FileHandle, size: nu
     if (!isIngestError(error, 'ABORTED')) await current.set.truncate(start);
     throw error;
   }
-  const problem =
-    data.size !== size
-      ? `the file shrank while it was read: ${data.size} of ${size} bytes`
-      : item.sha256 !== undefined && data.sha256 !== item.sha256
-        ? `the bytes read hash to ${data.sha256}, not the expected ${item.sha256}`
-        : undefined;
+  // A file that ends early or grows while it is read failed above with SOURCE_CHANGED (the pump's rule).
+  const problem = item.sha256 !== undefined && data.sha256 !== item.sha256 ? `the bytes read hash to ${data.sha256}, not the expected ${item.sha256}` : undefined;
   if (problem) {
     await current.set.truncate(start);
     throw new IngestError('DIGEST_MISMATCH', `${problem}; the member was removed from volume ${current.set.label.label}`, {
