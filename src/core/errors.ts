@@ -97,7 +97,7 @@ export const errorCodes = {
   },
   SOURCE_CHANGED: {
     kind: 'transient',
-    hint: 'the file changed while it was being prepared; it is checked for stability again',
+    hint: 'the file changed while it was being read (ingestion checks it for stability again; other commands: rerun once the file is final)',
   },
   CATALOG_NOT_OPEN: { kind: 'usage', hint: 'call init() before using the catalog, and do not use it after close()' },
   CATALOG_BUSY: {
