@@ -45,15 +45,28 @@ function convert(entry: KeywordColumn, value: NonNullable<ReturnType<HeaderView[
   }
 }
 
+/** The header of the HDU a keyword-table entry names (`hdu`: EXTNAME or index), or undefined when absent. */
+export function hduHeader(hdu: number | string | undefined, primary: HeaderView, headers: readonly HeaderView[]): HeaderView | undefined {
+  if (hdu === undefined || hdu === 0) return primary;
+  if (typeof hdu === 'number') return headers[hdu];
+  const wanted = hdu.trim().toUpperCase();
+  return headers.find((h, i) => {
+    const name = i === 0 ? undefined : h.get('EXTNAME');
+    return typeof name === 'string' && name.trim().toUpperCase() === wanted;
+  });
+}
+
 /**
  * Reads the keyword table's columns from a header. `derived` values (archive id, image type…) are read from the
- * normalized header too, where normalization wrote them.
+ * normalized header too, where normalization wrote them. Entries with `hdu` read the extension's header from
+ * `headers` (every HDU's header, index 0 the primary); without it they are missing.
  */
-export function extractColumns(description: InstrumentDescription, header: HeaderView): ColumnExtraction {
+export function extractColumns(description: InstrumentDescription, header: HeaderView, headers: readonly HeaderView[] = []): ColumnExtraction {
   const columns: Record<string, ColumnValue> = {};
   const warnings: NormalizeWarning[] = [];
   for (const entry of description.keywordTable) {
-    const found = resolveKeyword(description, header, entry.keyword);
+    const from = hduHeader(entry.hdu, header, headers);
+    const found = from === undefined ? undefined : resolveKeyword(description, from, entry.keyword);
     let value: ColumnValue = null;
     let problem: string | undefined;
     if (found) {

@@ -12,7 +12,7 @@ import { applyChecksums, HduChecksummer, verifyHduSums, type HduSumResult } from
 import { HduStreamParser } from '../fits/hdu-stream.js';
 import type { FileRecord, RecordWarning } from '../lifecycle/record.js';
 import { extractColumns } from '../normalize/columns.js';
-import { normalizeHeader, type NormalizedHeader } from '../normalize/normalize.js';
+import { archiveIdValue, normalizeHeader, type NormalizedHeader } from '../normalize/normalize.js';
 import { isCalendarDate } from '../normalize/date-time.js';
 import type { Header } from '../fits/header.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
@@ -132,7 +132,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   if (record.level > 0 && !isPreparedUpstream(record)) {
     // Products are named after their raw parent (KOA style: KB.20260101.12345.67_icubed).
     archiveId = `${record.parents[0] ?? archiveId}_${safeStem(record.originalName)}`;
-    normalized.header.set(description.outputKeywords.archiveId, `${archiveId}.fits`);
+    normalized.header.set(description.outputKeywords.archiveId, archiveIdValue(description, archiveId));
   }
 
   if (!isReingest(record)) {
@@ -185,20 +185,21 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   await ctx.files.rename(part, staged);
   ctx.staged.set(record.id, {
     primary: stagedHeaders[0]!,
+    headers: stagedHeaders,
     hdus: stagedHeaders.map((h, index) => ({ index, datasum: hdus[index]!.datasum, checksum: String(h.get('CHECKSUM')) })),
   });
 
   const warnings: RecordWarning[] = [
     ...fitsWarnings(parser.warnings),
     ...normalized.warnings,
-    ...extractColumns(description, normalized.header).warnings,
+    ...extractColumns(description, normalized.header, stagedHeaders).warnings,
   ];
   return {
     event: {
       type: 'PREPARED',
       instrument: description.name,
       archiveId,
-      night: normalized.date,
+      night: (normalized as Partial<NormalizedHeader>).night ?? normalized.date,
       sourceSha256,
       staged,
       sha256: stagedHash.digest(),
