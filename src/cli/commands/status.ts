@@ -5,6 +5,8 @@ import { STATES } from '../../core/lifecycle/states.js';
 import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/catalog.js';
 import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import type { Catalog } from '../../core/ports/catalog.js';
+import { parseInstrument } from '../../instruments/parse-instrument.js';
+import type { InstrumentDescription } from '../../instruments/schema.js';
 
 const OPS = ['!=', '<=', '>=', '=', '<', '>', 'like', 'in', 'not-null', 'null'] as const;
 
@@ -24,24 +26,74 @@ export function parsePredicate(text: string): ColumnPredicate {
       context: { field: 'where' },
     });
   }
-  const column = m[1]!.toLowerCase().replace(/-/g, '_');
+  // Keyword columns are lower case; common fields keep their documented names (the catalog matches them in any case).
+  const column = m[1]!.replace(/-/g, '_');
   if (op === 'null' || op === 'not-null') return { column, op };
   if (op === 'in') return { column, op, value: m[3]!.split(',').map(parseValue) };
   return { column, op, value: parseValue(m[3]!) };
 }
 
-/** Runs `use` with the catalog a `--catalog` spec names (shipped instruments and `generic` known), then closes it. */
-export async function withCatalog<T>(spec: string, use: (catalog: Catalog) => Promise<T>): Promise<T> {
+/**
+ * Runs `use` with the catalog a `--catalog` spec names, then closes it. The catalog knows the shipped instruments,
+ * `generic`, the descriptions of `instrumentPaths` (`--instruments`), and every description stored in it by earlier
+ * commands; `use` also receives all of them (given ones first), for resolving names and aliases.
+ */
+export async function withCatalog<T>(
+  spec: string,
+  use: (catalog: Catalog, instruments: readonly InstrumentDescription[]) => Promise<T>,
+  instrumentPaths: readonly string[] = [],
+): Promise<T> {
   const { loadInstruments, openCatalog } = await import('../_setup.js');
   const { builtinInstrument } = await import('../../instruments/builtin/index.js');
-  const instruments = [...(await loadInstruments()), builtinInstrument('generic')];
+  const instruments = [...(await loadInstruments(instrumentPaths)), builtinInstrument('generic')];
   const catalog = openCatalog(spec, instruments);
   await catalog.init();
   try {
-    return await use(catalog);
+    return await use(catalog, [...instruments, ...(await storedDescriptions(catalog, instruments))]);
   } finally {
     await catalog.close();
   }
+}
+
+/** The descriptions stored in the catalog that `given` lacks (ones that no longer validate are skipped). */
+async function storedDescriptions(catalog: Catalog, given: readonly InstrumentDescription[]): Promise<InstrumentDescription[]> {
+  const names = new Set(given.map((d) => d.name.toLowerCase()));
+  const out: InstrumentDescription[] = [];
+  for (const stored of (await catalog.storedInstruments?.()) ?? []) {
+    if (names.has(stored.name.toLowerCase())) continue;
+    try {
+      out.push(parseInstrument(stored.description, `catalog (${stored.name} version ${stored.version})`));
+    } catch {
+      // A description stored by another fits-ingest version that this one cannot read: its columns still query.
+    }
+  }
+  return out;
+}
+
+/**
+ * The instrument name a `--instrument` value means: a description's name or alias, case-insensitive.
+ *
+ * @throws IngestError INVALID_OPTIONS naming the known instruments when none matches (never an empty answer)
+ */
+export function resolveInstrumentName(name: string, instruments: readonly InstrumentDescription[]): string {
+  const wanted = name.trim().toLowerCase();
+  const found =
+    instruments.find((d) => d.name.toLowerCase() === wanted) ??
+    instruments.find((d) => d.aliases.some((a) => a.trim().toLowerCase() === wanted));
+  if (!found) {
+    throw new IngestError('INVALID_OPTIONS', `--instrument ${JSON.stringify(name)}: no such instrument or alias (known: ${instruments.map((d) => d.name).join(', ')})`, {
+      context: { field: 'instrument' },
+      hint: 'pass its description with --instruments, or ingest with it first (the catalog keeps the descriptions it was built with)',
+    });
+  }
+  return found.name;
+}
+
+/** {@link fileQueryOf} with the instrument name resolved through names and aliases. */
+export function resolvedFileQuery(options: FileQueryOptions, instruments: readonly InstrumentDescription[]): FileQuery {
+  const query = fileQueryOf(options);
+  if (options.instrument !== undefined) query.instrument = resolveInstrumentName(options.instrument, instruments);
+  return query;
 }
 
 /** The filter options of `catalog query` (and of every command that selects archived files the same way). */
@@ -124,6 +176,7 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
       .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE'),
     '1000',
   )
+    .option('--instruments <path...>', 'extra instrument descriptions (files or directories); the catalog also knows those it was built with')
     .option('--json', 'one JSON object per file and line (with the keyword columns)')
     .addHelpText(
       'after',
@@ -131,11 +184,11 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
         '  fits-ingest catalog query --catalog sqlite:cat.sqlite --instrument KCWI --where "koaimtyp = object" "xposure >= 300" --json',
     )
     .action(
-      async (options: FileQueryOptions & { catalog: string; json?: boolean }) => {
+      async (options: FileQueryOptions & { catalog: string; json?: boolean; instruments?: string[] }) => {
         try {
-          const query = fileQueryOf(options);
-          await withCatalog(options.catalog, async (catalog) => {
-            const files = await catalog.findArchived(query);
+          fileQueryOf(options); // option errors before the catalog is opened
+          await withCatalog(options.catalog, async (catalog, instruments) => {
+            const files = await catalog.findArchived(resolvedFileQuery(options, instruments));
             for (const f of files) {
               if (options.json) {
                 const { header: _header, ...row } = f;
@@ -144,7 +197,7 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
                 io.stdout.write(`${f.archiveId}  ${f.instrument}  ${f.night}  lev${f.level}  ${f.imageType ?? ''}  ${f.program ?? ''}  ${f.originalName}  ${f.locations[0]?.uri ?? ''}\n`);
               }
             }
-          });
+          }, options.instruments);
           setExit(EXIT_OK);
         } catch (error) {
           io.stderr.write(`fits-ingest catalog query: ${errorLine(error)}\n`);
