@@ -10,6 +10,7 @@ import { createMemoryCatalog } from '../adapters/catalogs/memory.js';
 import { createSqliteCatalog } from '../adapters/catalogs/sqlite.js';
 import { builtinInstrument, builtinInstruments } from '../instruments/builtin/index.js';
 import { loadInstrumentDirectory, loadInstrumentFile } from '../instruments/load.js';
+import { parseInstrument } from '../instruments/parse-instrument.js';
 import type { InstrumentDescription } from '../instruments/schema.js';
 import { statSync } from 'node:fs';
 
@@ -56,4 +57,23 @@ export function pickInstrument(instruments: readonly InstrumentDescription[], na
     });
   }
   return found;
+}
+
+/**
+ * `given` plus the descriptions stored in the catalog that `given` lacks (by name): what a command knows of the
+ * instruments without `--instruments`. Stored descriptions this version cannot read are skipped (their keyword
+ * columns still query: the catalog knows them itself).
+ */
+export async function catalogInstruments(catalog: Catalog, given: readonly InstrumentDescription[]): Promise<InstrumentDescription[]> {
+  const names = new Set(given.map((d) => d.name.toLowerCase()));
+  const out = [...given];
+  for (const stored of (await catalog.storedInstruments?.()) ?? []) {
+    if (names.has(stored.name.toLowerCase())) continue;
+    try {
+      out.push(parseInstrument(stored.description, `catalog (${stored.name} version ${stored.version})`));
+    } catch {
+      // stored by another fits-ingest version
+    }
+  }
+  return out;
 }

@@ -5,7 +5,6 @@ import { STATES } from '../../core/lifecycle/states.js';
 import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/catalog.js';
 import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import type { Catalog } from '../../core/ports/catalog.js';
-import { parseInstrument } from '../../instruments/parse-instrument.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
 
 const OPS = ['!=', '<=', '>=', '=', '<', '>', 'like', 'in', 'not-null', 'null'] as const;
@@ -43,31 +42,16 @@ export async function withCatalog<T>(
   use: (catalog: Catalog, instruments: readonly InstrumentDescription[]) => Promise<T>,
   instrumentPaths: readonly string[] = [],
 ): Promise<T> {
-  const { loadInstruments, openCatalog } = await import('../_setup.js');
+  const { catalogInstruments, loadInstruments, openCatalog } = await import('../_setup.js');
   const { builtinInstrument } = await import('../../instruments/builtin/index.js');
   const instruments = [...(await loadInstruments(instrumentPaths)), builtinInstrument('generic')];
   const catalog = openCatalog(spec, instruments);
   await catalog.init();
   try {
-    return await use(catalog, [...instruments, ...(await storedDescriptions(catalog, instruments))]);
+    return await use(catalog, await catalogInstruments(catalog, instruments));
   } finally {
     await catalog.close();
   }
-}
-
-/** The descriptions stored in the catalog that `given` lacks (ones that no longer validate are skipped). */
-async function storedDescriptions(catalog: Catalog, given: readonly InstrumentDescription[]): Promise<InstrumentDescription[]> {
-  const names = new Set(given.map((d) => d.name.toLowerCase()));
-  const out: InstrumentDescription[] = [];
-  for (const stored of (await catalog.storedInstruments?.()) ?? []) {
-    if (names.has(stored.name.toLowerCase())) continue;
-    try {
-      out.push(parseInstrument(stored.description, `catalog (${stored.name} version ${stored.version})`));
-    } catch {
-      // A description stored by another fits-ingest version that this one cannot read: its columns still query.
-    }
-  }
-  return out;
 }
 
 /**
@@ -169,6 +153,38 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
     });
 
   const catalogCommand = program.command('catalog').description('query the archive catalog');
+  catalogCommand
+    .command('instruments')
+    .description('the instrument descriptions stored in the catalog (latest version of each, or every version)')
+    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
+    .option('--all-versions', 'every stored version, oldest first')
+    .option('--json', 'one JSON object per description and line (with the description)')
+    .addHelpText('after', '\nExample:\n  fits-ingest catalog instruments --catalog sqlite:/archive/catalog.sqlite')
+    .action(async (options: { catalog: string; allVersions?: boolean; json?: boolean }) => {
+      try {
+        const { openCatalog } = await import('../_setup.js');
+        // Opened without descriptions of its own, so it lists what earlier commands stored (and stores nothing new).
+        const catalog = openCatalog(options.catalog, []);
+        await catalog.init();
+        try {
+          const stored = (await catalog.storedInstruments?.({ allVersions: options.allVersions === true })) ?? [];
+          for (const s of stored) {
+            const d = s.description as { aliases?: string[]; keywordTable?: { column: string }[] };
+            if (options.json) printJsonLine(io, { ...s, savedAt: new Date(s.savedAt).toISOString() });
+            else {
+              const aliases = d.aliases?.length ? `  aliases: ${d.aliases.join(', ')}` : '';
+              io.stdout.write(`${s.name}  v${s.version}  ${new Date(s.savedAt).toISOString()}  columns: ${(d.keywordTable ?? []).map((c) => c.column).join(', ')}${aliases}\n`);
+            }
+          }
+        } finally {
+          await catalog.close();
+        }
+        setExit(EXIT_OK);
+      } catch (error) {
+        io.stderr.write(`fits-ingest catalog instruments: ${errorLine(error)}\n`);
+        setExit(EXIT_USAGE);
+      }
+    });
   addFileQueryOptions(
     catalogCommand
       .command('query')
