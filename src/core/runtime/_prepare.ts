@@ -14,6 +14,8 @@ import type { FileRecord, RecordWarning } from '../lifecycle/record.js';
 import { extractColumns } from '../normalize/columns.js';
 import { archiveIdValue, normalizeHeader, type NormalizedHeader } from '../normalize/normalize.js';
 import { isCalendarDate } from '../normalize/date-time.js';
+import { nightOf } from '../normalize/night.js';
+import { utSecondsFromTime } from '../../instruments/archive-id.js';
 import type { Header } from '../fits/header.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
 import { findInstrument } from '../../instruments/find-instrument.js';
@@ -34,7 +36,7 @@ function isPreparedUpstream(record: FileRecord): boolean {
  * A file normalized upstream keeps its header: the archive id and night are read from it, only the checksums
  * are refreshed.
  */
-function upstream(header: Header, description: InstrumentDescription): Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'warnings'> {
+function upstream(header: Header, description: InstrumentDescription): Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'night' | 'warnings'> {
   const keyword = description.outputKeywords.archiveId;
   const id = header.get(keyword);
   const date = header.get('DATE-OBS');
@@ -43,7 +45,11 @@ function upstream(header: Header, description: InstrumentDescription): Pick<Norm
       context: { keyword },
     });
   }
-  return { header: header.clone(), archiveId: id.replace(/\.fits$/, ''), date: date.slice(0, 10), warnings: [] };
+  // The night by the site's rule, from DATE-OBS's time or the UT keyword (the UT date when neither reads).
+  const ut = header.get(description.keywordMap['UTC']?.[0] ?? 'UTC');
+  const seconds = utSecondsFromTime(date.length > 10 ? date.slice(11).replace(/Z$/, '') : typeof ut === 'string' ? ut : '') ?? 0;
+  const night = nightOf(description.site, date.slice(0, 10), seconds);
+  return { header: header.clone(), archiveId: id.replace(/\.fits$/, ''), date: date.slice(0, 10), night, warnings: [] };
 }
 
 function hasValidSums(sums: HduSumResult): boolean {
@@ -114,7 +120,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
     return { event: failure(error, 'prepare') };
   }
 
-  let normalized: Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'warnings'>;
+  let normalized: Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'night' | 'warnings'>;
   try {
     normalized = isPreparedUpstream(record) ? upstream(primary, description) : normalizeHeader(primary, description, {
       originalName: record.originalName,
@@ -199,7 +205,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
       type: 'PREPARED',
       instrument: description.name,
       archiveId,
-      night: (normalized as Partial<NormalizedHeader>).night ?? normalized.date,
+      night: normalized.night,
       sourceSha256,
       staged,
       sha256: stagedHash.digest(),
