@@ -46,11 +46,14 @@ export async function loadInstruments(paths: readonly string[] = []): Promise<In
   return [...extra, ...builtinInstruments().filter((d) => !names.has(d.name.toUpperCase()) && d.name !== 'generic')];
 }
 
-/** The description named by --instrument, or the generic one for `generic`. */
+/** The description named (or aliased) by --instrument, or the generic one for `generic`. */
 export function pickInstrument(instruments: readonly InstrumentDescription[], name: string | undefined): InstrumentDescription | undefined {
   if (name === undefined) return undefined;
   if (name.toLowerCase() === 'generic') return builtinInstrument('generic');
-  const found = instruments.find((d) => d.name.toUpperCase() === name.toUpperCase());
+  const wanted = name.trim().toUpperCase();
+  const found =
+    instruments.find((d) => d.name.toUpperCase() === wanted) ??
+    instruments.find((d) => d.aliases.some((a) => a.trim().toUpperCase() === wanted));
   if (!found) {
     throw new IngestError('INVALID_OPTIONS', `--instrument ${name}: no such instrument (known: ${instruments.map((d) => d.name).join(', ')}, generic)`, {
       context: { field: 'instrument' },

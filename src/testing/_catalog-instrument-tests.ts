@@ -20,6 +20,16 @@ export function instrumentTests(define: DefineTest): void {
     expect(stored.find((s) => s.name === 'TESTCAM')!.description).toEqual(CONFORMANCE_INSTRUMENTS[0]);
   });
 
+  define('findArchived: an instrument is found by a stored alias or another case of its name', async ({ catalog, expect }) => {
+    if (!catalog.storedInstruments) return;
+    await archived(catalog, 1);
+    const ids = async (instrument: string) => (await catalog.findArchived({ instrument })).map((f) => f.archiveId);
+    expect(await ids('TESTCAM')).toEqual([archiveIdOf(1)]);
+    expect(await ids('testcam')).toEqual([archiveIdOf(1)]);
+    expect(await ids('Test Camera')).toEqual([archiveIdOf(1)]);
+    expect(await ids('Other-Cam')).toEqual([]);
+  });
+
   define('storedInstruments: reopened without instruments, keyword columns still query; a change is a new version', async (h) => {
     if (!h.catalog.storedInstruments) return;
     await archived(h.catalog, 1);

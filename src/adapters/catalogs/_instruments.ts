@@ -49,3 +49,24 @@ export function addStoredTables(tables: KeywordTables, stored: readonly StoredIn
     for (const [key, table] of keywordTables(parsed.data)) tables.set(key, table);
   }
 }
+
+/**
+ * Instrument names by alias and name (lower case), from stored descriptions: `findArchived({ instrument })` accepts
+ * an alias (`Kast Spectrograph`) for the name it was archived under (`KAST`).
+ */
+export function instrumentNames(stored: readonly StoredInstrument[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const s of stored) {
+    const aliases = (s.description as { aliases?: unknown }).aliases;
+    if (Array.isArray(aliases)) for (const a of aliases) if (typeof a === 'string') names.set(a.trim().toLowerCase(), s.name);
+  }
+  for (const s of stored) names.set(s.name.toLowerCase(), s.name); // a name beats another instrument's alias
+  return names;
+}
+
+/** The query with its instrument alias (or differently cased name) replaced by the stored name. */
+export function withInstrumentName<Q extends { instrument?: string }>(query: Q, names: ReadonlyMap<string, string>): Q {
+  if (query.instrument === undefined) return query;
+  const name = names.get(query.instrument.trim().toLowerCase());
+  return name === undefined || name === query.instrument ? query : { ...query, instrument: name };
+}

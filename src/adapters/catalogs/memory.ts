@@ -24,7 +24,7 @@ import {
 } from './_checks.js';
 import { checkClaim, leaseAllows, needsWork, type Lease } from './_claims.js';
 import { catalogInstrumentsSchema, keywordTables } from './_columns.js';
-import { addStoredTables, newVersions } from './_instruments.js';
+import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { matchesPredicate, predicateValue, resolvePredicates } from './_predicates.js';
 
 /** The name of the in-memory catalog. */
@@ -238,8 +238,9 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       return recordId === undefined ? undefined : copy(files.get(recordId)!.file);
     },
 
-    async findArchived(query: FileQuery) {
+    async findArchived(asked: FileQuery) {
       ready();
+      const query = withInstrumentName(asked, instrumentNames(latestDescriptions()));
       const limit = limitOf(query.limit);
       const predicates = resolvePredicates(query, tables);
       const ids = query.archiveIds && new Set(query.archiveIds);

@@ -25,7 +25,7 @@ import {
 } from './_checks.js';
 import { checkClaim } from './_claims.js';
 import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.js';
-import { addStoredTables, newVersions } from './_instruments.js';
+import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { fromSqliteError, openDatabase, violatesUnique, type Db } from './_sqlite-driver.js';
 import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
 import {
@@ -116,6 +116,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
   const settings = parseOptions(sqliteCatalogOptionsSchema, options, 'SQLite catalog');
   const tables = keywordTables(settings.instruments);
   const givenInstruments: readonly unknown[] = options.instruments ?? [];
+  let names = new Map<string, string>();
   const context = { file: settings.path };
   let db: Db | undefined;
   const cache = new Map<string, BetterSqlite3.Statement>();
@@ -231,7 +232,9 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
         opened.pragma(`synchronous = ${settings.synchronous.toUpperCase()}`);
         opened.pragma('foreign_keys = ON');
         migrate(opened, tables);
-        addStoredTables(tables, storeInstruments(opened));
+        const stored = storeInstruments(opened);
+        addStoredTables(tables, stored);
+        names = instrumentNames(stored);
         db = opened;
       } catch (error) {
         opened.close();
@@ -344,7 +347,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
 
     async findArchived(query) {
       return run(() => {
-        const { sql, params } = archivedQuerySql(query, tables);
+        const { sql, params } = archivedQuerySql(withInstrumentName(query, names), tables);
         return (connection().prepare(sql).all(...params) as Row[]).map((row) => rowToArchived(row, locationsOf(row['record_id'] as string)));
       }, 'snapshot');
     },
