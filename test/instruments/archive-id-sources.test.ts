@@ -75,3 +75,31 @@ describe('normalization policy', () => {
     expect(code(["INSTRUME= 'LOCAM'", "DATE-OBS= '2026-11-20'", "UTC     = '04:00:00'"], { originalName: 'require' })).toBe('NORMALIZATION_REQUIRED');
   });
 });
+
+describe('rules on extension keywords', () => {
+  const file = (redDetector: string | undefined) => {
+    const primaryHeader = header(["OBSTYPE = 'OBJECT  '"]);
+    const ext = (name: string, detector?: string) =>
+      Header.parse(hdu([`XTENSION= 'IMAGE   '`, 'BITPIX  =                    8', 'NAXIS   =                    0', 'PCOUNT  =                    0', 'GCOUNT  =                    1', `EXTNAME = '${name}'`, ...(detector ? [`DETECTOR= '${detector}'`] : [])])).header;
+    return { primaryHeader, extensions: [ext('BLUE', 'Fairchild 2k'), ext('RED', redDetector)] };
+  };
+  const d = locam(
+    {
+      template: '{PREFIX}-{FILE}',
+      prefixRules: [{ when: { keyword: 'DETECTOR', hdu: 'red', contains: 'Hamamatsu' }, prefix: 'LH' }],
+      defaultPrefix: 'LX',
+    },
+    { imageTypeRules: [{ when: { not: { exists: 'DETECTOR', hdu: 2 } }, type: 'focus' }, { type: 'object' }] } as Partial<InstrumentInput>,
+  );
+
+  it('reads a keyword of an extension by EXTNAME or index in conditions', () => {
+    const hama = file('Hamamatsu 4k');
+    const n = normalizeHeader(hama.primaryHeader, d, { ...ctx, extensions: hama.extensions });
+    expect([n.archiveId, n.imageType]).toEqual(['LH-d2005', 'object']);
+    const none = file(undefined);
+    const m = normalizeHeader(none.primaryHeader, d, { ...ctx, extensions: none.extensions });
+    expect([m.archiveId, m.imageType]).toEqual(['LX-d2005', 'focus']);
+    // Without the extensions (a caller that knows only the primary), the HDU is missing.
+    expect(normalizeHeader(hama.primaryHeader, d, ctx).archiveId).toBe('LX-d2005');
+  });
+});

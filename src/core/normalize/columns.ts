@@ -6,7 +6,7 @@
  * @module
  */
 import type { ColumnValue } from '../ports/catalog.js';
-import type { HeaderView } from '../../instruments/header-view.js';
+import { hduHeader, type HeaderView } from '../../instruments/header-view.js';
 import type { KeywordColumn } from '../../instruments/keyword-column.js';
 import { resolveKeyword, valueNumber, valueText } from '../../instruments/rules.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
@@ -43,17 +43,6 @@ function convert(entry: KeywordColumn, value: NonNullable<ReturnType<HeaderView[
       return text !== undefined && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?$/.test(text) ? text : undefined;
     }
   }
-}
-
-/** The header of the HDU a keyword-table entry names (`hdu`: EXTNAME or index), or undefined when absent. */
-export function hduHeader(hdu: number | string | undefined, primary: HeaderView, headers: readonly HeaderView[]): HeaderView | undefined {
-  if (hdu === undefined || hdu === 0) return primary;
-  if (typeof hdu === 'number') return headers[hdu];
-  const wanted = hdu.trim().toUpperCase();
-  return headers.find((h, i) => {
-    const name = i === 0 ? undefined : h.get('EXTNAME');
-    return typeof name === 'string' && name.trim().toUpperCase() === wanted;
-  });
 }
 
 /**

@@ -14,6 +14,7 @@ import { makeArchiveId } from '../../instruments/archive-id.js';
 import { evaluateImageType, evaluateProprietaryMonths, resolveKeyword, valueText } from '../../instruments/rules.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
 import { semesterOf } from '../../instruments/semester.js';
+import { withHdus } from '../../instruments/header-view.js';
 import { repairObservationTime } from './date-time.js';
 import { nightOf } from './night.js';
 import { recordOriginals } from './originals.js';
@@ -72,6 +73,8 @@ function required(keyword: string, message: string): IngestError {
  */
 export function normalizeHeader(source: Header, description: InstrumentDescription, context: NormalizeContext): NormalizedHeader {
   const header = source.clone();
+  // Rules may read the file's other HDUs (conditions with `hdu`); the primary is the copy being normalized.
+  const rulesView = withHdus(header, [header, ...(context.extensions ?? [])]);
   const prefix = context.commentPrefix ?? 'ARCHIVE:';
   const level = context.level ?? 0;
   const out = description.outputKeywords;
@@ -120,7 +123,7 @@ export function normalizeHeader(source: Header, description: InstrumentDescripti
   let archiveId: string;
   try {
     const made = makeArchiveId(description, {
-      header,
+      header: rulesView,
       date: time.date,
       utSeconds: time.utSeconds,
       night,
@@ -133,7 +136,7 @@ export function normalizeHeader(source: Header, description: InstrumentDescripti
   }
   add(out.archiveId, archiveIdValue(description, archiveId), 'archive id');
 
-  const imageType = evaluateImageType(description, header).type;
+  const imageType = evaluateImageType(description, rulesView).type;
   if (policy.imageType === 'require' && imageType === description.imageTypeFallback) {
     throw required(out.imageType, `no image-type rule matches this frame and normalization.imageType is require`);
   }
@@ -160,7 +163,7 @@ export function normalizeHeader(source: Header, description: InstrumentDescripti
   const pi = piFound ? valueText(piFound.value) : undefined;
   if (pi !== undefined && piFound!.keyword !== 'PROGPI') add('PROGPI', pi, `principal investigator (from ${piFound!.keyword})`);
 
-  const proprietaryMonths = evaluateProprietaryMonths(description, { header, imageType, utSeconds: time.utSeconds });
+  const proprietaryMonths = evaluateProprietaryMonths(description, { header: rulesView, imageType, utSeconds: time.utSeconds });
   add(out.proprietaryMonths, proprietaryMonths, 'proprietary period in months');
 
   add('DQA_VERS', context.software ?? `fits-ingest ${VERSION}`, 'ingestion software');

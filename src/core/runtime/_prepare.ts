@@ -130,6 +130,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
       software: ctx.software,
       commentPrefix: ctx.commentPrefix,
       digest: sourceSha256,
+      extensions: hdus.slice(1).map((h) => h.hdu.header),
     });
   } catch (error) {
     return { event: failure(toIngestError(error, { file: source }), 'prepare') };
