@@ -10,6 +10,7 @@ import { createMemoryCatalog } from '../adapters/catalogs/memory.js';
 import { createSqliteCatalog } from '../adapters/catalogs/sqlite.js';
 import { builtinInstrument, builtinInstruments } from '../instruments/builtin/index.js';
 import { loadInstrumentDirectory, loadInstrumentFile } from '../instruments/load.js';
+import { parseInstrument } from '../instruments/parse-instrument.js';
 import type { InstrumentDescription } from '../instruments/schema.js';
 import { statSync } from 'node:fs';
 
@@ -45,15 +46,37 @@ export async function loadInstruments(paths: readonly string[] = []): Promise<In
   return [...extra, ...builtinInstruments().filter((d) => !names.has(d.name.toUpperCase()) && d.name !== 'generic')];
 }
 
-/** The description named by --instrument, or the generic one for `generic`. */
+/** The description named (or aliased) by --instrument, or the generic one for `generic`. */
 export function pickInstrument(instruments: readonly InstrumentDescription[], name: string | undefined): InstrumentDescription | undefined {
   if (name === undefined) return undefined;
   if (name.toLowerCase() === 'generic') return builtinInstrument('generic');
-  const found = instruments.find((d) => d.name.toUpperCase() === name.toUpperCase());
+  const wanted = name.trim().toUpperCase();
+  const found =
+    instruments.find((d) => d.name.toUpperCase() === wanted) ??
+    instruments.find((d) => d.aliases.some((a) => a.trim().toUpperCase() === wanted));
   if (!found) {
     throw new IngestError('INVALID_OPTIONS', `--instrument ${name}: no such instrument (known: ${instruments.map((d) => d.name).join(', ')}, generic)`, {
       context: { field: 'instrument' },
     });
   }
   return found;
+}
+
+/**
+ * `given` plus the descriptions stored in the catalog that `given` lacks (by name): what a command knows of the
+ * instruments without `--instruments`. Stored descriptions this version cannot read are skipped (their keyword
+ * columns still query: the catalog knows them itself).
+ */
+export async function catalogInstruments(catalog: Catalog, given: readonly InstrumentDescription[]): Promise<InstrumentDescription[]> {
+  const names = new Set(given.map((d) => d.name.toLowerCase()));
+  const out = [...given];
+  for (const stored of (await catalog.storedInstruments?.()) ?? []) {
+    if (names.has(stored.name.toLowerCase())) continue;
+    try {
+      out.push(parseInstrument(stored.description, `catalog (${stored.name} version ${stored.version})`));
+    } catch {
+      // stored by another fits-ingest version
+    }
+  }
+  return out;
 }

@@ -82,6 +82,10 @@ export const errorCodes = {
     kind: 'invalid',
     hint: "DATE-OBS is missing or unreadable and the instrument's dateRepair rules say reject; fix the header or the rules",
   },
+  NORMALIZATION_REQUIRED: {
+    kind: 'invalid',
+    hint: "the instrument's normalization policy says require: the header must already hold this value in the archive's form",
+  },
   BAD_UT: {
     kind: 'invalid',
     hint: "the UT time is missing or unreadable and the instrument's dateRepair rules say reject",

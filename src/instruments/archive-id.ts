@@ -27,6 +27,10 @@ export interface ArchiveIdInput {
   digest?: string;
   /** A sequence number from the caller, for templates with `{SEQUENCE}`. */
   sequence?: number;
+  /** The night (YYYY-MM-DD) by the site's rule, for `{NIGHT}`; the UT date when absent. */
+  night?: string;
+  /** The file name as the instrument wrote it, for `{FILE}` and `frameNumber` file-name patterns. */
+  originalName?: string;
 }
 
 /** An archive id and the prefix it was built with (undefined for templates without `{PREFIX}`). */
@@ -98,9 +102,41 @@ function keywordText(p: Parts, keyword: string, width: number | undefined): stri
   return text;
 }
 
+function frameText(p: Parts, width: number): string {
+  const tried: string[] = [];
+  for (const source of p.description.archiveId.frameNumber ?? [{ keyword: 'FRAMENO' }]) {
+    if ('keyword' in source) {
+      tried.push(`keyword ${source.keyword}`);
+      if (resolveKeyword(p.description, p.input.header, source.keyword)) return keywordText(p, source.keyword, width);
+    } else if ('fileName' in source) {
+      tried.push(`file name /${source.fileName}/`);
+      const m = p.input.originalName === undefined ? null : new RegExp(source.fileName).exec(p.input.originalName);
+      const captured = m?.[1];
+      if (captured !== undefined && /^[A-Za-z0-9._-]+$/.test(captured)) return /^\d+$/.test(captured) ? captured.padStart(width, '0') : captured;
+    } else {
+      return pad(p.seconds, Math.max(width, 5));
+    }
+  }
+  throw new IngestError('ARCHIVE_ID_FAILED', `the archive-id template needs a frame number; tried ${tried.join(', ')}`, {
+    context: { field: 'archiveId.frameNumber' },
+    hint: 'add a source to archiveId.frameNumber (a keyword, a fileName pattern with one capture group, or utSeconds: true)',
+  });
+}
+
 function render(part: TemplatePart, p: Parts): string {
   const [y, mo, d] = p.ymd;
   switch (part.kind) {
+    case 'night': {
+      const [ny, nm, nd] = p.input.night === undefined ? p.ymd : checkDate(p.input.night);
+      return part.pieces.map((x) => ({ YYYY: ny, YY: ny.slice(2), MM: nm, DD: nd })[x] ?? x).join('');
+    }
+    case 'frame':
+      return frameText(p, part.width);
+    case 'file': {
+      const name = p.input.originalName;
+      if (name === undefined || name === '') throw new IngestError('ARCHIVE_ID_FAILED', 'the archive-id template needs the original file name');
+      return name.replace(/\.(fits?|fts)(\.fz|\.gz)?$/i, '').replace(/[^A-Za-z0-9._-]/g, '_');
+    }
     case 'literal':
       return part.text;
     case 'prefix':

@@ -5,7 +5,10 @@
  * | --- | --- |
  * | `{PREFIX}` | the prefix chosen by `prefixRules` / `defaultPrefix` |
  * | `{INSTRUMENT}`, `{INSTRUMENT:lower}`, `{INSTRUMENT:upper}` | the description's `name` |
- * | `{DATE:YYYYMMDD}` | observation date; pieces `YYYY` `YY` `MM` `DD` and separators `-` `_` `.` |
+ * | `{DATE:YYYYMMDD}` | observation date (UT); pieces `YYYY` `YY` `MM` `DD` and separators `-` `_` `.` |
+ * | `{NIGHT:YYYYMMDD}` | the night by the site's rule (`site.night`), same pieces as DATE |
+ * | `{FRAME:4}` | the frame number from `archiveId.frameNumber` sources (keyword, file-name capture, UT seconds), zero-padded |
+ * | `{FILE}` | the original file name without its FITS extension, other characters than A-Z a-z 0-9 . _ - as `_` |
  * | `{TIME:HHMMSS}` | UT time of day; pieces `HH` `MM` `SS` and separators `-` `_` `.` |
  * | `{SECONDS:5}` | whole UT seconds since midnight, zero-padded to the width (at least 5) |
  * | `{FRACTION:2}` | fraction of the second, truncated to 1–6 digits (2 = hundredths) |
@@ -23,7 +26,9 @@ export type TemplatePart =
   | { kind: 'literal'; text: string }
   | { kind: 'prefix' }
   | { kind: 'instrument'; letterCase: 'as-is' | 'lower' | 'upper' }
-  | { kind: 'date'; pieces: string[] }
+  | { kind: 'date' | 'night'; pieces: string[] }
+  | { kind: 'frame'; width: number }
+  | { kind: 'file' }
   | { kind: 'time'; pieces: string[] }
   | { kind: 'seconds' | 'fraction' | 'digest' | 'sequence'; width: number }
   | { kind: 'keyword'; keyword: string; width: number | undefined };
@@ -80,6 +85,15 @@ const tokens: Record<string, TokenParser> = {
     const pieces = splitFormat(arg ?? '', ['YYYY', 'YY', 'MM', 'DD']);
     return pieces ? { kind: 'date', pieces } : '{DATE:format} uses YYYY, YY, MM, DD and - _ . (e.g. {DATE:YYYYMMDD})';
   },
+  NIGHT: (arg) => {
+    const pieces = splitFormat(arg ?? '', ['YYYY', 'YY', 'MM', 'DD']);
+    return pieces ? { kind: 'night', pieces } : '{NIGHT:format} uses YYYY, YY, MM, DD and - _ . (e.g. {NIGHT:YYYYMMDD})';
+  },
+  FRAME: (arg) => {
+    const n = width(arg, 4, 1, 12);
+    return n === undefined ? '{FRAME:n} needs a width from 1 to 12' : { kind: 'frame', width: n };
+  },
+  FILE: (arg) => (arg === undefined ? { kind: 'file' } : '{FILE} takes no argument'),
   TIME: (arg) => {
     const pieces = splitFormat(arg ?? '', ['HH', 'MM', 'SS']);
     return pieces ? { kind: 'time', pieces } : '{TIME:format} uses HH, MM, SS and - _ . (e.g. {TIME:HHMMSS})';
@@ -96,7 +110,7 @@ const tokens: Record<string, TokenParser> = {
 };
 
 /** Kinds that make ids differ from one file to the next; a template must use at least one. */
-const VARYING = new Set<TemplatePart['kind']>(['seconds', 'time', 'fraction', 'keyword', 'digest', 'sequence']);
+const VARYING = new Set<TemplatePart['kind']>(['seconds', 'time', 'fraction', 'keyword', 'digest', 'sequence', 'frame', 'file']);
 
 /** Parses and checks an archive-id template. Pure; never throws. */
 export function parseArchiveTemplate(template: string): TemplateParse {
@@ -126,7 +140,7 @@ export function parseArchiveTemplate(template: string): TemplateParse {
   if (!parts.some((p) => VARYING.has(p.kind))) {
     return {
       ok: false,
-      message: 'the template must use at least one of SECONDS, TIME, FRACTION, KEYWORD, DIGEST, SEQUENCE so ids differ',
+      message: 'the template must use at least one of SECONDS, TIME, FRACTION, KEYWORD, FRAME, FILE, DIGEST, SEQUENCE so ids differ',
     };
   }
   return { ok: true, parts };

@@ -31,9 +31,14 @@ export type KeywordTest =
   | { gt?: number; gte?: number; lt?: number; lte?: number };
 
 /** A test on one keyword's value. A keyword that is absent or has no value never satisfies a keyword test. */
+/** An HDU of the file: its EXTNAME or its index (0 = primary). */
+export type HduRef = number | string;
+
 export type KeywordCondition = {
   /** Logical name from `keywordMap`, or a raw header keyword. */
   keyword: string;
+  /** Read the keyword from this HDU (EXTNAME or index) instead of the primary header. */
+  hdu?: HduRef;
   /** Compare strings exactly instead of ignoring case. @default false */
   caseSensitive?: boolean;
 } & KeywordTest;
@@ -41,7 +46,7 @@ export type KeywordCondition = {
 /** A condition on header keywords, as data. */
 export type Condition =
   | KeywordCondition
-  | { exists: string }
+  | { exists: string; hdu?: HduRef }
   | { all: readonly Condition[] }
   | { any: readonly Condition[] }
   | { not: Condition };
@@ -78,9 +83,12 @@ export function checkRegex(
 const RANGE_KEYS = ['gt', 'gte', 'lt', 'lte'] as const;
 const TEST_KINDS = ['equals', 'in', 'matches', 'contains', 'range'] as const;
 
+const hduRefSchema = z.union([z.int().min(0).max(9999), z.string().min(1).max(68)]);
+
 const keywordConditionSchema = z
   .strictObject({
     keyword: keywordRefSchema,
+    hdu: hduRefSchema.optional(),
     caseSensitive: z.boolean().optional(),
     equals: scalarSchema.optional(),
     in: z.array(scalarSchema).min(1).optional(),
@@ -122,7 +130,7 @@ const conditionList = z.array(z.lazy(() => conditionSchema)).min(1);
 
 const branches = {
   keyword: keywordConditionSchema,
-  exists: z.strictObject({ exists: keywordRefSchema }),
+  exists: z.strictObject({ exists: keywordRefSchema, hdu: hduRefSchema.optional() }),
   all: z.strictObject({ all: conditionList }),
   any: z.strictObject({ any: conditionList }),
   not: z.strictObject({ not: z.lazy(() => conditionSchema) }),

@@ -15,6 +15,27 @@ export interface HeaderView {
    * value (a card with a blank value field).
    */
   get(keyword: string): HeaderValue | undefined;
+  /**
+   * The header of another HDU of the same file, by EXTNAME (case-insensitive) or index (0 = this primary header),
+   * for conditions with `hdu`; undefined when the file has no such HDU or the caller knows only one header.
+   */
+  hdu?(ref: number | string): HeaderView | undefined;
+}
+
+/** The header an `hdu` reference names among `headers` (index 0 the primary), by index or EXTNAME. */
+export function hduHeader(hdu: number | string | undefined, primary: HeaderView, headers: readonly HeaderView[]): HeaderView | undefined {
+  if (hdu === undefined || hdu === 0) return primary;
+  if (typeof hdu === 'number') return headers[hdu];
+  const wanted = hdu.trim().toUpperCase();
+  return headers.find((h, i) => {
+    const name = i === 0 ? undefined : h.get('EXTNAME');
+    return typeof name === 'string' && name.trim().toUpperCase() === wanted;
+  });
+}
+
+/** `primary` with access to the file's other HDUs (`headers`, index 0 the primary) for conditions with `hdu`. */
+export function withHdus(primary: HeaderView, headers: readonly HeaderView[]): HeaderView {
+  return { get: (keyword) => primary.get(keyword), hdu: (ref) => hduHeader(ref, primary, headers) };
 }
 
 /**

@@ -43,6 +43,11 @@ export const keywordColumnSchema = z
       .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'a column name is a letter or _ then up to 62 of A-Z a-z 0-9 _')
       .optional(),
     type: z.enum(COLUMN_TYPES),
+    /**
+     * The HDU to read the keyword from: an extension's EXTNAME (case-insensitive) or an HDU index (0 = primary).
+     * @default 0 (the primary header)
+     */
+    hdu: z.union([z.int().min(0).max(9999), z.string().min(1).max(68)]).optional(),
     /** Maximum length of a string value. */
     width: z.int().min(1).max(65_535).optional(),
     /** Whether the value may be missing. @default true */

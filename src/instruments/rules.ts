@@ -118,8 +118,10 @@ export function evaluateCondition(condition: Condition, header: HeaderView, keyw
   if ('all' in condition) return condition.all.every((c) => evaluateCondition(c, header, keywordMap));
   if ('any' in condition) return condition.any.some((c) => evaluateCondition(c, header, keywordMap));
   if ('not' in condition) return !evaluateCondition(condition.not, header, keywordMap);
-  if ('exists' in condition) return resolveKeyword({ keywordMap }, header, condition.exists) !== undefined;
-  const resolved = resolveKeyword({ keywordMap }, header, condition.keyword);
+  const view = condition.hdu === undefined ? header : header.hdu?.(condition.hdu);
+  if (view === undefined) return false; // no such HDU: the keyword is missing
+  if ('exists' in condition) return resolveKeyword({ keywordMap }, view, condition.exists) !== undefined;
+  const resolved = resolveKeyword({ keywordMap }, view, condition.keyword);
   return resolved !== undefined && testKeyword(condition, resolved.value);
 }
 

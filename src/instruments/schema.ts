@@ -24,6 +24,22 @@ const monthDay = z.string().regex(/^(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/,
 
 const prefixRuleSchema = z.strictObject({ when: conditionSchema, prefix: prefixSchema, note: z.string().optional() });
 
+/** A regular expression that compiles, with one capture group. */
+const captureSchema = z.string().superRefine((source, ctx) => {
+  try {
+    if (new RegExp(`${source}|`).exec('')!.length < 2) addProblem(ctx, [], `the pattern ${JSON.stringify(source)} needs one capture group, e.g. "^d(\\d+)\\.fits$"`);
+  } catch (error) {
+    addProblem(ctx, [], `not a regular expression: ${(error as Error).message}`);
+  }
+});
+
+/** Where `{FRAME}` reads the frame number, tried in order. */
+const frameSourceSchema = z.union([
+  z.strictObject({ keyword: keywordRefSchema }),
+  z.strictObject({ fileName: captureSchema }),
+  z.strictObject({ utSeconds: z.literal(true) }),
+]);
+
 const archiveIdSchema = z.strictObject({
   /** `keck`: `PP.YYYYMMDD.SSSSS.hh`; `template`: see {@link parseArchiveTemplate}. */
   scheme: z.enum(['keck', 'template']).default('keck'),
@@ -33,6 +49,12 @@ const archiveIdSchema = z.strictObject({
   prefixRules: z.array(prefixRuleSchema).default([]),
   /** Prefix when no rule matches; without it, no match is an ARCHIVE_ID_FAILED error. */
   defaultPrefix: prefixSchema.optional(),
+  /**
+   * Sources of the template's `{FRAME}` token, tried in order: a keyword (`{ keyword: FRAMENO }`), the first
+   * capture group of a pattern on the original file name (`{ fileName: '^d(\\d+)\\.fits$' }`), or the whole UT
+   * seconds of the day (`{ utSeconds: true }`). Default: `[{ keyword: FRAMENO }]`.
+   */
+  frameNumber: z.array(frameSourceSchema).min(1).optional(),
 });
 
 const imageTypeRuleSchema = z
@@ -71,12 +93,47 @@ const dateRepairSchema = z.strictObject({
   onInvalidTime: z.enum(['file-mtime', 'reject']).default('file-mtime'),
 });
 
+/**
+ * What normalization does with one rule: rewrite the header (`repair`), leave it as written (`keep`), or leave it
+ * as written and refuse files where it is missing or unreadable (`require`).
+ */
+const ruleModeSchema = z.enum(['repair', 'keep', 'require']);
+
+const normalizationSchema = z.strictObject({
+  /** INSTRUME: `repair` sets it to `name`; `keep` leaves the instrument's value; `require` keeps it and refuses a value that is not the name or an alias. */
+  instrument: ruleModeSchema.default('repair'),
+  /** DATE-OBS: `repair` rewrites accepted forms to YYYY-MM-DD; `keep` leaves any accepted form (e.g. a full ISO date-time) as written; `require` keeps it and refuses a missing or unreadable date even where dateRepair says file-mtime. */
+  dateObs: ruleModeSchema.default('repair'),
+  /** The UT time keyword: `repair` writes it when it is missing (from DATE-OBS or the file time); `keep` never writes it; `require` never writes it and refuses a file without a readable time. */
+  time: ruleModeSchema.default('repair'),
+  /** The image-type output keyword: `repair` writes it; `keep` does not write it; `require` writes it and refuses a frame no rule types. */
+  imageType: ruleModeSchema.default('repair'),
+  /** OFNAME: `repair` adds it when missing; `keep` never adds it; `require` refuses a file without it. */
+  originalName: ruleModeSchema.default('repair'),
+});
+
 const siteSchema = z.strictObject({
   name: z.string().optional(),
   /** Local time minus UT, in hours (Hawaii: -10). Used to turn local wall-clock readings into UT. */
   utcOffsetHours: z.number().min(-14).max(14).default(0),
   /** Daytime as a UT window (may wrap midnight), for proprietary rules with `daytime`. */
   daytimeUt: z.strictObject({ start: hhmm, end: hhmm }).optional(),
+  /** How nights are named: `ut-date` (KOA: the UT date) or `local-evening` (the local date of the evening; see src/core/normalize/night.ts). */
+  night: z.enum(['ut-date', 'local-evening']).optional(),
+  /** IANA time zone of the site (e.g. `America/Los_Angeles`), for `local-evening` nights; overrides utcOffsetHours there. */
+  timeZone: z
+    .string()
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'expected an IANA time zone such as "America/Los_Angeles"')
+    .optional(),
+  /** Local time at which a new night begins, for `local-evening` nights. @default '12:00' */
+  nightBoundary: hhmm.optional(),
 });
 
 const proprietaryRuleSchema = z.strictObject({
@@ -163,6 +220,8 @@ const baseSchema = z.strictObject({
   imageTypeRules: z.array(imageTypeRuleSchema).default([]),
   imageTypeFallback: imageTypeSchema.default('undefined'),
   dateRepair: dateRepairSchema.prefault({}),
+  /** Per-rule normalization policy (repair, keep or require); defaults repair, KOA's behaviour. */
+  normalization: normalizationSchema.prefault({}),
   keywordTable: z.array(keywordColumnSchema).default([]),
   proprietaryMonths: z.int().min(0).max(240).default(18),
   /** Ordered exceptions to `proprietaryMonths`; the first that applies wins. */
@@ -217,11 +276,13 @@ function checkUnique(table: readonly KeywordColumn[], ctx: z.core.$RefinementCtx
   for (const field of ['keyword', 'column'] as const) {
     const seen = new Map<string, number>();
     table.forEach((entry, i) => {
-      const key = entry[field].toLowerCase();
+      // The same keyword may be read from several HDUs (each arm's DETECTOR).
+      const key = field === 'keyword' ? `${entry.keyword.toLowerCase()}@${String(entry.hdu ?? 0).toLowerCase()}` : entry.column.toLowerCase();
       const first = seen.get(key);
       if (first === undefined) seen.set(key, i);
       else {
-        const message = `duplicate ${field} "${entry[field]}" (also keywordTable[${first}])`;
+        const where = field === 'keyword' && entry.hdu !== undefined ? ` in HDU ${String(entry.hdu)}` : '';
+        const message = `duplicate ${field} "${entry[field]}"${where} (also keywordTable[${first}])`;
         addProblem(ctx, ['keywordTable', i, field], message);
       }
     });
@@ -265,6 +326,8 @@ export type InstrumentInput = z.input<typeof instrumentSchema>;
 export type KeywordMap = InstrumentDescription['keywordMap'];
 /** Settings of the archive id. */
 export type ArchiveIdSettings = InstrumentDescription['archiveId'];
+/** The per-rule normalization policy. */
+export type NormalizationPolicy = InstrumentDescription['normalization'];
 /** Parameters of the semester rule. */
 export type SemesterRule = NonNullable<InstrumentDescription['semester']>;
 /** One calibration-association rule. */

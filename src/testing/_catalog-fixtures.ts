@@ -20,6 +20,7 @@ export const T0 = 1_700_000_000_000;
 export const CONFORMANCE_INSTRUMENTS: CatalogInstrument[] = [
   {
     name: 'TESTCAM',
+    aliases: ['Test Camera'],
     keywordTable: [
       { column: 'object', type: 'string' },
       { column: 'exptime', type: 'real' },

@@ -19,6 +19,7 @@ import { CONFORMANCE_INSTRUMENTS, rejection } from './_catalog-fixtures.js';
 import { archiveTests } from './_catalog-archive-tests.js';
 import { claimTests } from './_catalog-claim-tests.js';
 import { recordTests } from './_catalog-record-tests.js';
+import { instrumentTests } from './_catalog-instrument-tests.js';
 
 export { CONFORMANCE_INSTRUMENTS } from './_catalog-fixtures.js';
 
@@ -72,8 +73,11 @@ export interface ConformanceHarness {
   expect: ConformanceTestApi['expect'];
   /** The test's catalog, initialized. */
   catalog: Catalog;
-  /** Opens (and initializes) another catalog on the same storage as `catalog`, or on `key`'s. */
-  open(key?: string): Promise<Catalog>;
+  /**
+   * Opens (and initializes) another catalog on the same storage as `catalog`, or on `key`'s, built with
+   * `instruments` (default {@link CONFORMANCE_INSTRUMENTS}).
+   */
+  open(key?: string, instruments?: CatalogInstrument[]): Promise<Catalog>;
 }
 
 /** Registers one test; `needs` names a capability the test requires. */
@@ -94,8 +98,8 @@ export function catalogConformance(test: ConformanceTestApi, makeCatalog: MakeCa
     test.it(name, async (context) => {
       const key = `conformance-${runId}-${++keys}`;
       const opened: Catalog[] = [];
-      const open = async (on = key): Promise<Catalog> => {
-        const catalog = await makeCatalog({ key: on, instruments: CONFORMANCE_INSTRUMENTS });
+      const open = async (on = key, instruments = CONFORMANCE_INSTRUMENTS): Promise<Catalog> => {
+        const catalog = await makeCatalog({ key: on, instruments });
         opened.push(catalog);
         await catalog.init();
         return catalog;
@@ -117,6 +121,7 @@ export function catalogConformance(test: ConformanceTestApi, makeCatalog: MakeCa
     recordTests(define);
     claimTests(define);
     archiveTests(define);
+    instrumentTests(define);
   };
   if (test.describe) test.describe(options.title ?? 'Catalog conformance', register);
   else register();

@@ -14,6 +14,8 @@ export type KeywordColumnType = 'string' | 'integer' | 'real' | 'boolean' | 'dat
 /** What a catalog needs of an instrument description: its name and keyword table. An `InstrumentDescription` fits. */
 export interface CatalogInstrument {
   name: string;
+  /** Other names of the instrument; catalogs that store descriptions find its files by them too. */
+  aliases?: string[];
   keywordTable: { column: string; type: KeywordColumnType }[];
 }
 

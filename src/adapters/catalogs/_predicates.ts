@@ -59,22 +59,33 @@ function valueFits(type: KeywordColumnType, value: Scalar): boolean {
   return TEXT_TYPES.includes(type) ? typeof value === 'string' : fitsColumn(type === 'integer' ? 'real' : type, value);
 }
 
+/** The common field a name means: its documented name in any case, or its SQL (snake_case) name. */
+function commonField(name: string): keyof typeof COMMON_FIELDS | undefined {
+  const wanted = name.toLowerCase();
+  return (Object.keys(COMMON_FIELDS) as (keyof typeof COMMON_FIELDS)[]).find(
+    (field) => field.toLowerCase() === wanted || COMMON_FIELDS[field].sql === wanted,
+  );
+}
+
+/** Resolves a predicate's column: a keyword column of the instrument (case-insensitive), else a common field. */
 function resolveColumn(query: FileQuery, tables: KeywordTables, p: ColumnPredicate, index: number) {
   const table = query.instrument === undefined ? undefined : tables.get(query.instrument.toLowerCase());
-  const keyword = table?.columns.get(p.column);
-  if (keyword) return { scope: 'keyword' as const, sqlColumn: p.column, type: keyword };
-  if (Object.hasOwn(COMMON_FIELDS, p.column)) {
-    const common = COMMON_FIELDS[p.column as keyof typeof COMMON_FIELDS];
-    return { scope: 'common' as const, sqlColumn: common.sql, type: common.type };
+  const wanted = p.column.toLowerCase();
+  const keyword = table ? [...table.columns].find(([column]) => column.toLowerCase() === wanted) : undefined;
+  if (keyword) return { scope: 'keyword' as const, column: keyword[0], sqlColumn: keyword[0], type: keyword[1] };
+  const field = commonField(p.column);
+  if (field !== undefined) {
+    const common = COMMON_FIELDS[field];
+    return { scope: 'common' as const, column: field, sqlColumn: common.sql, type: common.type };
   }
   const common = `common fields: ${Object.keys(COMMON_FIELDS).join(', ')}`;
   if (table) {
     throw invalid(index, p.column, `unknown column: ${table.instrument} has ${[...table.columns.keys()].join(', ') || 'no keyword columns'}; ${common}`);
   }
   if (query.instrument !== undefined) {
-    throw invalid(index, p.column, `instrument "${query.instrument}" has no keyword table in this catalog (pass it in the instruments option); ${common}`);
+    throw invalid(index, p.column, `instrument "${query.instrument}" has no keyword table in this catalog (pass its description in the instruments option, or open the catalog once with it: catalogs keep the descriptions they are built with); ${common}`);
   }
-  const owners = [...tables.values()].filter((t) => t.columns.has(p.column)).map((t) => t.instrument);
+  const owners = [...tables.values()].filter((t) => [...t.columns.keys()].some((c) => c.toLowerCase() === wanted)).map((t) => t.instrument);
   if (owners.length > 0) throw invalid(index, p.column, `a keyword column (of ${owners.join(', ')}): give instrument in the query`);
   throw invalid(index, p.column, `unknown column; ${common}`);
 }
@@ -88,8 +99,8 @@ function resolveColumn(query: FileQuery, tables: KeywordTables, p: ColumnPredica
 export function resolvePredicates(query: FileQuery, tables: KeywordTables): ResolvedPredicate[] {
   return (query.where ?? []).map((p, index) => {
     if (!OPS.includes(p.op)) throw invalid(index, p.column, `unknown operator "${String(p.op)}" (one of ${OPS.join(' ')})`);
-    const { scope, sqlColumn, type } = resolveColumn(query, tables, p, index);
-    if (p.op === 'null' || p.op === 'not-null') return { scope, column: p.column, sqlColumn, type, op: p.op, values: [] };
+    const { scope, column, sqlColumn, type } = resolveColumn(query, tables, p, index);
+    if (p.op === 'null' || p.op === 'not-null') return { scope, column, sqlColumn, type, op: p.op, values: [] };
     const raw: ColumnValue[] = p.op === 'in' ? (Array.isArray(p.value) ? p.value : []) : Array.isArray(p.value) ? [] : [p.value ?? null];
     if (raw.length === 0) {
       throw invalid(index, p.column, p.op === 'in' ? '"in" takes a non-empty array of values' : `"${p.op}" takes one value, not an array`);
@@ -101,7 +112,7 @@ export function resolvePredicates(query: FileQuery, tables: KeywordTables): Reso
       values.push(v);
     }
     if (p.op === 'like' && !TEXT_TYPES.includes(type)) throw invalid(index, p.column, `"like" needs a text column, this one is ${type}`);
-    return { scope, column: p.column, sqlColumn, type, op: p.op, values };
+    return { scope, column, sqlColumn, type, op: p.op, values };
   });
 }
 

@@ -136,6 +136,22 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('ALTER TABLE archived_locations ADD COLUMN medium TEXT');
     },
   },
+  {
+    version: 3,
+    description: 'instrument descriptions the catalog was built with, versioned',
+    up(db) {
+      db.exec(`
+        CREATE TABLE instrument_descriptions (
+          name_key TEXT NOT NULL,
+          version INTEGER NOT NULL,
+          name TEXT NOT NULL,
+          description TEXT NOT NULL,
+          saved_at INTEGER NOT NULL,
+          PRIMARY KEY (name_key, version)
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version a database is at (0 for a new file). */

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, isFinal, type StateName } from '../../core/lifecycle/states.js';
-import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, RecordQuery } from '../../core/ports/catalog.js';
+import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_options.js';
 import {
   activeSourceConflict,
@@ -24,6 +24,7 @@ import {
 } from './_checks.js';
 import { checkClaim, leaseAllows, needsWork, type Lease } from './_claims.js';
 import { catalogInstrumentsSchema, keywordTables } from './_columns.js';
+import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { matchesPredicate, predicateValue, resolvePredicates } from './_predicates.js';
 
 /** The name of the in-memory catalog. */
@@ -65,6 +66,13 @@ const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdA
 /** Creates an in-memory catalog. Capabilities: not durable, not shared between processes. */
 export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog {
   const tables = keywordTables(parseOptions(memoryCatalogOptionsSchema, options, 'memory catalog').instruments);
+  /** Every stored version of every description, oldest first. */
+  const descriptions: StoredInstrument[] = [];
+  const latestDescriptions = (): StoredInstrument[] => {
+    const latest = new Map<string, StoredInstrument>();
+    for (const d of descriptions) latest.set(d.name.toLowerCase(), d);
+    return [...latest.values()].sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+  };
   const records = new Map<string, StoredRecord>();
   const activeBySource = new Map<string, string>();
   /** Archived files by record id; superseded ones stay with `current: false`. */
@@ -103,7 +111,14 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
     capabilities: { durable: false, shared: false },
 
     async init() {
+      descriptions.push(...newVersions(latestDescriptions(), options.instruments ?? [], Date.now()));
+      addStoredTables(tables, latestDescriptions());
       open = true;
+    },
+
+    async storedInstruments(query = {}) {
+      ready();
+      return copy(query.allVersions ? [...descriptions].sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : a.name.toLowerCase() > b.name.toLowerCase() ? 1 : a.version - b.version)) : latestDescriptions());
     },
     async close() {
       open = false;
@@ -223,8 +238,9 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       return recordId === undefined ? undefined : copy(files.get(recordId)!.file);
     },
 
-    async findArchived(query: FileQuery) {
+    async findArchived(asked: FileQuery) {
       ready();
+      const query = withInstrumentName(asked, instrumentNames(latestDescriptions()));
       const limit = limitOf(query.limit);
       const predicates = resolvePredicates(query, tables);
       const ids = query.archiveIds && new Set(query.archiveIds);

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, type StateName } from '../../core/lifecycle/states.js';
-import type { ArchivedFile, Catalog, FileLocation } from '../../core/ports/catalog.js';
+import type { ArchivedFile, Catalog, FileLocation, StoredInstrument } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_options.js';
 import {
   activeSourceConflict,
@@ -25,6 +25,7 @@ import {
 } from './_checks.js';
 import { checkClaim } from './_claims.js';
 import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.js';
+import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { fromSqliteError, openDatabase, violatesUnique, type Db } from './_sqlite-driver.js';
 import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
 import {
@@ -54,7 +55,9 @@ const sqliteCatalogOptionsSchema = z.strictObject({
     .refine((p) => p.trim() !== ':memory:' && !p.startsWith('file:'), 'a file path (use createMemoryCatalog for a catalog in memory)'),
   /**
    * Instrument descriptions (name and keywordTable): each gets a table `kw_<name>` of typed columns, filled at
-   * commit and queried by `findArchived({ instrument, where })`. Columns added later are added to the table.
+   * commit and queried by `findArchived({ instrument, where })`. Columns added later are added to the table. The
+   * whole descriptions are stored in the catalog (a new version when one changed, see `storedInstruments`), so a
+   * catalog later opened without them still queries their columns.
    * @default []
    */
   instruments: catalogInstrumentsSchema.default([]),
@@ -112,6 +115,8 @@ const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdA
 export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
   const settings = parseOptions(sqliteCatalogOptionsSchema, options, 'SQLite catalog');
   const tables = keywordTables(settings.instruments);
+  const givenInstruments: readonly unknown[] = options.instruments ?? [];
+  let names = new Map<string, string>();
   const context = { file: settings.path };
   let db: Db | undefined;
   const cache = new Map<string, BetterSqlite3.Statement>();
@@ -185,6 +190,30 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
     }
   }
 
+  function readInstruments(from: Db, allVersions: boolean): StoredInstrument[] {
+    const sql = allVersions
+      ? 'SELECT * FROM instrument_descriptions ORDER BY name_key, version'
+      : `SELECT d.* FROM instrument_descriptions d WHERE version = (SELECT max(version) FROM instrument_descriptions e WHERE e.name_key = d.name_key) ORDER BY name_key`;
+    return (from.prepare(sql).all() as Row[]).map((r) => ({
+      name: r['name'] as string,
+      version: r['version'] as number,
+      description: JSON.parse(r['description'] as string) as unknown,
+      savedAt: r['saved_at'] as number,
+    }));
+  }
+
+  /** Stores changed descriptions as new versions (one IMMEDIATE transaction) and returns the latest of each. */
+  function storeInstruments(opened: Db): StoredInstrument[] {
+    const insert = opened.prepare('INSERT OR IGNORE INTO instrument_descriptions (name_key, version, name, description, saved_at) VALUES (?, ?, ?, ?, ?)');
+    const store = opened.transaction(() => {
+      for (const s of newVersions(readInstruments(opened, false), givenInstruments, Date.now())) {
+        insert.run(s.name.toLowerCase(), s.version, s.name, JSON.stringify(s.description), s.savedAt);
+      }
+      return readInstruments(opened, false);
+    });
+    return store.immediate();
+  }
+
   return {
     name: SQLITE_CATALOG_NAME,
     capabilities: { durable: true, shared: true },
@@ -203,6 +232,9 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
         opened.pragma(`synchronous = ${settings.synchronous.toUpperCase()}`);
         opened.pragma('foreign_keys = ON');
         migrate(opened, tables);
+        const stored = storeInstruments(opened);
+        addStoredTables(tables, stored);
+        names = instrumentNames(stored);
         db = opened;
       } catch (error) {
         opened.close();
@@ -315,7 +347,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
 
     async findArchived(query) {
       return run(() => {
-        const { sql, params } = archivedQuerySql(query, tables);
+        const { sql, params } = archivedQuerySql(withInstrumentName(query, names), tables);
         return (connection().prepare(sql).all(...params) as Row[]).map((row) => rowToArchived(row, locationsOf(row['record_id'] as string)));
       }, 'snapshot');
     },
@@ -332,6 +364,10 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
         addHistory(entry);
         writeArchived(file);
       }, 'write');
+    },
+
+    async storedInstruments(options = {}) {
+      return run(() => readInstruments(connection(), options.allVersions === true), 'snapshot');
     },
 
     async addLocation(archiveId, location) {

@@ -31,12 +31,13 @@ function usage(options: DistributeCliOptions): string | undefined {
 }
 
 async function run(io: CliIo, options: DistributeCliOptions): Promise<number> {
-  const { loadInstruments, openCatalog } = await import('../_setup.js');
+  const { catalogInstruments, loadInstruments, openCatalog } = await import('../_setup.js');
   const { planDistribution, writeDistribution } = await import('../../distribute/index.js');
-  const instruments = await loadInstruments(options.instruments);
-  const catalog = openCatalog(options.catalog, instruments);
+  const given = await loadInstruments(options.instruments);
+  const catalog = openCatalog(options.catalog, given);
   await catalog.init();
   try {
+    const instruments = await catalogInstruments(catalog, given);
     const plan = await planDistribution(catalog, {
       program: options.program,
       ...(options.from ? { nightFrom: options.from } : {}),

@@ -5,6 +5,7 @@ import { STATES } from '../../core/lifecycle/states.js';
 import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/catalog.js';
 import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import type { Catalog } from '../../core/ports/catalog.js';
+import type { InstrumentDescription } from '../../instruments/schema.js';
 
 const OPS = ['!=', '<=', '>=', '=', '<', '>', 'like', 'in', 'not-null', 'null'] as const;
 
@@ -24,24 +25,59 @@ export function parsePredicate(text: string): ColumnPredicate {
       context: { field: 'where' },
     });
   }
-  const column = m[1]!.toLowerCase().replace(/-/g, '_');
+  // Keyword columns are lower case; common fields keep their documented names (the catalog matches them in any case).
+  const column = m[1]!.replace(/-/g, '_');
   if (op === 'null' || op === 'not-null') return { column, op };
   if (op === 'in') return { column, op, value: m[3]!.split(',').map(parseValue) };
   return { column, op, value: parseValue(m[3]!) };
 }
 
-/** Runs `use` with the catalog a `--catalog` spec names (shipped instruments and `generic` known), then closes it. */
-export async function withCatalog<T>(spec: string, use: (catalog: Catalog) => Promise<T>): Promise<T> {
-  const { loadInstruments, openCatalog } = await import('../_setup.js');
+/**
+ * Runs `use` with the catalog a `--catalog` spec names, then closes it. The catalog knows the shipped instruments,
+ * `generic`, the descriptions of `instrumentPaths` (`--instruments`), and every description stored in it by earlier
+ * commands; `use` also receives all of them (given ones first), for resolving names and aliases.
+ */
+export async function withCatalog<T>(
+  spec: string,
+  use: (catalog: Catalog, instruments: readonly InstrumentDescription[]) => Promise<T>,
+  instrumentPaths: readonly string[] = [],
+): Promise<T> {
+  const { catalogInstruments, loadInstruments, openCatalog } = await import('../_setup.js');
   const { builtinInstrument } = await import('../../instruments/builtin/index.js');
-  const instruments = [...(await loadInstruments()), builtinInstrument('generic')];
+  const instruments = [...(await loadInstruments(instrumentPaths)), builtinInstrument('generic')];
   const catalog = openCatalog(spec, instruments);
   await catalog.init();
   try {
-    return await use(catalog);
+    return await use(catalog, await catalogInstruments(catalog, instruments));
   } finally {
     await catalog.close();
   }
+}
+
+/**
+ * The instrument name a `--instrument` value means: a description's name or alias, case-insensitive.
+ *
+ * @throws IngestError INVALID_OPTIONS naming the known instruments when none matches (never an empty answer)
+ */
+export function resolveInstrumentName(name: string, instruments: readonly InstrumentDescription[]): string {
+  const wanted = name.trim().toLowerCase();
+  const found =
+    instruments.find((d) => d.name.toLowerCase() === wanted) ??
+    instruments.find((d) => d.aliases.some((a) => a.trim().toLowerCase() === wanted));
+  if (!found) {
+    throw new IngestError('INVALID_OPTIONS', `--instrument ${JSON.stringify(name)}: no such instrument or alias (known: ${instruments.map((d) => d.name).join(', ')})`, {
+      context: { field: 'instrument' },
+      hint: 'pass its description with --instruments, or ingest with it first (the catalog keeps the descriptions it was built with)',
+    });
+  }
+  return found.name;
+}
+
+/** {@link fileQueryOf} with the instrument name resolved through names and aliases. */
+export function resolvedFileQuery(options: FileQueryOptions, instruments: readonly InstrumentDescription[]): FileQuery {
+  const query = fileQueryOf(options);
+  if (options.instrument !== undefined) query.instrument = resolveInstrumentName(options.instrument, instruments);
+  return query;
 }
 
 /** The filter options of `catalog query` (and of every command that selects archived files the same way). */
@@ -117,6 +153,38 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
     });
 
   const catalogCommand = program.command('catalog').description('query the archive catalog');
+  catalogCommand
+    .command('instruments')
+    .description('the instrument descriptions stored in the catalog (latest version of each, or every version)')
+    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
+    .option('--all-versions', 'every stored version, oldest first')
+    .option('--json', 'one JSON object per description and line (with the description)')
+    .addHelpText('after', '\nExample:\n  fits-ingest catalog instruments --catalog sqlite:/archive/catalog.sqlite')
+    .action(async (options: { catalog: string; allVersions?: boolean; json?: boolean }) => {
+      try {
+        const { openCatalog } = await import('../_setup.js');
+        // Opened without descriptions of its own, so it lists what earlier commands stored (and stores nothing new).
+        const catalog = openCatalog(options.catalog, []);
+        await catalog.init();
+        try {
+          const stored = (await catalog.storedInstruments?.({ allVersions: options.allVersions === true })) ?? [];
+          for (const s of stored) {
+            const d = s.description as { aliases?: string[]; keywordTable?: { column: string }[] };
+            if (options.json) printJsonLine(io, { ...s, savedAt: new Date(s.savedAt).toISOString() });
+            else {
+              const aliases = d.aliases?.length ? `  aliases: ${d.aliases.join(', ')}` : '';
+              io.stdout.write(`${s.name}  v${s.version}  ${new Date(s.savedAt).toISOString()}  columns: ${(d.keywordTable ?? []).map((c) => c.column).join(', ')}${aliases}\n`);
+            }
+          }
+        } finally {
+          await catalog.close();
+        }
+        setExit(EXIT_OK);
+      } catch (error) {
+        io.stderr.write(`fits-ingest catalog instruments: ${errorLine(error)}\n`);
+        setExit(EXIT_USAGE);
+      }
+    });
   addFileQueryOptions(
     catalogCommand
       .command('query')
@@ -124,6 +192,7 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
       .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE'),
     '1000',
   )
+    .option('--instruments <path...>', 'extra instrument descriptions (files or directories); the catalog also knows those it was built with')
     .option('--json', 'one JSON object per file and line (with the keyword columns)')
     .addHelpText(
       'after',
@@ -131,11 +200,11 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
         '  fits-ingest catalog query --catalog sqlite:cat.sqlite --instrument KCWI --where "koaimtyp = object" "xposure >= 300" --json',
     )
     .action(
-      async (options: FileQueryOptions & { catalog: string; json?: boolean }) => {
+      async (options: FileQueryOptions & { catalog: string; json?: boolean; instruments?: string[] }) => {
         try {
-          const query = fileQueryOf(options);
-          await withCatalog(options.catalog, async (catalog) => {
-            const files = await catalog.findArchived(query);
+          fileQueryOf(options); // option errors before the catalog is opened
+          await withCatalog(options.catalog, async (catalog, instruments) => {
+            const files = await catalog.findArchived(resolvedFileQuery(options, instruments));
             for (const f of files) {
               if (options.json) {
                 const { header: _header, ...row } = f;
@@ -144,7 +213,7 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
                 io.stdout.write(`${f.archiveId}  ${f.instrument}  ${f.night}  lev${f.level}  ${f.imageType ?? ''}  ${f.program ?? ''}  ${f.originalName}  ${f.locations[0]?.uri ?? ''}\n`);
               }
             }
-          });
+          }, options.instruments);
           setExit(EXIT_OK);
         } catch (error) {
           io.stderr.write(`fits-ingest catalog query: ${errorLine(error)}\n`);

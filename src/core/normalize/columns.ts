@@ -6,7 +6,7 @@
  * @module
  */
 import type { ColumnValue } from '../ports/catalog.js';
-import type { HeaderView } from '../../instruments/header-view.js';
+import { hduHeader, type HeaderView } from '../../instruments/header-view.js';
 import type { KeywordColumn } from '../../instruments/keyword-column.js';
 import { resolveKeyword, valueNumber, valueText } from '../../instruments/rules.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
@@ -47,13 +47,15 @@ function convert(entry: KeywordColumn, value: NonNullable<ReturnType<HeaderView[
 
 /**
  * Reads the keyword table's columns from a header. `derived` values (archive id, image type…) are read from the
- * normalized header too, where normalization wrote them.
+ * normalized header too, where normalization wrote them. Entries with `hdu` read the extension's header from
+ * `headers` (every HDU's header, index 0 the primary); without it they are missing.
  */
-export function extractColumns(description: InstrumentDescription, header: HeaderView): ColumnExtraction {
+export function extractColumns(description: InstrumentDescription, header: HeaderView, headers: readonly HeaderView[] = []): ColumnExtraction {
   const columns: Record<string, ColumnValue> = {};
   const warnings: NormalizeWarning[] = [];
   for (const entry of description.keywordTable) {
-    const found = resolveKeyword(description, header, entry.keyword);
+    const from = hduHeader(entry.hdu, header, headers);
+    const found = from === undefined ? undefined : resolveKeyword(description, from, entry.keyword);
     let value: ColumnValue = null;
     let problem: string | undefined;
     if (found) {

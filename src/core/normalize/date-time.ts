@@ -82,6 +82,7 @@ export function repairObservationTime(
   const edits: HeaderEdit[] = [];
   const warnings: NormalizeWarning[] = [];
   const rules = description.dateRepair;
+  const policy = description.normalization;
   const dateKeyword = description.keywordMap['DATE-OBS']?.[0] ?? 'DATE-OBS';
   const utKeyword = description.keywordMap['UTC']?.[0] ?? 'UTC';
   const mtime = new Date(mtimeMs).toISOString();
@@ -92,17 +93,18 @@ export function repairObservationTime(
   let date: string;
   if (parsed) {
     date = parsed.date;
-    if (parsed.form !== 'iso-date' || found!.keyword !== dateKeyword) {
+    if (policy.dateObs === 'repair' && (parsed.form !== 'iso-date' || found!.keyword !== dateKeyword)) {
       edits.push({ keyword: dateKeyword, value: date, comment: `corrected (was '${text}')` });
       warnings.push({ code: 'DATE_OBS_REWRITTEN', keyword: dateKeyword, message: `DATE-OBS '${text}' rewritten as ${date}` });
     }
-  } else if (rules.onInvalidDate === 'file-mtime') {
+  } else if (rules.onInvalidDate === 'file-mtime' && policy.dateObs !== 'require') {
     date = mtime.slice(0, 10);
     const was = text === undefined ? 'missing' : `'${text}'`;
     edits.push({ keyword: dateKeyword, value: date, comment: `from file time (was ${was})` });
     warnings.push({ code: 'DATE_OBS_FROM_MTIME', keyword: dateKeyword, message: `DATE-OBS ${was}; rebuilt from the file time` });
   } else {
-    throw new IngestError('BAD_DATE_OBS', `DATE-OBS is ${text === undefined ? 'missing' : `'${text}'`}, and the instrument's rules reject such files`, {
+    const rule = policy.dateObs === 'require' ? 'normalization.dateObs is require' : "the instrument's rules reject such files";
+    throw new IngestError('BAD_DATE_OBS', `DATE-OBS is ${text === undefined ? 'missing' : `'${text}'`}, and ${rule}`, {
       context: { keyword: dateKeyword },
     });
   }
@@ -115,14 +117,15 @@ export function repairObservationTime(
     const was = utText === undefined ? 'missing' : `'${utText}'`;
     if (fromDate !== undefined) {
       utSeconds = fromDate;
-      edits.push({ keyword: utKeyword, value: formatUt(utSeconds), comment: `from DATE-OBS (was ${was})` });
-      warnings.push({ code: 'UT_FROM_DATE_OBS', keyword: utKeyword, message: `UT ${was}; taken from DATE-OBS` });
-    } else if (rules.onInvalidTime === 'file-mtime') {
+      if (policy.time === 'repair') edits.push({ keyword: utKeyword, value: formatUt(utSeconds), comment: `from DATE-OBS (was ${was})` });
+      if (policy.time === 'repair') warnings.push({ code: 'UT_FROM_DATE_OBS', keyword: utKeyword, message: `UT ${was}; taken from DATE-OBS` });
+    } else if (rules.onInvalidTime === 'file-mtime' && policy.time !== 'require') {
       utSeconds = (Date.parse(mtime) - Date.parse(`${mtime.slice(0, 10)}T00:00:00Z`)) / 1000;
-      edits.push({ keyword: utKeyword, value: formatUt(utSeconds), comment: `from file time (was ${was})` });
+      if (policy.time === 'repair') edits.push({ keyword: utKeyword, value: formatUt(utSeconds), comment: `from file time (was ${was})` });
       warnings.push({ code: 'UT_FROM_MTIME', keyword: utKeyword, message: `UT ${was}; rebuilt from the file time` });
     } else {
-      throw new IngestError('BAD_UT', `the UT time is ${was}, and the instrument's rules reject such files`, {
+      const rule = policy.time === 'require' ? 'normalization.time is require' : "the instrument's rules reject such files";
+      throw new IngestError('BAD_UT', `the UT time is ${was}, and ${rule}`, {
         context: { keyword: utKeyword },
       });
     }

@@ -14,7 +14,10 @@ import { makeArchiveId } from '../../instruments/archive-id.js';
 import { evaluateImageType, evaluateProprietaryMonths, resolveKeyword, valueText } from '../../instruments/rules.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
 import { semesterOf } from '../../instruments/semester.js';
+import { withHdus } from '../../instruments/header-view.js';
 import { repairObservationTime } from './date-time.js';
+import { nightOf } from './night.js';
+import { recordOriginals } from './originals.js';
 import type { HeaderEdit, NormalizeContext, NormalizeWarning } from './types.js';
 
 /** What normalization produced. */
@@ -24,15 +27,17 @@ export interface NormalizedHeader {
   instrument: string;
   /** Archive id without extension, e.g. `KB.20260101.12345.67`. */
   archiveId: string;
-  /** Observation date (UT), YYYY-MM-DD: the night the archive files it under. */
+  /** Observation date (UT), YYYY-MM-DD. */
   date: string;
+  /** The night the archive files it under, YYYY-MM-DD, by the site's rule (src/core/normalize/night.ts). */
+  night: string;
   utSeconds: number;
   imageType: string;
   semester?: string;
   program?: string;
   pi?: string;
   proprietaryMonths: number;
-  /** date + proprietary period, YYYY-MM-DD. */
+  /** night + proprietary period, YYYY-MM-DD. */
   releaseDate: string;
   edits: HeaderEdit[];
   warnings: NormalizeWarning[];
@@ -48,12 +53,28 @@ export function addMonths(date: string, months: number): string {
 }
 
 /**
- * Normalizes a primary header for the archive.
+ * The value written in the archive-id keyword: Keck's KOAID carries the `.fits` suffix (KOA's convention); a
+ * template id is written exactly as the template builds it.
+ */
+export function archiveIdValue(description: Pick<InstrumentDescription, 'archiveId'>, archiveId: string): string {
+  return description.archiveId.scheme === 'keck' ? `${archiveId}.fits` : archiveId;
+}
+
+function required(keyword: string, message: string): IngestError {
+  return new IngestError('NORMALIZATION_REQUIRED', message, { context: { keyword } });
+}
+
+/**
+ * Normalizes a primary header for the archive. Every card it changes or adds is recorded losslessly in HISTORY
+ * ORIGCARD/ORIGNONE cards ({@link recordOriginals}), so the original header can be rebuilt from the copy.
  *
- * @throws IngestError (kind invalid: BAD_DATE_OBS, BAD_UT, ARCHIVE_ID_FAILED) when a rule cannot repair the header
+ * @throws IngestError (kind invalid: BAD_DATE_OBS, BAD_UT, ARCHIVE_ID_FAILED, NORMALIZATION_REQUIRED) when a rule
+ *   cannot repair the header or the policy requires a value the header lacks
  */
 export function normalizeHeader(source: Header, description: InstrumentDescription, context: NormalizeContext): NormalizedHeader {
   const header = source.clone();
+  // Rules may read the file's other HDUs (conditions with `hdu`); the primary is the copy being normalized.
+  const rulesView = withHdus(header, [header, ...(context.extensions ?? [])]);
   const prefix = context.commentPrefix ?? 'ARCHIVE:';
   const level = context.level ?? 0;
   const out = description.outputKeywords;
@@ -63,10 +84,16 @@ export function normalizeHeader(source: Header, description: InstrumentDescripti
     edits.push({ keyword, value, comment: `${prefix} ${comment}` });
   };
 
-  // INSTRUME: the description's name, keeping what the instrument wrote in the comment.
+  const policy = description.normalization;
+  // INSTRUME: the description's name, keeping what the instrument wrote in the comment (policy: repair).
   const instrume = resolveKeyword(description, header, 'INSTRUME');
   const instrumeText = instrume ? valueText(instrume.value) : undefined;
-  if (instrumeText !== description.name) {
+  if (policy.instrument === 'require') {
+    const names = [description.name, ...description.aliases].map((n) => n.toLowerCase());
+    if (instrumeText === undefined || !names.includes(instrumeText.toLowerCase())) {
+      throw required('INSTRUME', `INSTRUME is ${instrumeText === undefined ? 'missing' : `'${instrumeText}'`}, not ${description.name} or an alias, and normalization.instrument is require`);
+    }
+  } else if (policy.instrument === 'repair' && instrumeText !== description.name) {
     add('INSTRUME', description.name, `corrected (was ${instrumeText === undefined ? 'missing' : `'${instrumeText}'`})`);
     warnings.push({ code: 'INSTRUME_CORRECTED', keyword: 'INSTRUME', message: `INSTRUME ${instrumeText ?? 'missing'} set to ${description.name}` });
   }
@@ -74,6 +101,21 @@ export function normalizeHeader(source: Header, description: InstrumentDescripti
   const time = repairObservationTime(description, header, context.mtimeMs);
   for (const edit of time.edits) edits.push({ ...edit, comment: `${prefix} ${edit.comment ?? ''}`.trim() });
   warnings.push(...time.warnings);
+  const night = nightOf(description.site, time.date, time.utSeconds);
+
+  // OFNAME before the archive id, so templates may use it.
+  const ofname = resolveKeyword(description, header, 'OFNAME');
+  const ofnameText = ofname ? valueText(ofname.value) : undefined;
+  if (ofnameText === undefined) {
+    if (policy.originalName === 'require') throw required('OFNAME', 'OFNAME is missing and normalization.originalName is require');
+    if (policy.originalName === 'repair') add('OFNAME', context.originalName, 'original file name');
+  } else if (ofnameText !== context.originalName) {
+    warnings.push({
+      code: 'OFNAME_MISMATCH',
+      keyword: ofname!.keyword,
+      message: `${ofname!.keyword} '${ofnameText}' differs from the file name '${context.originalName}'`,
+    });
+  }
   // Apply the repairs before the rules that read the header (archive id templates, conditions).
   for (const edit of edits) header.set(edit.keyword, edit.value, edit.comment);
   const applied = edits.length;
@@ -81,19 +123,24 @@ export function normalizeHeader(source: Header, description: InstrumentDescripti
   let archiveId: string;
   try {
     const made = makeArchiveId(description, {
-      header,
+      header: rulesView,
       date: time.date,
       utSeconds: time.utSeconds,
+      night,
+      originalName: context.originalName,
       ...(context.digest !== undefined ? { digest: context.digest } : {}),
     });
     archiveId = made.id;
   } catch (error) {
     throw error instanceof IngestError ? error : new IngestError('ARCHIVE_ID_FAILED', String(error), { cause: error });
   }
-  add(out.archiveId, `${archiveId}.fits`, 'archive id');
+  add(out.archiveId, archiveIdValue(description, archiveId), 'archive id');
 
-  const imageType = evaluateImageType(description, header).type;
-  add(out.imageType, imageType, 'image type');
+  const imageType = evaluateImageType(description, rulesView).type;
+  if (policy.imageType === 'require' && imageType === description.imageTypeFallback) {
+    throw required(out.imageType, `no image-type rule matches this frame and normalization.imageType is require`);
+  }
+  if (policy.imageType !== 'keep') add(out.imageType, imageType, 'image type');
   if (imageType === 'undefined') {
     warnings.push({ code: 'IMAGE_TYPE_UNDEFINED', keyword: out.imageType, message: 'no image-type rule matched' });
   }
@@ -116,32 +163,24 @@ export function normalizeHeader(source: Header, description: InstrumentDescripti
   const pi = piFound ? valueText(piFound.value) : undefined;
   if (pi !== undefined && piFound!.keyword !== 'PROGPI') add('PROGPI', pi, `principal investigator (from ${piFound!.keyword})`);
 
-  const proprietaryMonths = evaluateProprietaryMonths(description, { header, imageType, utSeconds: time.utSeconds });
+  const proprietaryMonths = evaluateProprietaryMonths(description, { header: rulesView, imageType, utSeconds: time.utSeconds });
   add(out.proprietaryMonths, proprietaryMonths, 'proprietary period in months');
 
-  const ofname = resolveKeyword(description, header, 'OFNAME');
-  const ofnameText = ofname ? valueText(ofname.value) : undefined;
-  if (ofnameText === undefined) add('OFNAME', context.originalName, 'original file name');
-  else if (ofnameText !== context.originalName) {
-    warnings.push({
-      code: 'OFNAME_MISMATCH',
-      keyword: ofname!.keyword,
-      message: `${ofname!.keyword} '${ofnameText}' differs from the file name '${context.originalName}'`,
-    });
-  }
   add('DQA_VERS', context.software ?? `fits-ingest ${VERSION}`, 'ingestion software');
   add('DQA_DATE', new Date(context.now).toISOString().slice(0, 19), 'ingestion date (UT)');
 
   for (const edit of edits.slice(applied)) header.set(edit.keyword, edit.value, edit.comment);
+  recordOriginals(source, header, edits.map((e) => e.keyword));
   const result: NormalizedHeader = {
     header,
     instrument: description.name,
     archiveId,
     date: time.date,
+    night,
     utSeconds: time.utSeconds,
     imageType,
     proprietaryMonths,
-    releaseDate: addMonths(time.date, proprietaryMonths),
+    releaseDate: addMonths(night, proprietaryMonths),
     edits,
     warnings,
   };

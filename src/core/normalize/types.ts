@@ -5,6 +5,7 @@
  */
 import type { FitsValue } from '../fits/header-card.js';
 import type { Level } from '../lifecycle/record.js';
+import type { HeaderView } from '../../instruments/header-view.js';
 
 /** One change to a header: set `keyword` to `value` (adding the card if absent). */
 export interface HeaderEdit {
@@ -36,4 +37,6 @@ export interface NormalizeContext {
   commentPrefix?: string;
   /** SHA-256 of the file, for archive-id templates with {DIGEST}. */
   digest?: string;
+  /** Headers of the file's extension HDUs (1, 2, …), for rules whose conditions name an `hdu`. */
+  extensions?: readonly HeaderView[];
 }

@@ -132,6 +132,18 @@ export interface CatalogCapabilities {
   shared: boolean;
 }
 
+/** One stored version of an instrument description (see {@link Catalog.storedInstruments}). */
+export interface StoredInstrument {
+  /** The description's name as written. */
+  name: string;
+  /** 1 for the first description of this name, one more for each changed one. */
+  version: number;
+  /** The description as the catalog was given it (JSON). */
+  description: unknown;
+  /** When this version was stored (epoch ms). */
+  savedAt: number;
+}
+
 /** Persistent state of ingestion and index of the archive. */
 export interface Catalog {
   readonly name: string;
@@ -193,4 +205,12 @@ export interface Catalog {
    * current archived file holds the archive id, CONFLICT when the record id exists.
    */
   importArchived(record: FileRecord, entry: HistoryEntry, file: ArchivedFile): Promise<void>;
+
+  /**
+   * Optional: the instrument descriptions this catalog was built with, latest version of each name (history with
+   * `{ allVersions: true }`). A catalog that has it stores the descriptions given to it at `init` (a new version
+   * only when one changed) and knows their keyword tables when later opened without them. Callers fall back to
+   * the descriptions they load themselves when a catalog lacks this method.
+   */
+  storedInstruments?(options?: { allVersions?: boolean }): Promise<StoredInstrument[]>;
 }

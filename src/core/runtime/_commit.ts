@@ -33,7 +33,7 @@ export async function commit(ctx: StepContext, record: FileRecord, signal?: Abor
     return { event: failure(error, 'commit', 'STABLE') };
   }
   try {
-    const { primary: header, hdus } = await stagedCopy(ctx, record);
+    const { primary: header, hdus, headers } = await stagedCopy(ctx, record);
     const receipts = ctx.receipts.get(record.id) ?? (await transferAll(ctx, record, signal));
     const out = description.outputKeywords;
     const months = header.get(out.proprietaryMonths);
@@ -51,7 +51,7 @@ export async function commit(ctx: StepContext, record: FileRecord, signal?: Abor
       sourceSha256: record.sourceSha256!,
       hdus,
       locations: receipts.map((r, i) => ({ uri: r.location, transport: ctx.transports[i]!.name, verifiedAt: r.finishedAt })),
-      columns: extractColumns(description, header).columns,
+      columns: extractColumns(description, header, headers).columns,
       header: header.toJSON(),
       archivedAt: ctx.clock.now(),
     };

@@ -48,6 +48,8 @@ export interface StepContext {
 /** What the later steps need to know about a staged copy. */
 export interface StagedCopy {
   primary: Header;
+  /** Every HDU's header (index 0 the primary), for keyword columns read from extensions. */
+  headers?: Header[];
   hdus: HduSums[];
 }
 
@@ -56,7 +58,7 @@ export async function stagedCopy(ctx: StepContext, record: FileRecord): Promise<
   const known = ctx.staged.get(record.id);
   if (known) return known;
   const { hdus } = await walkThroughFiles(ctx, record.staged!, record.stagedSize!);
-  const copy = { primary: hdus[0]!.header, hdus: sumsFromHeaders(hdus) };
+  const copy = { primary: hdus[0]!.header, headers: hdus.map((h) => h.header), hdus: sumsFromHeaders(hdus) };
   ctx.staged.set(record.id, copy);
   return copy;
 }

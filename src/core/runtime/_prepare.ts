@@ -12,8 +12,10 @@ import { applyChecksums, HduChecksummer, verifyHduSums, type HduSumResult } from
 import { HduStreamParser } from '../fits/hdu-stream.js';
 import type { FileRecord, RecordWarning } from '../lifecycle/record.js';
 import { extractColumns } from '../normalize/columns.js';
-import { normalizeHeader, type NormalizedHeader } from '../normalize/normalize.js';
+import { archiveIdValue, normalizeHeader, type NormalizedHeader } from '../normalize/normalize.js';
 import { isCalendarDate } from '../normalize/date-time.js';
+import { nightOf } from '../normalize/night.js';
+import { utSecondsFromTime } from '../../instruments/archive-id.js';
 import type { Header } from '../fits/header.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
 import { findInstrument } from '../../instruments/find-instrument.js';
@@ -34,7 +36,7 @@ function isPreparedUpstream(record: FileRecord): boolean {
  * A file normalized upstream keeps its header: the archive id and night are read from it, only the checksums
  * are refreshed.
  */
-function upstream(header: Header, description: InstrumentDescription): Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'warnings'> {
+function upstream(header: Header, description: InstrumentDescription): Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'night' | 'warnings'> {
   const keyword = description.outputKeywords.archiveId;
   const id = header.get(keyword);
   const date = header.get('DATE-OBS');
@@ -43,7 +45,11 @@ function upstream(header: Header, description: InstrumentDescription): Pick<Norm
       context: { keyword },
     });
   }
-  return { header: header.clone(), archiveId: id.replace(/\.fits$/, ''), date: date.slice(0, 10), warnings: [] };
+  // The night by the site's rule, from DATE-OBS's time or the UT keyword (the UT date when neither reads).
+  const ut = header.get(description.keywordMap['UTC']?.[0] ?? 'UTC');
+  const seconds = utSecondsFromTime(date.length > 10 ? date.slice(11).replace(/Z$/, '') : typeof ut === 'string' ? ut : '') ?? 0;
+  const night = nightOf(description.site, date.slice(0, 10), seconds);
+  return { header: header.clone(), archiveId: id.replace(/\.fits$/, ''), date: date.slice(0, 10), night, warnings: [] };
 }
 
 function hasValidSums(sums: HduSumResult): boolean {
@@ -114,7 +120,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
     return { event: failure(error, 'prepare') };
   }
 
-  let normalized: Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'warnings'>;
+  let normalized: Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'night' | 'warnings'>;
   try {
     normalized = isPreparedUpstream(record) ? upstream(primary, description) : normalizeHeader(primary, description, {
       originalName: record.originalName,
@@ -124,6 +130,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
       software: ctx.software,
       commentPrefix: ctx.commentPrefix,
       digest: sourceSha256,
+      extensions: hdus.slice(1).map((h) => h.hdu.header),
     });
   } catch (error) {
     return { event: failure(toIngestError(error, { file: source }), 'prepare') };
@@ -132,7 +139,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   if (record.level > 0 && !isPreparedUpstream(record)) {
     // Products are named after their raw parent (KOA style: KB.20260101.12345.67_icubed).
     archiveId = `${record.parents[0] ?? archiveId}_${safeStem(record.originalName)}`;
-    normalized.header.set(description.outputKeywords.archiveId, `${archiveId}.fits`);
+    normalized.header.set(description.outputKeywords.archiveId, archiveIdValue(description, archiveId));
   }
 
   if (!isReingest(record)) {
@@ -185,20 +192,21 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   await ctx.files.rename(part, staged);
   ctx.staged.set(record.id, {
     primary: stagedHeaders[0]!,
+    headers: stagedHeaders,
     hdus: stagedHeaders.map((h, index) => ({ index, datasum: hdus[index]!.datasum, checksum: String(h.get('CHECKSUM')) })),
   });
 
   const warnings: RecordWarning[] = [
     ...fitsWarnings(parser.warnings),
     ...normalized.warnings,
-    ...extractColumns(description, normalized.header).warnings,
+    ...extractColumns(description, normalized.header, stagedHeaders).warnings,
   ];
   return {
     event: {
       type: 'PREPARED',
       instrument: description.name,
       archiveId,
-      night: normalized.date,
+      night: normalized.night,
       sourceSha256,
       staged,
       sha256: stagedHash.digest(),
