@@ -87,7 +87,7 @@ function leftovers(archive: string): string[] {
 
 /** What the catalog lists: archived locations (relative), and every record's archive id by state. */
 async function catalogView(spec: string, archive: string): Promise<{ archived: string[]; byState: Map<string, string[]> }> {
-  const catalog = createSqliteCatalog({ path: spec, instruments: builtinInstruments() });
+  const catalog = createSqliteCatalog({ path: spec, instruments: [...builtinInstruments()] });
   await catalog.init();
   try {
     const archived = (await catalog.findArchived({ limit: 10_000 })).flatMap((f) => f.locations.map((l) => relative(archive, l.uri))).sort();
