@@ -311,3 +311,5 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
     }),
   };
 }
+
+export { listVersions, pruneVersion, type PrunedVersion, type PruneVersionOptions } from './_prune.js';
