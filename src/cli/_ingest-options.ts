@@ -32,7 +32,7 @@ export function ingestOptions(command: Command): Command {
     .option('--staging <dir>', 'where normalized copies wait for transfer (default: <archive>/.staging)')
     .option('--concurrency <n>', 'files processed at once', '4')
     .option('--json', 'one JSON object per file and line, printed as each file ends')
-    .option('--step-timeout <s>', 'seconds one step of one file may take (a hung mount) before it fails with STEP_TIMEOUT', '600');
+    .option('--step-timeout <s>', 'seconds one step of one file may take (a hung mount) before it fails with STEP_TIMEOUT (default 1800)');
 }
 
 /** The JSON line for a file's outcome. */

@@ -92,14 +92,25 @@ function layoutOf(template: string, requireArchiveId: boolean): Layout {
  * copy prepared again after a crash lost the catalog's record of it, differing only in ingestion timestamps. It
  * is replaced rather than reported as a conflict.
  */
-async function sameSource(path: string, request: TransferRequest): Promise<boolean> {
+async function sameSource(path: string, request: TransferRequest): Promise<'same-record' | 'other-record' | false> {
   const wanted = request.sidecar['sourceSha256'];
   if (typeof wanted !== 'string') return false;
   try {
-    const sidecar = JSON.parse(await readFile(`${path}.json`, 'utf8')) as { archiveId?: string; metadata?: { sourceSha256?: unknown } };
-    return sidecar.archiveId === request.archiveId && sidecar.metadata?.sourceSha256 === wanted;
+    const sidecar = JSON.parse(await readFile(`${path}.json`, 'utf8')) as { archiveId?: string; recordId?: string; metadata?: { sourceSha256?: unknown } };
+    if (sidecar.archiveId !== request.archiveId || sidecar.metadata?.sourceSha256 !== wanted) return false;
+    return sidecar.recordId === request.recordId ? 'same-record' : 'other-record';
   } catch {
     return false;
+  }
+}
+
+/** The record id the sidecar of `path` names, if it has one. */
+async function sidecarRecord(path: string): Promise<string | undefined> {
+  try {
+    const sidecar = JSON.parse(await readFile(`${path}.json`, 'utf8')) as { recordId?: unknown };
+    return typeof sidecar.recordId === 'string' ? sidecar.recordId : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -175,7 +186,11 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
     const existing = await inspect(dest.path, request, options.verify, signal);
     if (existing && existing.problem === undefined) return { digest: existing, alreadyPresent: true, dest, rel };
     if (existing && request.replace) return placeVersion(request, rel, signal);
-    if (existing && !(await sameSource(dest.path, request))) {
+    const source = existing ? await sameSource(dest.path, request) : false;
+    // Another record's copy of the same source (a racing duplicate, or one a lost catalog forgot) is never
+    // overwritten: this one goes beside it as a version; the catalog decides which one it lists.
+    if (source === 'other-record') return placeVersion(request, rel, signal);
+    if (existing && !source) {
       throw new IngestError(
         'ARCHIVE_ID_CONFLICT',
         `${dest.path} already holds other bytes (${existing.problem}); the request has SHA-256 ${request.sha256} (${request.size} bytes)`,
@@ -236,7 +251,10 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
       const placed = await place(request, relPath, dest, signal);
       const { digest, alreadyPresent } = placed;
       try {
-        if (options.sidecar) await writeFileAtomic(placed.dest.dir, `${placed.dest.base}.json`, sidecarJson(request, digest), options.fsync, false);
+        // Identical bytes another record placed keep that record's sidecar (it names who owns the copy).
+        const owner = alreadyPresent ? await sidecarRecord(placed.dest.path) : undefined;
+        const keepSidecar = owner !== undefined && owner !== request.recordId;
+        if (options.sidecar && !keepSidecar) await writeFileAtomic(placed.dest.dir, `${placed.dest.base}.json`, sidecarJson(request, digest), options.fsync, false);
         // One shared directory flush makes the renames durable (the file's and the sidecar's, and those of any
         // transfer into the same night running meanwhile).
         if (options.fsync) await syncDirectoryShared(placed.dest.dir);

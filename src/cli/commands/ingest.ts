@@ -103,7 +103,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
           io.stderr.write(`fits-ingest ingest: --quiet must be a whole number of milliseconds, got ${options.quiet}\n`);
           return setExit(EXIT_USAGE);
         }
-        const stepTimeout = Number(options.stepTimeout);
+        const stepTimeout = Number(options.stepTimeout ?? 1800);
         if (!Number.isFinite(stepTimeout) || stepTimeout <= 0) {
           io.stderr.write(`fits-ingest ingest: --step-timeout must be a positive number of seconds, got ${options.stepTimeout}\n`);
           return setExit(EXIT_USAGE);

@@ -38,9 +38,9 @@ export const settingsSchema = z.strictObject({
   /**
    * Longest time one step (stabilize, prepare, transfer, commit) of one file may take; a step still running then
    * fails with STEP_TIMEOUT (a hung mount, a stalled disk) and is retried like any transient failure, so a run
-   * never hangs. @default 600000
+   * never hangs. Raise it for very large files over slow links. @default 1800000
    */
-  stepTimeoutMs: z.int().min(1).default(600_000),
+  stepTimeoutMs: z.int().min(1).default(1_800_000),
   /** Granularity of timers (waits for stability, retries). @default 50 */
   tickMs: z.int().min(1).default(50),
   /** Prefix of the comments of keywords fits-ingest adds. @default 'ARCHIVE:' */

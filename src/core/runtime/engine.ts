@@ -231,12 +231,13 @@ export function createEngine(options: EngineOptions): Ingestor {
 
   function notifyWaiters(record: FileRecord): void {
     for (const w of waiters) if (w.ids.has(record.id)) w.done(record);
-    if (record.state === 'ABANDONED') void discardPlaced(record);
+    if (record.state === 'ABANDONED' || record.state === 'INVALID' || record.state === 'DUPLICATE') void discardPlaced(record);
   }
 
   /**
-   * A record given up after its transfer started may have left copies the catalog will never list (the catalog
-   * or the manifest could not be written after the bytes arrived): transports that can take them back do.
+   * A record given up (ABANDONED, or INVALID at the commit) after its transfer started may have left copies the
+   * catalog will never list (the catalog or the manifest could not be written after the bytes arrived, or another
+   * record holds the archive id): transports that can take them back do (only copies this record placed).
    */
   async function discardPlaced(record: FileRecord): Promise<void> {
     if (!record.archiveId || !record.sha256 || !record.night || !record.instrument) return;

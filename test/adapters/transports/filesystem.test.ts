@@ -220,6 +220,28 @@ describe('createFilesystemTransport', () => {
     expect(again).toMatchObject({ alreadyPresent: true, location: r2.location });
   });
 
+  it("never overwrites another record's copy of the same source; discard takes back only the record's own copy", async () => {
+    const t = transport();
+    const first = await request({ sidecar: { sourceSha256: 'same-source' } }, checksummedFits(5000));
+    const r1 = await t.transfer(first);
+    // A racing record of the same source, prepared at another time (other bytes), same archive id.
+    const racing = await request({ archiveId: first.archiveId, sidecar: { sourceSha256: 'same-source' } }, checksummedFits(6000));
+    const r2 = await t.transfer(racing);
+    expect(r2.location).not.toBe(r1.location);
+    expect((await run('sha256sum', [r1.location])).stdout.split(' ')[0]).toBe(first.sha256);
+    // The racing record loses at the catalog and is given up: its copy goes, the archived one stays.
+    await t.discard!({ ...racing });
+    expect(await readOrUndefined(r2.location)).toBeUndefined();
+    expect(await readOrUndefined(`${r2.location}.json`)).toBeUndefined();
+    await t.discard!({ ...racing, recordId: 'someone-else' });
+    expect((await run('sha256sum', [r1.location])).stdout.split(' ')[0]).toBe(first.sha256);
+    // Identical bytes transferred for another record keep the owner's sidecar, so a discard cannot take them.
+    const twin = { ...first, recordId: 'twin-record' };
+    expect((await t.transfer(twin)).alreadyPresent).toBe(true);
+    await t.discard!(twin);
+    expect(await readOrUndefined(r1.location)).toBeDefined();
+  });
+
   it('a disk that fills after the copy takes the copy back (no archived file the catalog will not list)', async () => {
     const t = transport();
     const r = await request();

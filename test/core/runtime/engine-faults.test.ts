@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -86,6 +86,33 @@ describe('engine: a reingest never destroys bytes', () => {
     const manifest = readFileSync(join(archive, 'KCWI', '20261120', 'MANIFEST.sha256'), 'utf8');
     expect(manifest).toContain(`${v1File.sha256}  lev0/${v1!.archiveId}.fits`);
     expect(manifest).toContain(`${v2File.sha256}  lev0/versions/${v2!.archiveId}.v2.fits`);
+  });
+});
+
+describe('engine: DUPLICATE logic', () => {
+  it('copies of one file announced together end as one ARCHIVED and DUPLICATEs, never INVALID, with one archived copy', async () => {
+    const engine = make({ concurrency: 8 });
+    await engine.start();
+    const ids: string[][] = [];
+    for (let n = 1; n <= 4; n++) {
+      const path = writeFrame(n);
+      const copy = join(incoming, `copy_of_${n}.fits`);
+      writeFileSync(copy, readFileSync(path));
+      const pair = await Promise.all([engine.submit(item(path)), engine.submit(item(copy))]);
+      ids.push(pair.map((s) => s.record.id));
+    }
+    for (const pair of ids) {
+      const states = (await engine.settled(pair)).map((r) => r.state).sort();
+      expect(states).toEqual(['ARCHIVED', 'DUPLICATE']);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200)); // copies taken back after the DUPLICATE
+    const archived = await engine.catalog.findArchived({});
+    const onDisk = readdirSync(archive, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.fits'))
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
+    expect(onDisk).toEqual(archived.map((f) => f.locations[0]!.uri).sort());
+    for (const f of archived) expect(sha(f.locations[0]!.uri)).toBe(f.sha256);
   });
 });
 
