@@ -139,6 +139,24 @@ describe('fits-ingest ingest: every resource fault ends', () => {
     expect(leftovers(archive)).toEqual([]);
   }, 120_000);
 
+  it('catalog unwritable (its file system remounted read-only): the run stops with a clear code within the bound', async () => {
+    const cat = small('catalog-ro', '8m');
+    const archive = join(dir, 'archive-ro');
+    const incoming = join(dir, 'in-ro');
+    const paths = frames(incoming, 5, [64, 64]);
+    const spec = join(cat, 'catalog.sqlite');
+    const first = await ingest(paths[0]!, '--archive', archive, '--catalog', `sqlite:${spec}`);
+    expect(first.code, first.stderr).toBe(0);
+    const remount = spawnSync('mount', ['-o', 'remount,ro', cat], { encoding: 'utf8' });
+    expect(remount.status, remount.stderr).toBe(0);
+    const run = await ingest(incoming, '--archive', archive, '--catalog', `sqlite:${spec}`);
+    expect(run.ms).toBeLessThan(BOUND_MS);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/CATALOG_UNWRITABLE/);
+    // Nothing was archived that the catalog does not list.
+    expect(filesUnder(archive)).toHaveLength(1);
+  }, 120_000);
+
   it('archive full: files that do not fit end ABANDONED with NO_SPACE within the bound; the archive matches the catalog', async () => {
     const archive = small('archive-disk', '2m');
     const catalog = join(dir, 'catalog-a.sqlite');
