@@ -285,11 +285,12 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
 
   /** The copy a record placed: the layout path or one of its versions whose sidecar names the record. */
   const discard = async (target: DiscardTarget): Promise<void> => {
-    const request = target as TransferRequest;
+    const request = target as unknown as TransferRequest;
     const relPath = renderLayout(layout, request);
     for (let n = 1, missing = 0; n <= MAX_VERSIONS && missing < 3; n++) {
       const rel = n === 1 ? relPath : versionPath(relPath, n);
       const path = join(root, rel);
+      if (target.keep.includes(path)) continue;
       const sidecar = await readFile(`${path}.json`, 'utf8').then((text) => JSON.parse(text) as { recordId?: string; sha256?: string }, () => undefined);
       if (sidecar === undefined) {
         if (n > 1) missing++; // a discarded version leaves a gap; three in a row end the search

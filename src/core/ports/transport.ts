@@ -40,7 +40,10 @@ export interface TransferRequest {
 }
 
 /** What {@link Transport.discard} needs to find a record's copy. */
-export type DiscardTarget = Pick<TransferRequest, 'recordId' | 'archiveId' | 'instrument' | 'level' | 'night' | 'sha256'>;
+export type DiscardTarget = Pick<TransferRequest, 'recordId' | 'archiveId' | 'instrument' | 'level' | 'night' | 'sha256'> & {
+  /** Locations the catalog lists for the archive id (any version): never removed, whoever placed them. */
+  keep: readonly string[];
+};
 
 /** Proof that a destination holds the file. */
 export interface TransferReceipt {

@@ -241,7 +241,17 @@ export function createEngine(options: EngineOptions): Ingestor {
    */
   async function discardPlaced(record: FileRecord): Promise<void> {
     if (!record.archiveId || !record.sha256 || !record.night || !record.instrument) return;
-    const target = { recordId: record.id, archiveId: record.archiveId, instrument: record.instrument, level: record.level, night: record.night, sha256: record.sha256 };
+    // The catalog is the truth: whatever it lists for this archive id stays, even if this record placed it (a
+    // twin with identical bytes was archived from it).
+    let keep: string[];
+    try {
+      const versions = catalog.archivedVersions ? await catalog.archivedVersions(record.archiveId) : [await catalog.getArchived(record.archiveId)];
+      keep = versions.flatMap((f) => f?.locations.map((l) => l.uri) ?? []);
+    } catch (error) {
+      logger.warn('could not read the catalog; nothing taken back', { recordId: record.id, error: String(error) });
+      return;
+    }
+    const target = { recordId: record.id, archiveId: record.archiveId, instrument: record.instrument, level: record.level, night: record.night, sha256: record.sha256, keep };
     for (const transport of transports) {
       await transport.discard?.(target).catch((error: unknown) => logger.warn('could not take back an abandoned copy', { recordId: record.id, transport: transport.name, error: String(error) }));
     }

@@ -230,15 +230,18 @@ describe('createFilesystemTransport', () => {
     expect(r2.location).not.toBe(r1.location);
     expect((await run('sha256sum', [r1.location])).stdout.split(' ')[0]).toBe(first.sha256);
     // The racing record loses at the catalog and is given up: its copy goes, the archived one stays.
-    await t.discard!({ ...racing });
+    await t.discard!({ ...racing, keep: [r1.location] });
     expect(await readOrUndefined(r2.location)).toBeUndefined();
     expect(await readOrUndefined(`${r2.location}.json`)).toBeUndefined();
-    await t.discard!({ ...racing, recordId: 'someone-else' });
+    await t.discard!({ ...racing, recordId: 'someone-else', keep: [] });
     expect((await run('sha256sum', [r1.location])).stdout.split(' ')[0]).toBe(first.sha256);
     // Identical bytes transferred for another record keep the owner's sidecar, so a discard cannot take them.
     const twin = { ...first, recordId: 'twin-record' };
     expect((await t.transfer(twin)).alreadyPresent).toBe(true);
-    await t.discard!(twin);
+    await t.discard!({ ...twin, keep: [] });
+    expect(await readOrUndefined(r1.location)).toBeDefined();
+    // And what the catalog lists is never taken, even by the record whose sidecar names it.
+    await t.discard!({ ...first, keep: [r1.location] });
     expect(await readOrUndefined(r1.location)).toBeDefined();
   });
 
