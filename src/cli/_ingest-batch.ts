@@ -3,35 +3,107 @@
  * catalog (`fits-ingest ingest --workers N`): each takes every N-th file, with its own staging directory. The
  * catalog and transports are built for sharing (claims, version checks, unique indexes, idempotent transfers), so
  * engines never archive a file twice.
+ *
+ * Files get the same completeness check as `watch` (size and mtime quiet for `--quiet` ms, every HDU whole) unless
+ * `--assume-complete`; a file already archived from the same path with the same SHA-256 is reported as such without
+ * a new record; each outcome is handed to `onDone` as soon as the file ends (so `--json` streams).
  */
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { IngestError } from '../core/errors.js';
+import { IngestError, isIngestError } from '../core/errors.js';
 import type { FileRecord } from '../core/lifecycle/record.js';
+import type { Catalog } from '../core/ports/catalog.js';
+import { nodeFiles } from '../io/node-files.js';
 import type { IngestCliOptions } from './_ingest-options.js';
 
-/** Ingests `files` with one engine and returns their records once all are final, in the order given. */
-export async function ingestBatch(files: readonly string[], options: IngestCliOptions, owner?: string): Promise<FileRecord[]> {
+/** A file's outcome: its final record, `already` when it was archived from this path by an earlier run. */
+export interface BatchOutcome {
+  record: FileRecord;
+  already?: boolean;
+}
+
+/** How a batch reports. */
+export interface BatchHooks {
+  /** Claims name: workers sharing a catalog must not hold each other's leases. */
+  owner?: string;
+  /** Called once per file, as soon as it ends. */
+  onDone?: (outcome: BatchOutcome) => void;
+}
+
+/** The default quiet time of `ingest` (ms): as long as `watch` waits. */
+export const INGEST_QUIET_MS = 1000;
+
+/** The ARCHIVED record of `path` when the file there still has the SHA-256 it was archived with. */
+async function archivedFromHere(catalog: Catalog, path: string): Promise<FileRecord | undefined> {
+  const [record] = await catalog.findRecords({ source: path, states: ['ARCHIVED'], limit: 1, newestFirst: true });
+  if (!record?.sourceSha256) return undefined;
+  const files = nodeFiles();
+  const hash = files.sha256();
+  try {
+    for await (const chunk of files.read(path)) hash.update(chunk);
+  } catch {
+    return undefined; // unreadable now: let the engine say why
+  }
+  return hash.digest() === record.sourceSha256 ? record : undefined;
+}
+
+/**
+ * Ingests `files` with one engine and returns their outcomes once all are final, in the order given.
+ *
+ * @throws IngestError ENGINE_HALTED when the catalog cannot be written (its cause says why, e.g. CATALOG_FULL);
+ * the outcomes of files that ended before were passed to `onDone`.
+ */
+export async function ingestBatch(files: readonly string[], options: IngestCliOptions, hooks: BatchHooks = {}): Promise<BatchOutcome[]> {
   const { ingestorFromOptions } = await import('./_run-ingestor.js');
+  const quietMs = Number(options.quiet ?? INGEST_QUIET_MS);
+  const assume = options.assumeComplete === true;
   const { ingestor } = await ingestorFromOptions(options, {
     retry: { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2000 },
-    stability: { quietMs: 0, settleMs: 0 },
-    ...(owner ? { owner } : {}),
+    // A file that stays incomplete 3 quiet periods after its last change is INVALID with its structural code.
+    stability: assume ? { quietMs: 0, settleMs: 0 } : { quietMs, pollMs: Math.max(10, Math.min(250, quietMs)), settleMs: quietMs * 3 },
+    ...(hooks.owner ? { owner: hooks.owner } : {}),
   });
+  const outcomes = new Map<string, BatchOutcome>();
+  const finish = (outcome: BatchOutcome): void => {
+    if (outcomes.has(outcome.record.source) || !wanted.has(outcome.record.source)) return;
+    outcomes.set(outcome.record.source, outcome);
+    hooks.onDone?.(outcome);
+  };
+  const wanted = new Set(files);
+  const ids = new Set<string>();
+  const onFinal = (record: FileRecord): void => {
+    if (ids.has(record.id)) finish({ record });
+  };
+  ingestor.on('archived', onFinal).on('invalid', onFinal).on('abandoned', onFinal).on('duplicate', onFinal);
+  ingestor.on('error', () => {}); // unexpected errors are retried, and a persistent one halts the engine
   try {
     await ingestor.start();
-    const ids: string[] = [];
     for (const file of files) {
+      const already = await archivedFromHere(ingestor.catalog, file);
+      if (already) {
+        finish({ record: already, already: true });
+        continue;
+      }
       const { record } = await ingestor.submit({
         path: file,
         trigger: 'cli',
         detectedAt: Date.now(),
-        complete: true,
+        ...(assume ? { complete: true } : {}),
         ...(options.instrument ? { instrument: options.instrument } : {}),
       });
-      ids.push(record.id);
+      ids.add(record.id);
     }
-    return await ingestor.settled(ids);
+    for (const record of await ingestor.settled([...ids])) finish({ record });
+    return files.map((file) => outcomes.get(file)!);
+  } catch (error) {
+    if (isIngestError(error, 'ENGINE_HALTED')) {
+      const left = files.filter((f) => !outcomes.has(f)).length;
+      throw new IngestError('ENGINE_HALTED', `${error.detail} (${left} of ${files.length} files unfinished: they resume at the next run)`, {
+        cause: error.cause,
+        context: error.context,
+      });
+    }
+    throw error;
   } finally {
     await ingestor.stop();
     await ingestor.catalog.close();
@@ -47,16 +119,24 @@ export interface IngestWorkerData {
   owner: string;
 }
 
+/** What a worker thread posts: each outcome as it ends, then `end` (with the error that stopped it, if any). */
+export type IngestWorkerMessage = { done: BatchOutcome } | { end: true; error?: string };
+
 /** Runs in a worker thread started by {@link ingestOnWorkers}. */
-export async function runIngestWorker(data: IngestWorkerData, post: (records: FileRecord[]) => void): Promise<void> {
-  post(await ingestBatch(data.files, data.options, data.owner));
+export async function runIngestWorker(data: IngestWorkerData, post: (message: IngestWorkerMessage) => void): Promise<void> {
+  try {
+    await ingestBatch(data.files, data.options, { owner: data.owner, onDone: (done) => post({ done }) });
+    post({ end: true });
+  } catch (error) {
+    post({ end: true, error: error instanceof Error ? error.message : String(error) });
+  }
 }
 
 /**
  * Ingests `files` with `workers` engines on worker threads. The worker threads run this CLI's own entry script
  * (it recognizes them), so this needs the built CLI (`dist/cli/main.js`), not an in-process call.
  */
-export async function ingestOnWorkers(files: readonly string[], options: IngestCliOptions, workers: number): Promise<FileRecord[]> {
+export async function ingestOnWorkers(files: readonly string[], options: IngestCliOptions, workers: number, onDone?: (outcome: BatchOutcome) => void): Promise<BatchOutcome[]> {
   const script = process.argv[1];
   if (script === undefined || !/main\.[cm]?js$/.test(script)) {
     throw new IngestError('UNSUPPORTED_OPERATION', '--workers needs the fits-ingest command (dist/cli/main.js), not an embedded call');
@@ -64,10 +144,12 @@ export async function ingestOnWorkers(files: readonly string[], options: IngestC
   const archive = resolve(options.archive);
   const staging = resolve(options.staging ?? join(archive, '.staging'));
   const shares = Array.from({ length: workers }, (_, w) => files.filter((_, i) => i % workers === w));
-  const results = await Promise.all(
+  const byPath = new Map<string, BatchOutcome>();
+  const errors: string[] = [];
+  await Promise.all(
     shares.map(
       (share, w) =>
-        new Promise<FileRecord[]>((done, fail) => {
+        new Promise<void>((done, fail) => {
           const workerData: IngestWorkerData = {
             fitsIngestWorker: 'ingest',
             files: share,
@@ -75,13 +157,21 @@ export async function ingestOnWorkers(files: readonly string[], options: IngestC
             owner: `ingest-worker-${w}`,
           };
           const worker = new Worker(script, { workerData });
-          let records: FileRecord[] | undefined;
-          worker.on('message', (message: FileRecord[]) => (records = message));
+          let ended = false;
+          worker.on('message', (message: IngestWorkerMessage) => {
+            if ('done' in message) {
+              byPath.set(message.done.record.source, message.done);
+              onDone?.(message.done);
+            } else {
+              ended = true;
+              if (message.error) errors.push(`worker ${w}: ${message.error}`);
+            }
+          });
           worker.on('error', fail);
-          worker.on('exit', (code) => (records ? done(records) : fail(new IngestError('INTERNAL', `ingest worker ${w} exited with code ${code}`))));
+          worker.on('exit', (code) => (ended ? done() : fail(new IngestError('INTERNAL', `ingest worker ${w} exited with code ${code}`))));
         }),
     ),
   );
-  const byPath = new Map(results.flat().map((r) => [r.source, r]));
+  if (errors.length > 0) throw new IngestError('ENGINE_HALTED', errors.join('; '));
   return files.map((file) => byPath.get(file)!);
 }

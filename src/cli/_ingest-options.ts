@@ -13,6 +13,12 @@ export interface IngestCliOptions {
   staging?: string;
   concurrency?: string;
   json?: boolean;
+  /** `ingest`: ms a file's size and mtime must stay unchanged before it is read. */
+  quiet?: string;
+  /** `ingest`: skip the quiet wait (the files are known closed). */
+  assumeComplete?: boolean;
+  /** Seconds one step of one file may take before it fails with STEP_TIMEOUT. */
+  stepTimeout?: string;
 }
 
 /** Adds the shared options to a command. */
@@ -25,7 +31,8 @@ export function ingestOptions(command: Command): Command {
     .option('--generic', 'archive files no description matches with the generic FITS instrument instead of rejecting them')
     .option('--staging <dir>', 'where normalized copies wait for transfer (default: <archive>/.staging)')
     .option('--concurrency <n>', 'files processed at once', '4')
-    .option('--json', 'one JSON object per file and line');
+    .option('--json', 'one JSON object per file and line, printed as each file ends')
+    .option('--step-timeout <s>', 'seconds one step of one file may take (a hung mount) before it fails with STEP_TIMEOUT (default 1800)');
 }
 
 /** The JSON line for a file's outcome. */
@@ -42,12 +49,12 @@ export function outcome(record: FileRecord): Record<string, unknown> {
   };
 }
 
-/** Prints a file's outcome as a JSON line or a text line. */
-export function printOutcome(io: CliIo, record: FileRecord, json: boolean | undefined): void {
-  if (json) return printJsonLine(io, outcome(record));
+/** Prints a file's outcome as a JSON line or a text line; `already`: archived from this path by an earlier run. */
+export function printOutcome(io: CliIo, record: FileRecord, json: boolean | undefined, already = false): void {
+  if (json) return printJsonLine(io, already ? { ...outcome(record), already: true } : outcome(record));
   const detail =
     record.state === 'ARCHIVED'
-      ? `${record.archiveId}${record.warnings.length ? `  warnings: ${record.warnings.map((w) => w.code).join(', ')}` : ''}`
+      ? `${record.archiveId}${already ? '  (already archived from this path, unchanged)' : ''}${record.warnings.length && !already ? `  warnings: ${record.warnings.map((w) => w.code).join(', ')}` : ''}`
       : record.state === 'DUPLICATE'
         ? `duplicate of record ${record.duplicateOf}`
         : `${record.error?.code ?? ''}: ${record.error?.message ?? ''}`;

@@ -23,6 +23,7 @@ export async function ingestorFromOptions(
   const fallback = options.generic || forced?.name === generic.name ? generic : undefined;
   const catalog = openCatalog(options.catalog ?? defaultCatalogSpec(archive), fallback ? [...instruments, fallback] : instruments);
   const concurrency = Number(options.concurrency ?? 4);
+  const stepTimeout = Number(options.stepTimeout);
   const ingestor = createIngestor({
     instruments,
     ...(fallback ? { fallbackInstrument: fallback } : {}),
@@ -30,6 +31,7 @@ export async function ingestorFromOptions(
     transports: [createFilesystemTransport({ root: archive })],
     staging: resolve(options.staging ?? join(archive, '.staging')),
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 4,
+    ...(Number.isFinite(stepTimeout) && stepTimeout > 0 ? { stepTimeoutMs: Math.max(1, Math.round(stepTimeout * 1000)) } : {}),
     ...extra,
   });
   return { ingestor, forced, archive };

@@ -5,7 +5,7 @@ import { runCli } from './program.js';
 if (!isMainThread && (workerData as { fitsIngestWorker?: string } | null)?.fitsIngestWorker === 'ingest') {
   // A worker thread of `fits-ingest ingest --workers N`.
   const { runIngestWorker } = await import('./_ingest-batch.js');
-  await runIngestWorker(workerData, (records) => parentPort!.postMessage(records));
+  await runIngestWorker(workerData, (message) => parentPort!.postMessage(message));
 } else {
   // `fits-ingest … | head`: a reader that stops early is not an error worth a stack trace.
   for (const stream of [process.stdout, process.stderr]) {

@@ -14,6 +14,7 @@ import { registerInspectCommands } from './commands/inspect.js';
 import { registerMailCommands } from './commands/mail.js';
 import { registerMediaCommands } from './commands/media.js';
 import { registerStatusCommands } from './commands/status.js';
+import { registerVersionsCommands } from './commands/versions.js';
 import { VERSION } from '../version.js';
 
 /** Runs the CLI with the given arguments (without `node` and the script name); resolves to the exit code. */
@@ -32,6 +33,7 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
   registerInspectCommands(program, io, setExit);
   registerIngestCommands(program, io, setExit);
   registerStatusCommands(program, io, setExit);
+  registerVersionsCommands(program, io, setExit);
   registerDemoCommand(program, io, setExit);
   registerHttpCommands(program, io, setExit);
   registerMailCommands(program, io, setExit);

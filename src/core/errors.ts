@@ -61,6 +61,18 @@ export const errorCodes = {
   IO_ERROR: { kind: 'transient', hint: 'an operating-system call failed; check the path, permissions and free space' },
   FILE_NOT_FOUND: { kind: 'transient', hint: 'the file does not exist (yet); check the path' },
   TIMEOUT: { kind: 'transient', hint: 'the operation took longer than its time limit' },
+  NO_SPACE: {
+    kind: 'transient',
+    hint: 'the disk (or quota) is full: free space on the filesystem named in the message, then run again (nothing half-written is kept)',
+  },
+  STEP_TIMEOUT: {
+    kind: 'transient',
+    hint: 'a step did not finish within stepTimeoutMs (a hung mount or a stalled disk?); check the mount, the file is retried',
+  },
+  ENGINE_HALTED: {
+    kind: 'transient',
+    hint: 'the engine stopped because its catalog could not be written (see the cause); fix it and run again: unfinished files resume',
+  },
   ABORTED: { kind: 'transient', hint: 'the operation was cancelled' },
 
   // --- instruments (src/instruments) ---
@@ -102,6 +114,14 @@ export const errorCodes = {
   SOURCE_CHANGED: {
     kind: 'transient',
     hint: 'the file changed while it was being read (ingestion checks it for stability again; other commands: rerun once the file is final)',
+  },
+  CATALOG_FULL: {
+    kind: 'transient',
+    hint: 'the disk holding the catalog is full: free space there, then run again (unfinished files resume where they stopped)',
+  },
+  CATALOG_UNWRITABLE: {
+    kind: 'transient',
+    hint: 'the catalog file cannot be written (read-only, permissions, I/O error): fix its disk or mount, then run again',
   },
   CATALOG_NOT_OPEN: { kind: 'usage', hint: 'call init() before using the catalog, and do not use it after close()' },
   CATALOG_BUSY: {
@@ -396,6 +416,7 @@ export function toIngestError(error: unknown, context: ErrorContext = {}): Inges
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
   const message = error instanceof Error ? error.message : String(error);
   if (errno === 'ENOENT') return new IngestError('FILE_NOT_FOUND', message, { context, cause: error });
+  if (errno === 'ENOSPC' || errno === 'EDQUOT') return new IngestError('NO_SPACE', message, { context: { ...context, errno }, cause: error });
   if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) {
     return new IngestError('IO_ERROR', message, { context: { ...context, errno }, cause: error });
   }

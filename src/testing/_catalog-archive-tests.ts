@@ -125,6 +125,28 @@ export function archiveTests(define: DefineTest): void {
     expect((await catalog.counts()).SUPERSEDED).toBe(1);
   });
 
+  define('every version keeps its own locations; only a superseded one can be pruned, in its history', async ({ catalog, expect }) => {
+    if (!catalog.archivedVersions || !catalog.pruneVersion) return; // optional methods: nothing to check
+    const { record: old, file: oldFile } = await archived(catalog, 1);
+    const transferred = await toTransferred(catalog, await inserted(catalog, 2, '/data/raw/f1-fixed.fits'), oldFile.archiveId);
+    const commit = commitOf(transferred, { sha256: 'new-sha', locations: [{ uri: '/archive/versions/v2.fits', transport: 'filesystem', verifiedAt: T0 }] });
+    const superseded = transition(old, { type: 'SUPERSEDE', by: 'rec-2', actor: 'operator:ann' }, T0 + 100);
+    await catalog.commitArchived(commit.record, commit.entry, commit.file, { record: superseded.record, entry: superseded.entry! });
+    const versions = await catalog.archivedVersions(oldFile.archiveId);
+    expect(versions.map((v) => [v.recordId, v.sha256, v.locations.map((l) => l.uri)])).toEqual([
+      ['rec-1', oldFile.sha256, oldFile.locations.map((l) => l.uri)],
+      ['rec-2', 'new-sha', ['/archive/versions/v2.fits']],
+    ]);
+    const current = transition({ ...commit.record, state: 'SUPERSEDED' }, { type: 'PRUNE' }, T0 + 200);
+    expect(await rejection(() => catalog.pruneVersion!({ ...current.record, state: 'SUPERSEDED' }, current.entry!))).toBe('ILLEGAL_TRANSITION');
+    const pruned = transition(superseded.record, { type: 'PRUNE', actor: 'admin:ana' }, T0 + 300);
+    await catalog.pruneVersion(pruned.record, pruned.entry!);
+    expect(await catalog.getRecord('rec-1')).toEqual(pruned.record);
+    expect((await catalog.history('rec-1')).at(-1)).toEqual(pruned.entry);
+    expect((await catalog.archivedVersions(oldFile.archiveId)).map((v) => v.locations.length)).toEqual([0, 1]);
+    expect(await catalog.getArchived(oldFile.archiveId)).toEqual(commit.file);
+  });
+
   define('findArchived filters by every field, by archive id order, with a limit', async ({ catalog, expect }) => {
     const { file: raw } = await archived(catalog, 1, () => ({ program: 'C123' }), '2024-01-01');
     await archived(catalog, 2, () => ({ program: 'C456' }), '2024-01-02');

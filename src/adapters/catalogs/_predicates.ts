@@ -8,6 +8,7 @@
  */
 import { IngestError } from '../../core/errors.js';
 import type { ArchivedFile, ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/catalog.js';
+import { checkNight } from '../../core/normalize/night.js';
 import { fitsColumn, type KeywordColumnType, type KeywordTables } from './_columns.js';
 
 type Scalar = string | number | boolean;
@@ -97,6 +98,9 @@ function resolveColumn(query: FileQuery, tables: KeywordTables, p: ColumnPredica
  *   mistyped value (`null` is not a value: use the `null` and `not-null` operators)
  */
 export function resolvePredicates(query: FileQuery, tables: KeywordTables): ResolvedPredicate[] {
+  // Nights are real dates: a range bound like 2026-02-31 would silently select by string order.
+  if (query.nightFrom !== undefined) checkNight(query.nightFrom, 'nightFrom');
+  if (query.nightTo !== undefined) checkNight(query.nightTo, 'nightTo');
   return (query.where ?? []).map((p, index) => {
     if (!OPS.includes(p.op)) throw invalid(index, p.column, `unknown operator "${String(p.op)}" (one of ${OPS.join(' ')})`);
     const { scope, column, sqlColumn, type } = resolveColumn(query, tables, p, index);

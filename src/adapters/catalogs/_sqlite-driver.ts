@@ -70,7 +70,7 @@ export async function openDatabase(options: OpenOptions): Promise<Db> {
 
 /**
  * Maps an error thrown by better-sqlite3 to an IngestError: busy/locked → CATALOG_BUSY (transient), disk and I/O
- * failures → IO_ERROR (transient), a damaged file → CATALOG_UNUSABLE; IngestErrors pass through.
+ * failures → CATALOG_FULL / CATALOG_UNWRITABLE / IO_ERROR (transient), a damaged file → CATALOG_UNUSABLE; IngestErrors pass through.
  */
 export function fromSqliteError(error: unknown, context: ErrorContext = {}): IngestError {
   if (isIngestError(error)) return error;
@@ -80,7 +80,13 @@ export function fromSqliteError(error: unknown, context: ErrorContext = {}): Ing
   if (/^SQLITE_(BUSY|LOCKED)/.test(code)) {
     return new IngestError('CATALOG_BUSY', `the catalog is locked by another connection (${code}): ${error.message}`, options);
   }
-  if (/^SQLITE_(FULL|IOERR|CANTOPEN|READONLY|PERM|NOLFS|PROTOCOL)/.test(code)) {
+  if (/^SQLITE_FULL/.test(code) || (/^SQLITE_IOERR/.test(code) && /disk is full|no space/i.test(error.message))) {
+    return new IngestError('CATALOG_FULL', `the disk holding the catalog is full (${code}): ${error.message}`, options);
+  }
+  if (/^SQLITE_(CANTOPEN|READONLY|PERM)/.test(code)) {
+    return new IngestError('CATALOG_UNWRITABLE', `the catalog file cannot be written (${code}): ${error.message}`, options);
+  }
+  if (/^SQLITE_(IOERR|NOLFS|PROTOCOL)/.test(code)) {
     return new IngestError('IO_ERROR', `the catalog file could not be read or written (${code}): ${error.message}`, options);
   }
   if (/^SQLITE_(CORRUPT|NOTADB)/.test(code)) {

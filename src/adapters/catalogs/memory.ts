@@ -232,6 +232,24 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       currentByArchiveId.set(file.archiveId, record.id);
     },
 
+    async archivedVersions(archiveId) {
+      ready();
+      return [...files.values()]
+        .filter((s) => s.file.archiveId === archiveId)
+        .sort((a, b) => a.file.archivedAt - b.file.archivedAt)
+        .map((s) => copy(s.file));
+    },
+
+    async pruneVersion(record, entry) {
+      ready();
+      checkRecord(record, entry);
+      const held = files.get(record.id);
+      if (!held) throw new IngestError('NOT_FOUND', `record ${record.id} archived no file`, { context: { recordId: record.id } });
+      if (held.current) throw new IngestError('ILLEGAL_TRANSITION', `record ${record.id} holds the current version; only superseded versions can be pruned`, { context: { recordId: record.id } });
+      put(checkUpdate(record), record, entry);
+      held.file.locations = [];
+    },
+
     async getArchived(archiveId) {
       ready();
       const recordId = currentByArchiveId.get(archiveId);

@@ -370,6 +370,25 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
       return run(() => readInstruments(connection(), options.allVersions === true), 'snapshot');
     },
 
+    async archivedVersions(archiveId) {
+      return run(() => {
+        const rows = stmt('SELECT * FROM archived_files WHERE archive_id = ? ORDER BY archived_at, rowid').all(archiveId) as Row[];
+        return rows.map((row) => rowToArchived(row, locationsOf(row['record_id'] as string)));
+      }, 'snapshot');
+    },
+
+    async pruneVersion(record, entry) {
+      checkRecord(record, entry);
+      return run(() => {
+        const row = stmt('SELECT is_current FROM archived_files WHERE record_id = ?').get(record.id) as { is_current: number } | undefined;
+        if (!row) throw new IngestError('NOT_FOUND', `record ${record.id} archived no file`, { context: { recordId: record.id } });
+        if (row.is_current) throw new IngestError('ILLEGAL_TRANSITION', `record ${record.id} holds the current version; only superseded versions can be pruned`, { context: { recordId: record.id } });
+        updateRow(record);
+        addHistory(entry);
+        stmt('DELETE FROM archived_locations WHERE record_id = ?').run(record.id);
+      }, 'write');
+    },
+
     async addLocation(archiveId, location) {
       return run(() => {
         const row = stmt(SQL.currentArchived).get(archiveId) as Row | undefined;

@@ -17,6 +17,7 @@
  */
 import { IngestError } from '../../core/errors.js';
 import type { TransferRequest } from '../../core/ports/transport.js';
+import { isCalendarDate } from '../../core/normalize/night.js';
 
 type Field = 'archiveId' | 'recordId' | 'instrument' | 'level' | 'night';
 type Part = { literal: string } | { field: Field; arg: string | undefined };
@@ -85,7 +86,7 @@ function unsafe(request: TransferRequest, detail: string): IngestError {
 
 function formatNight(request: TransferRequest, format: string | undefined): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(request.night);
-  if (!match) throw unsafe(request, `night "${request.night}" is not a date YYYY-MM-DD`);
+  if (!match || !isCalendarDate(request.night)) throw unsafe(request, `night "${request.night}" is not a real date YYYY-MM-DD`);
   if (format === undefined) return request.night;
   const [, year, month, day] = match as unknown as [string, string, string, string];
   const pieces: Record<string, string> = { YYYY: year, YY: year.slice(2), MM: month, DD: day };

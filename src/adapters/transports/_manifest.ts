@@ -82,6 +82,22 @@ export class Manifests {
     return false;
   }
 
+  /**
+   * Removes the line `<sha256>  <entry>` from the manifest `dir`/`base` (atomically rewritten), if it is there.
+   * Callers serialize calls per manifest.
+   */
+  async drop(dir: string, base: string, entry: string, sha256: string, fsync: boolean): Promise<void> {
+    const path = join(dir, base);
+    if ((await readIfExists(path)) === undefined) return;
+    const known = await this.#load(path);
+    const lines = known.lines.filter((line) => line !== `${sha256}  ${entry}`);
+    if (lines.length === known.lines.length && known.whole) return;
+    await removeStaleTemps(dir, base);
+    const content = lines.map((line) => `${line}\n`).join('');
+    await writeFileAtomic(dir, base, content, fsync);
+    this.#known.set(path, { size: Buffer.byteLength(content), whole: true, lines, set: new Set(lines) });
+  }
+
   /** Flushes a manifest to stable storage, sharing the flush with concurrent callers. */
   flush(path: string): Promise<void> {
     return this.#flushes.flush(path, async () => {

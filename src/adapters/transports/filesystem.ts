@@ -5,7 +5,9 @@
  *
  * A transfer: the destination path comes from `layout` and can never leave `root` (unsafe names and symbolic
  * links pointing outside are refused). If the destination already holds the requested bytes the receipt says
- * `alreadyPresent` and nothing is written; other bytes throw ARCHIVE_ID_CONFLICT unless `request.replace`.
+ * `alreadyPresent` and nothing is written; other bytes throw ARCHIVE_ID_CONFLICT unless `request.replace` (a
+ * reingest), which never overwrites: the new version goes to `<dir>/versions/<stem>.v<N>.fits` (N = 2, 3, …) and
+ * the archived bytes stay where the catalog's location of the superseded version says.
  * Otherwise the file is hard-linked (same filesystem: the staged copy is never written again) or copied by the
  * kernel to `.<name>.tmp` in the destination directory, flushed, and renamed over the final name; then it is read
  * back where it lies and checked: size, every HDU's DATASUM/CHECKSUM and the SHA-256 (unless `verify: 'fits'`). The
@@ -15,10 +17,10 @@
  * @module
  */
 import { readFile, rename, rm } from 'node:fs/promises';
-import { join, posix, resolve } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
-import type { TransferReceipt, TransferRequest, Transport } from '../../core/ports/transport.js';
+import type { DiscardTarget, TransferReceipt, TransferRequest, Transport } from '../../core/ports/transport.js';
 import { parseOptions } from '../_options.js';
 import { syncDirectoryShared } from '../../io/_fs.js';
 import {
@@ -90,15 +92,56 @@ function layoutOf(template: string, requireArchiveId: boolean): Layout {
  * copy prepared again after a crash lost the catalog's record of it, differing only in ingestion timestamps. It
  * is replaced rather than reported as a conflict.
  */
-async function sameSource(path: string, request: TransferRequest): Promise<boolean> {
+async function sameSource(path: string, request: TransferRequest): Promise<'same-record' | 'other-record' | false> {
   const wanted = request.sidecar['sourceSha256'];
   if (typeof wanted !== 'string') return false;
   try {
-    const sidecar = JSON.parse(await readFile(`${path}.json`, 'utf8')) as { archiveId?: string; metadata?: { sourceSha256?: unknown } };
-    return sidecar.archiveId === request.archiveId && sidecar.metadata?.sourceSha256 === wanted;
+    const sidecar = JSON.parse(await readFile(`${path}.json`, 'utf8')) as { archiveId?: string; recordId?: string; metadata?: { sourceSha256?: unknown } };
+    if (sidecar.archiveId !== request.archiveId || sidecar.metadata?.sourceSha256 !== wanted) return false;
+    return sidecar.recordId === request.recordId ? 'same-record' : 'other-record';
   } catch {
     return false;
   }
+}
+
+/** The record id the sidecar of `path` names, if it has one. */
+async function sidecarRecord(path: string): Promise<string | undefined> {
+  try {
+    const sidecar = JSON.parse(await readFile(`${path}.json`, 'utf8')) as { recordId?: unknown };
+    return typeof sidecar.recordId === 'string' ? sidecar.recordId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Most versions one archive id may have (a guard against a reingest loop). */
+const MAX_VERSIONS = 999;
+
+/**
+ * Where version `n` (2, 3, …) of the file whose current layout path is `relPath` lives:
+ * `<dir>/versions/<stem>.v<n>.fits` (the first version keeps the layout's path).
+ */
+export function versionPath(relPath: string, n: number): string {
+  const slash = relPath.lastIndexOf('/');
+  const dir = slash < 0 ? '' : relPath.slice(0, slash + 1);
+  const base = relPath.slice(slash + 1);
+  const dot = base.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [base.slice(0, dot), base.slice(dot)] : [base, ''];
+  return `${dir}versions/${stem}.v${n}${ext}`;
+}
+
+/** What a transfer put in place (or found there), and where. */
+interface Placed {
+  digest: { size: number; sha256: string };
+  alreadyPresent: boolean;
+  dest: SafeDestination;
+  /** The path relative to the root, with `/`. */
+  rel: string;
+}
+
+async function removePlaced(path: string): Promise<void> {
+  await rm(path, { force: true }).catch(() => {});
+  await rm(`${path}.json`, { force: true }).catch(() => {});
 }
 
 function sidecarJson(request: TransferRequest, digest: { size: number; sha256: string }): string {
@@ -139,16 +182,46 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
    * Puts the file in place (or finds it there) and verifies it where it now lies; returns what was verified and
    * whether it was there already.
    */
-  const place = async (request: TransferRequest, dest: SafeDestination, signal?: AbortSignal) => {
+  const place = async (request: TransferRequest, rel: string, dest: SafeDestination, signal?: AbortSignal): Promise<Placed> => {
     const existing = await inspect(dest.path, request, options.verify, signal);
-    if (existing && existing.problem === undefined) return { digest: existing, alreadyPresent: true };
-    if (existing && !request.replace && !(await sameSource(dest.path, request))) {
+    if (existing && existing.problem === undefined) return { digest: existing, alreadyPresent: true, dest, rel };
+    if (existing && request.replace) return placeVersion(request, rel, signal);
+    const source = existing ? await sameSource(dest.path, request) : false;
+    // Another record's copy of the same source (a racing duplicate, or one a lost catalog forgot) is never
+    // overwritten: this one goes beside it as a version; the catalog decides which one it lists.
+    if (source === 'other-record') return placeVersion(request, rel, signal);
+    if (existing && !source) {
       throw new IngestError(
         'ARCHIVE_ID_CONFLICT',
         `${dest.path} already holds other bytes (${existing.problem}); the request has SHA-256 ${request.sha256} (${request.size} bytes)`,
         { context: { file: request.path, archiveId: request.archiveId, existingSha256: existing.sha256, sha256: request.sha256 } },
       );
     }
+    return { digest: await putInPlace(request, dest, signal), alreadyPresent: false, dest, rel };
+  };
+
+  /**
+   * A reingest never overwrites: the archived bytes stay where their location says, and the new version goes to
+   * `versions/<stem>.v<N>.fits` beside them (N = 2, 3, … the first free one, or the one already holding these
+   * bytes after a crash).
+   */
+  const placeVersion = async (request: TransferRequest, rel: string, signal?: AbortSignal): Promise<Placed> => {
+    for (let n = 2; n <= MAX_VERSIONS; n++) {
+      const versionRel = versionPath(rel, n);
+      const versioned = await safeDestination(root, versionRel, directories);
+      await removeStaleTemps(versioned.dir, versioned.base);
+      const there = await inspect(versioned.path, request, options.verify, signal);
+      if (there?.problem === undefined && there) return { digest: there, alreadyPresent: true, dest: versioned, rel: versionRel };
+      if (there) continue;
+      return { digest: await putInPlace(request, versioned, signal), alreadyPresent: false, dest: versioned, rel: versionRel };
+    }
+    throw new IngestError('DESTINATION_EXISTS', `${rel} already has ${MAX_VERSIONS} versions; prune old ones (fits-ingest versions prune)`, {
+      context: { file: request.path, archiveId: request.archiveId },
+    });
+  };
+
+  /** Links or copies the staged file to `dest` through a temp name, then verifies it where it lies. */
+  const putInPlace = async (request: TransferRequest, dest: SafeDestination, signal?: AbortSignal) => {
     const temp = join(dest.dir, tempName(dest.base));
     try {
       await linkOrCopy(request.path, temp, options.fsync);
@@ -162,7 +235,7 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
       await rm(dest.path, { force: true });
       throw notTheRequestedBytes(request, `the archived copy ${dest.path}`, placed?.problem ?? 'it vanished');
     }
-    return { digest: placed, alreadyPresent: false };
+    return placed;
   };
 
   const transfer = async (request: TransferRequest, signal?: AbortSignal): Promise<TransferReceipt> => {
@@ -175,20 +248,32 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
         throw error;
       });
       await removeStaleTemps(dest.dir, dest.base);
-      const { digest, alreadyPresent } = await place(request, dest, signal);
-      if (options.sidecar) await writeFileAtomic(dest.dir, `${dest.base}.json`, sidecarJson(request, digest), options.fsync, false);
-      // One shared directory flush makes the renames durable (the file's and the sidecar's, and those of any
-      // transfer into the same night running meanwhile).
-      if (options.fsync) await syncDirectoryShared(dest.dir);
+      const placed = await place(request, relPath, dest, signal);
+      const { digest, alreadyPresent } = placed;
+      try {
+        // Identical bytes another record placed keep that record's sidecar (it names who owns the copy).
+        const owner = alreadyPresent ? await sidecarRecord(placed.dest.path) : undefined;
+        const keepSidecar = owner !== undefined && owner !== request.recordId;
+        if (options.sidecar && !keepSidecar) await writeFileAtomic(placed.dest.dir, `${placed.dest.base}.json`, sidecarJson(request, digest), options.fsync, false);
+        // One shared directory flush makes the renames durable (the file's and the sidecar's, and those of any
+        // transfer into the same night running meanwhile).
+        if (options.fsync) await syncDirectoryShared(placed.dest.dir);
+      } catch (error) {
+        // A full or failing disk: take back what this transfer put there, so the archive holds no file the catalog
+        // will not list (the record is retried or given up).
+        if (!alreadyPresent) await removePlaced(placed.dest.path);
+        throw error;
+      }
       const { sha256, size } = digest;
-      return { location: join(root, relPath), sha256, size, alreadyPresent, startedAt, finishedAt: Date.now() };
+      return { location: join(root, placed.rel), sha256, size, alreadyPresent, startedAt, finishedAt: Date.now() };
     });
   };
 
   const committed = async (request: TransferRequest, receipt: TransferReceipt): Promise<void> => {
     if (!options.manifest) return;
-    const relPath = renderLayout(layout, request);
     const manifestRel = renderLayout(manifestLayout, request);
+    const relPath = relative(root, receipt.location).split(sep).join('/');
+    if (relPath.startsWith('..')) throw new IngestError('UNSAFE_DESTINATION', `${receipt.location} is not under ${root}`, { context: { file: request.path } });
     const entry = posix.relative(posix.dirname(manifestRel), relPath);
     const { path, flush } = await manifests.run(manifestRel, async () => {
       const dest = await safeDestination(root, manifestRel, directories);
@@ -196,6 +281,33 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
     });
     // Outside the per-manifest lock, so that concurrent transfers of a night share one flush.
     if (flush) await book.flush(path);
+  };
+
+  /** The copy a record placed: the layout path or one of its versions whose sidecar names the record. */
+  const discard = async (target: DiscardTarget): Promise<void> => {
+    const request = target as unknown as TransferRequest;
+    const relPath = renderLayout(layout, request);
+    for (let n = 1, missing = 0; n <= MAX_VERSIONS && missing < 3; n++) {
+      const rel = n === 1 ? relPath : versionPath(relPath, n);
+      const path = join(root, rel);
+      if (target.keep.includes(path)) continue;
+      const sidecar = await readFile(`${path}.json`, 'utf8').then((text) => JSON.parse(text) as { recordId?: string; sha256?: string }, () => undefined);
+      if (sidecar === undefined) {
+        if (n > 1) missing++; // a discarded version leaves a gap; three in a row end the search
+        continue;
+      }
+      if (sidecar.recordId !== target.recordId || sidecar.sha256 !== target.sha256) continue;
+      await destinations.run(relPath, () => removePlaced(path));
+      if (options.manifest) {
+        const manifestRel = renderLayout(manifestLayout, request);
+        const entry = posix.relative(posix.dirname(manifestRel), rel);
+        await manifests.run(manifestRel, async () => {
+          const dest = await safeDestination(root, manifestRel, directories);
+          await book.drop(dest.dir, dest.base, entry, target.sha256, options.fsync);
+        });
+      }
+      return;
+    }
   };
 
   const wrap =
@@ -213,5 +325,10 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
     capabilities: { atomicRename: true, resumable: false, remote: false },
     transfer: wrap(transfer),
     committed: wrap(committed),
+    discard: async (target) => discard(target).catch((error: unknown) => {
+      throw toIngestError(error, { archiveId: target.archiveId });
+    }),
   };
 }
+
+export { listVersions, pruneVersion, type PrunedVersion, type PruneVersionOptions } from './_prune.js';

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { isIngestError } from '../../core/errors.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
+import { checkNight } from '../../core/normalize/night.js';
 
 interface DistributeCliOptions {
   catalog: string;
@@ -40,8 +41,8 @@ async function run(io: CliIo, options: DistributeCliOptions): Promise<number> {
     const instruments = await catalogInstruments(catalog, given);
     const plan = await planDistribution(catalog, {
       program: options.program,
-      ...(options.from ? { nightFrom: options.from } : {}),
-      ...(options.to ? { nightTo: options.to } : {}),
+      ...(options.from ? { nightFrom: checkNight(options.from, '--from') } : {}),
+      ...(options.to ? { nightTo: checkNight(options.to, '--to') } : {}),
       format: options.format as 'raw',
       instruments,
     });

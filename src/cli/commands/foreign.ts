@@ -6,6 +6,7 @@ import { isIngestError } from '../../core/errors.js';
 import { ATTACHMENT_KINDS, type AttachmentKind } from '../../core/fits/foreign-attachment.js';
 import { unwrapForeignFile, wrapForeignFile, type WrapForeignOptions } from '../../io/foreign-file.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
+import { checkNight } from '../../core/normalize/night.js';
 
 interface WrapCliOptions {
   out: string;
@@ -67,7 +68,7 @@ export function registerForeignCommands(program: Command, io: CliIo, setExit: (c
       const out = resolve(options.out);
       await mkdir(out, { recursive: true });
       const wrapOptions: WrapForeignOptions = { kind: options.kind, overwrite: options.force ?? false, type: options.text ? 'text' : 'binary' };
-      if (options.night !== undefined) wrapOptions.night = options.night;
+      if (options.night !== undefined) wrapOptions.night = checkNight(options.night, '--night');
       if (options.dateObs !== undefined) wrapOptions.dateObs = options.dateObs;
       if (options.program !== undefined) wrapOptions.program = options.program;
       for (const file of files) {

@@ -4,15 +4,42 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { IngestError } from '../../core/errors.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, type CliIo } from '../_output.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import { ingestOptions, printOutcome, type IngestCliOptions } from '../_ingest-options.js';
 import { httpTransportFromOptions, sendOptions, type SendCliOptions } from './http.js';
 
 const FITS_NAME = /\.(fits?|fts)(\.fz|\.gz)?$/i;
 
-/** Files named on the command line, with directories expanded to the FITS files under them. */
-export async function expand(paths: readonly string[]): Promise<string[]> {
+/** An entry of a scanned folder that is not ingested: not a regular file. */
+export interface SkippedEntry {
+  path: string;
+  kind: 'symlink' | 'fifo' | 'socket' | 'device' | 'other';
+}
+
+const KIND_TEXT: Record<SkippedEntry['kind'], string> = {
+  symlink: 'symbolic link (not followed: name its target to ingest it)',
+  fifo: 'named pipe (FIFO), not a regular file',
+  socket: 'socket, not a regular file',
+  device: 'device file, not a regular file',
+  other: 'not a regular file',
+};
+
+function kindOf(entry: { isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isBlockDevice(): boolean; isCharacterDevice(): boolean }): SkippedEntry['kind'] {
+  if (entry.isSymbolicLink()) return 'symlink';
+  if (entry.isFIFO()) return 'fifo';
+  if (entry.isSocket()) return 'socket';
+  if (entry.isBlockDevice() || entry.isCharacterDevice()) return 'device';
+  return 'other';
+}
+
+/**
+ * Files named on the command line, with directories expanded to the FITS files under them; entries of a scanned
+ * directory with a FITS name that are not regular files (symbolic links, FIFOs, sockets, devices) are returned as
+ * `skipped`, so they can be reported rather than passed over silently.
+ */
+export async function scan(paths: readonly string[]): Promise<{ files: string[]; skipped: SkippedEntry[] }> {
   const out: string[] = [];
+  const skipped: SkippedEntry[] = [];
   for (const p of paths) {
     const path = resolve(p);
     const s = await stat(path).catch(() => undefined);
@@ -22,11 +49,18 @@ export async function expand(paths: readonly string[]): Promise<string[]> {
     if (s.isDirectory()) {
       for (const entry of await readdir(path, { withFileTypes: true, recursive: true })) {
         const parent = entry.parentPath ?? (entry as unknown as { path: string }).path;
-        if (entry.isFile() && FITS_NAME.test(entry.name) && !entry.name.startsWith('.')) out.push(join(parent, entry.name));
+        if (!FITS_NAME.test(entry.name) || entry.name.startsWith('.') || entry.isDirectory()) continue;
+        if (entry.isFile()) out.push(join(parent, entry.name));
+        else skipped.push({ path: join(parent, entry.name), kind: kindOf(entry) });
       }
     } else out.push(path);
   }
-  return [...new Set(out)].sort();
+  return { files: [...new Set(out)].sort(), skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)) };
+}
+
+/** Files named on the command line, with directories expanded to the FITS files under them. */
+export async function expand(paths: readonly string[]): Promise<string[]> {
+  return (await scan(paths)).files;
 }
 
 export function registerIngestCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -38,10 +72,16 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
   )
     .addHelpText(
       'after',
-      '\nOne line per file with its final state (ARCHIVED, INVALID, DUPLICATE, ABANDONED), archive id and error code.\n\n' +
+      '\nOne line per file as it ends, with its final state (ARCHIVED, INVALID, DUPLICATE, ABANDONED), archive id and error code;\n' +
+        'a file already archived from the same path with the same bytes is reported ARCHIVED (already) without a new record;\n' +
+        'symbolic links, FIFOs and other special files with a FITS name in a scanned folder are reported SKIPPED (exit 1).\n' +
+        'Exit 0: all archived (or duplicates); 1: some file INVALID, ABANDONED or SKIPPED; 2: usage error, or the catalog\n' +
+        'could not be written (ENGINE_HALTED: unfinished files resume at the next run).\n\n' +
         'Examples:\n  fits-ingest ingest /data/kcwi/2026nov20 --archive /archive\n  fits-ingest ingest frame.fits --archive /archive --json',
     )
     .option('--workers <n>', 'ingest with this many engines on worker threads, sharing the catalog (uses more cores)', '1')
+    .option('--quiet <ms>', "a file is read once its size and mtime stayed unchanged this long (and every HDU is whole), as watch does", '1000')
+    .option('--assume-complete', 'skip the quiet wait: the files are known to be closed (a file still being written would be archived as it is then)')
     .action(async (paths: string[], options: IngestCliOptions & { workers: string }) => {
       try {
         const workers = Number(options.workers);
@@ -49,15 +89,33 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
           io.stderr.write(`fits-ingest ingest: --workers must be an integer from 1 to 64, got ${options.workers}\n`);
           return setExit(EXIT_USAGE);
         }
-        const files = await expand(paths);
+        const { files, skipped } = await scan(paths);
+        for (const entry of skipped) {
+          if (options.json) printJsonLine(io, { file: entry.path, state: 'SKIPPED', reason: entry.kind, message: KIND_TEXT[entry.kind] });
+          else io.stdout.write(`${'SKIPPED'.padEnd(10)} ${entry.path}  ${KIND_TEXT[entry.kind]}\n`);
+        }
         if (files.length === 0) {
           io.stderr.write('fits-ingest ingest: no FITS files found in the paths given\n');
+          return setExit(skipped.length > 0 ? EXIT_CHECK_FAILED : EXIT_USAGE);
+        }
+        const quiet = Number(options.quiet);
+        if (!Number.isInteger(quiet) || quiet < 0) {
+          io.stderr.write(`fits-ingest ingest: --quiet must be a whole number of milliseconds, got ${options.quiet}\n`);
+          return setExit(EXIT_USAGE);
+        }
+        const stepTimeout = Number(options.stepTimeout ?? 1800);
+        if (!Number.isFinite(stepTimeout) || stepTimeout <= 0) {
+          io.stderr.write(`fits-ingest ingest: --step-timeout must be a positive number of seconds, got ${options.stepTimeout}\n`);
           return setExit(EXIT_USAGE);
         }
         const { ingestBatch, ingestOnWorkers } = await import('../_ingest-batch.js');
-        const records = workers === 1 ? await ingestBatch(files, options) : await ingestOnWorkers(files, options, workers);
-        for (const record of records) printOutcome(io, record, options.json);
-        const bad = records.some((r) => r.state === 'INVALID' || r.state === 'ABANDONED');
+        let bad = skipped.length > 0;
+        const onDone = ({ record, already }: { record: FileRecord; already?: boolean }): void => {
+          printOutcome(io, record, options.json, already);
+          if (record.state === 'INVALID' || record.state === 'ABANDONED') bad = true;
+        };
+        if (workers === 1) await ingestBatch(files, options, { onDone });
+        else await ingestOnWorkers(files, options, workers, onDone);
         setExit(bad ? EXIT_CHECK_FAILED : EXIT_OK);
       } catch (error) {
         io.stderr.write(`fits-ingest ingest: ${errorLine(error)}\n`);
@@ -102,7 +160,14 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
         ingestor.on('archived', done).on('invalid', done).on('abandoned', done).on('duplicate', done);
         ingestor.on('alert', (a) => io.stderr.write(`fits-ingest watch: ${a.trigger}: ${a.code}: ${a.message}\n`));
         ingestor.on('failed', (r) => io.stderr.write(`fits-ingest watch: ${r.source}: ${r.error?.code} (attempt ${r.attempts}, retrying)\n`));
+        let exit = EXIT_OK;
         const stopped = new Promise<void>((resolveStop) => {
+          // The catalog cannot be written (full, read-only disk): say so and end, rather than retry forever.
+          ingestor!.on('halted', (error: IngestError) => {
+            io.stderr.write(`fits-ingest watch: ${error.message}\n`);
+            exit = EXIT_USAGE;
+            resolveStop();
+          });
           let signals = 0;
           const onSignal = (signal: string): void => {
             signals++;
@@ -114,7 +179,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
         await ingestor.start();
         io.stderr.write(`fits-ingest watch: watching ${dirs.join(', ')}\n`);
         await stopped;
-        setExit(EXIT_OK);
+        setExit(exit);
       } catch (error) {
         io.stderr.write(`fits-ingest watch: ${errorLine(error)}\n`);
         setExit(EXIT_USAGE);

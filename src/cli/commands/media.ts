@@ -4,6 +4,7 @@ import { IngestError } from '../../core/errors.js';
 import type { IndexEntry, MediaItem } from '../../adapters/transports/media/index.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import { addFileQueryOptions, fileQueryOf, withCatalog, type FileQueryOptions } from './status.js';
+import { checkNight } from '../../core/normalize/night.js';
 
 const media = () => import('../../adapters/transports/media/index.js');
 
@@ -110,6 +111,7 @@ function selection(options: RestoreCli): (entry: IndexEntry) => boolean {
   const [lo, hi] = serial ? [Number(serial[1]), Number(serial[2] ?? serial[1])] : [0, Infinity];
   const name = options.name ? globToRegExp(options.name) : undefined;
   const [nightFrom, nightTo] = (options.night ?? '').split('..');
+  if (options.night) for (const night of [nightFrom!, nightTo].filter((n): n is string => Boolean(n))) checkNight(night, '--night');
   return (entry) => {
     const night = typeof entry.file?.['night'] === 'string' ? entry.file['night'] : '';
     const instrument = typeof entry.file?.['instrument'] === 'string' ? entry.file['instrument'] : '';

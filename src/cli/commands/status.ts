@@ -6,6 +6,7 @@ import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/c
 import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import type { Catalog } from '../../core/ports/catalog.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
+import { checkNight } from '../../core/normalize/night.js';
 
 const OPS = ['!=', '<=', '>=', '=', '<', '>', 'like', 'in', 'not-null', 'null'] as const;
 
@@ -111,8 +112,8 @@ export function fileQueryOf(options: FileQueryOptions): FileQuery {
   if (options.instrument) query.instrument = options.instrument.toUpperCase() === 'GENERIC' ? 'generic' : options.instrument.toUpperCase();
   if (options.program) query.program = options.program;
   if (options.level !== undefined) query.level = Number(options.level) as 0 | 1 | 2;
-  if (options.from) query.nightFrom = options.from;
-  if (options.to) query.nightTo = options.to;
+  if (options.from) query.nightFrom = checkNight(options.from, '--from');
+  if (options.to) query.nightTo = checkNight(options.to, '--to');
   if (options.archiveId) query.archiveIds = options.archiveId;
   if (options.where) query.where = options.where.map(parsePredicate);
   return query;

@@ -37,6 +37,8 @@ export type LifecycleEvent = { actor?: string } & (
   | { type: 'RETRY' }
   | { type: 'REQUEUE' }
   | { type: 'SUPERSEDE'; by: string }
+  /** An admin removed the bytes of this superseded version (it stays SUPERSEDED, with no location). */
+  | { type: 'PRUNE'; message?: string }
   | { type: 'WARN'; warnings: RecordWarning[] }
 );
 
@@ -108,7 +110,7 @@ export const ACCEPTS: Record<StateName, readonly LifecycleEventType[]> = {
   FAILED: ['RETRY', 'REQUEUE', 'INVALID'],
   ABANDONED: ['REQUEUE'],
   DUPLICATE: ['REQUEUE'],
-  SUPERSEDED: [],
+  SUPERSEDED: ['PRUNE'],
 };
 
 /** The state a FAILED file resumes from: the state before the step that failed. */
@@ -245,6 +247,12 @@ export function transition(
       next.supersededBy = event.by;
       message = `replaced by ${event.by}`;
       effects.push({ type: 'emit', event: 'superseded' });
+      break;
+    case 'PRUNE':
+      next.state = 'SUPERSEDED';
+      delete next.location;
+      next.metadata = { ...record.metadata, pruned: true };
+      message = event.message ?? 'the bytes of this superseded version were removed';
       break;
   }
   effects.unshift(...stepOf(next.state));

@@ -22,18 +22,12 @@ export interface ObservationTime {
   warnings: NormalizeWarning[];
 }
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
 const ISO_DATETIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)Z?$/;
 const DMY = /^(\d{2})\/(\d{2})\/(\d{2})$/;
 
-/** True for a real calendar date YYYY-MM-DD. */
-export function isCalendarDate(text: string): boolean {
-  const m = ISO_DATE.exec(text);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
-}
+export { checkNight, isCalendarDate } from './night.js';
+import { isCalendarDate } from './night.js';
 
 /** Formats UT seconds since midnight as HH:MM:SS.ss (hundredths truncated, as archive ids are). */
 export function formatUt(utSeconds: number): string {

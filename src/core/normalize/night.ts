@@ -9,10 +9,14 @@
  *   `site.utcOffsetHours`); a new night begins at `site.nightBoundary` local time (default `12:00`, local noon).
  *   A frame taken at 03:00 local on 21 November belongs to the night of 20 November.
  *
+ * Every night the archive meets — layout folders, `--from`/`--to`/`--night` options, catalog night bounds — is
+ * also a real calendar date ({@link checkNight}).
+ *
  * Pure: no clock, no I/O.
  *
  * @module
  */
+import { IngestError } from '../errors.js';
 
 /** The site fields the night depends on (a subset of an instrument description's `site`). */
 export interface NightSite {
@@ -58,3 +62,30 @@ export function nightOf(site: NightSite, utDate: string, utSeconds: number): str
   const shifted = instant + offsetMinutes * 60_000 - (h * 60 + m) * 60_000;
   return new Date(Math.floor(shifted / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 }
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** True for a real calendar date YYYY-MM-DD. */
+export function isCalendarDate(text: string): boolean {
+  const m = ISO_DATE.exec(text);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+/**
+ * Returns `text` when it is a night: a real calendar date YYYY-MM-DD (not 9999-99-99, not 2026-02-31).
+ *
+ * @throws IngestError INVALID_OPTIONS naming `field` otherwise.
+ */
+export function checkNight(text: string, field: string): string {
+  if (!isCalendarDate(text)) {
+    throw new IngestError('INVALID_OPTIONS', `${field}: "${text}" is not a real date YYYY-MM-DD`, {
+      context: { field },
+      hint: 'give the night as a calendar date, e.g. 2026-11-20 (months 01-12, days that exist in that month)',
+    });
+  }
+  return text;
+}
+

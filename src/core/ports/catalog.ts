@@ -213,4 +213,16 @@ export interface Catalog {
    * the descriptions they load themselves when a catalog lacks this method.
    */
   storedInstruments?(options?: { allVersions?: boolean }): Promise<StoredInstrument[]>;
+  /**
+   * Every archived version of an archive id, oldest first: superseded ones included, each with its own locations
+   * (a reingest never overwrites, so each version's bytes stay where its locations say). Optional: without it,
+   * old versions cannot be listed or pruned (UNSUPPORTED_OPERATION).
+   */
+  archivedVersions?(archiveId: string): Promise<ArchivedFile[]>;
+  /**
+   * Records that an admin removed the bytes of a superseded version: stores the record's PRUNE transition and its
+   * history entry, and drops the archived file's locations, in one transaction. Throws ILLEGAL_TRANSITION when
+   * the record's archived file is the current one.
+   */
+  pruneVersion?(record: FileRecord, entry: HistoryEntry): Promise<void>;
 }

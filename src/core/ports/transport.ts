@@ -31,9 +31,19 @@ export interface TransferRequest {
   originalName: string;
   /** Metadata stored next to the archived file (sidecar JSON). */
   sidecar: Record<string, unknown>;
-  /** Replace an existing archived copy with different content (an explicit reingest). @default false */
+  /**
+   * An explicit reingest: different content under an archived id is a new version. A transport never overwrites
+   * the archived bytes (the superseded version keeps them at its location); the receipt names where the new
+   * version is. @default false
+   */
   replace?: boolean;
 }
+
+/** What {@link Transport.discard} needs to find a record's copy. */
+export type DiscardTarget = Pick<TransferRequest, 'recordId' | 'archiveId' | 'instrument' | 'level' | 'night' | 'sha256'> & {
+  /** Locations the catalog lists for the archive id (any version): never removed, whoever placed them. */
+  keep: readonly string[];
+};
 
 /** Proof that a destination holds the file. */
 export interface TransferReceipt {
@@ -68,6 +78,12 @@ export interface Transport {
    * not set it throws ARCHIVE_ID_CONFLICT.
    */
   transfer(request: TransferRequest, signal?: AbortSignal): Promise<TransferReceipt>;
+  /**
+   * Takes back what {@link transfer} put in place for a record that was then given up (ABANDONED) before the
+   * catalog listed it — only bytes this record placed (never another record's archived file). Without it, such a
+   * copy stays until an operator removes it.
+   */
+  discard?(target: DiscardTarget): Promise<void>;
   /** Called after the catalog committed the file (e.g. to append it to the night's digest manifest). */
   committed?(request: TransferRequest, receipt: TransferReceipt): Promise<void>;
   close?(): Promise<void>;

@@ -5,7 +5,7 @@
  */
 import { IngestError, toIngestError } from '../errors.js';
 import type { FileRecord, HistoryEntry } from '../lifecycle/record.js';
-import { transition, type TransitionResult } from '../lifecycle/transition.js';
+import { transition, type LifecycleEvent, type TransitionResult } from '../lifecycle/transition.js';
 import { extractColumns } from '../normalize/columns.js';
 import { addMonths } from '../normalize/normalize.js';
 import type { ArchivedFile } from '../ports/catalog.js';
@@ -23,7 +23,7 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-export async function commit(ctx: StepContext, record: FileRecord, signal?: AbortSignal): Promise<CommitResult | { event: ReturnType<typeof failure> }> {
+export async function commit(ctx: StepContext, record: FileRecord, signal?: AbortSignal): Promise<CommitResult | { event: LifecycleEvent }> {
   const description = instrumentNamed(ctx, record.instrument);
   const staged = record.staged ? await ctx.files.stat(record.staged) : undefined;
   if (!description || !staged) {
@@ -33,6 +33,10 @@ export async function commit(ctx: StepContext, record: FileRecord, signal?: Abor
     return { event: failure(error, 'commit', 'STABLE') };
   }
   try {
+    // Two records of the same source raced (a copy announced while the original was in flight): the one that
+    // finds the other already archived is its DUPLICATE, not a conflict.
+    const raced = await racedDuplicate(ctx, record);
+    if (raced) return { event: raced };
     const { primary: header, hdus, headers } = await stagedCopy(ctx, record);
     const receipts = ctx.receipts.get(record.id) ?? (await transferAll(ctx, record, signal));
     const out = description.outputKeywords;
@@ -80,6 +84,18 @@ export async function commit(ctx: StepContext, record: FileRecord, signal?: Abor
   } catch (error) {
     const e = toIngestError(error, { file: record.source });
     if (e.code === 'CONFLICT') throw e;
+    if (e.code === 'ARCHIVE_ID_CONFLICT') {
+      const raced = await racedDuplicate(ctx, record);
+      if (raced) return { event: raced };
+    }
     return { event: failure(e, 'commit') };
   }
+}
+
+/** A DUPLICATE event when another record archived the same source bytes under this archive id meanwhile. */
+async function racedDuplicate(ctx: StepContext, record: FileRecord): Promise<LifecycleEvent | undefined> {
+  if (isReingest(record) || !record.archiveId) return undefined;
+  const current = await ctx.catalog.getArchived(record.archiveId);
+  if (!current || current.recordId === record.id || current.sourceSha256 !== record.sourceSha256) return undefined;
+  return { type: 'DUPLICATE', of: current.recordId, message: `identical to ${current.archiveId} (archived from ${current.source} while this file was in flight)` };
 }

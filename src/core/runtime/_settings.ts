@@ -35,6 +35,12 @@ export const settingsSchema = z.strictObject({
   leaseMs: z.int().min(1000).default(300_000),
   /** How often the catalog is asked for work (recovery, due retries, other processes' submissions). @default 2000 */
   claimIntervalMs: z.int().min(10).default(2000),
+  /**
+   * Longest time one step (stabilize, prepare, transfer, commit) of one file may take; a step still running then
+   * fails with STEP_TIMEOUT (a hung mount, a stalled disk) and is retried like any transient failure, so a run
+   * never hangs. Raise it for very large files over slow links. @default 1800000
+   */
+  stepTimeoutMs: z.int().min(1).default(1_800_000),
   /** Granularity of timers (waits for stability, retries). @default 50 */
   tickMs: z.int().min(1).default(50),
   /** Prefix of the comments of keywords fits-ingest adds. @default 'ARCHIVE:' */

@@ -9,8 +9,8 @@
 import { EventEmitter } from 'eventemitter3';
 import { IngestError, isIngestError, toIngestError } from '../errors.js';
 import { createRecord, detectedEntry, type FileRecord } from '../lifecycle/record.js';
-import { isFinal, NEXT_STEP } from '../lifecycle/states.js';
-import { transition, type Effect, type LifecycleEvent, type RetryPolicy } from '../lifecycle/transition.js';
+import { isFinal, NEXT_STEP, type StepName } from '../lifecycle/states.js';
+import { DEFAULT_RETRY, transition, type Effect, type LifecycleEvent, type RetryPolicy } from '../lifecycle/transition.js';
 import type { Catalog } from '../ports/catalog.js';
 import type { Clock } from '../ports/clock.js';
 import type { FileAccess } from '../ports/files.js';
@@ -91,6 +91,7 @@ export function createEngine(options: EngineOptions): Ingestor {
     leaseMs: options.leaseMs,
     claimIntervalMs: options.claimIntervalMs,
     tickMs: options.tickMs,
+    stepTimeoutMs: options.stepTimeoutMs,
     commentPrefix: options.commentPrefix,
     software: options.software,
   });
@@ -127,7 +128,11 @@ export function createEngine(options: EngineOptions): Ingestor {
   const queued = new Set<string>();
   const running = new Map<string, Promise<void>>();
   const waiting = new Map<string, number>();
-  const waiters = new Set<{ ids: Set<string>; done: (record: FileRecord) => void }>();
+  const waiters = new Set<{ ids: Set<string>; done: (record: FileRecord) => void; fail: (error: IngestError) => void }>();
+  /** Consecutive failures outside the steps (the catalog refused a write…), by record id. */
+  const outsideFailures = new Map<string, number>();
+  const maxAttempts = retry.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
+  let halted: IngestError | undefined;
   let started = false;
   let stopping = false;
   let abort = new AbortController();
@@ -153,12 +158,18 @@ export function createEngine(options: EngineOptions): Ingestor {
       const id = queue.shift()!;
       queued.delete(id);
       const work = process(id)
+        .then(() => void outsideFailures.delete(id))
         .catch((error: unknown) => {
           const e = toIngestError(error);
           logger.error('unexpected error while processing a file', { recordId: id, error: e.toJSON() });
           emitter.emit('error', e);
-          // A transient problem outside the steps (catalog busy…): look at the record again later.
-          if (!stopping) waiting.set(id, clock.now() + Math.max(settings.tickMs, 1000));
+          if (stopping) return;
+          // A problem outside the steps (the catalog refused a write: busy, full, read-only…) cannot be recorded as
+          // a failed attempt, so it is counted here: look again later, and stop the engine when it persists.
+          const failures = (outsideFailures.get(id) ?? 0) + 1;
+          outsideFailures.set(id, failures);
+          if (failures >= maxAttempts) return halt(e);
+          waiting.set(id, clock.now() + Math.max(settings.tickMs, 1000));
         })
         .finally(() => {
           running.delete(id);
@@ -166,6 +177,23 @@ export function createEngine(options: EngineOptions): Ingestor {
         });
       running.set(id, work);
     }
+  }
+
+  /**
+   * Stops the engine on its own after a persistent failure outside the steps (the catalog cannot be written): no
+   * more work is taken, pending `settled` calls reject with ENGINE_HALTED, and what was unfinished stays in the
+   * catalog as it was last recorded, to resume at the next start.
+   */
+  function halt(cause: IngestError): void {
+    if (halted) return;
+    halted = new IngestError('ENGINE_HALTED', `stopped after ${maxAttempts} failed tries: ${cause.code}: ${cause.detail}`, { cause, context: cause.context });
+    stopping = true;
+    queue.length = 0;
+    queued.clear();
+    waiting.clear();
+    logger.error('the engine halted', { error: halted.toJSON() });
+    emitter.emit('halted', halted);
+    for (const w of [...waiters]) w.fail(halted);
   }
 
   /** Stores a transition and carries out its effects; returns the new record. */
@@ -203,6 +231,30 @@ export function createEngine(options: EngineOptions): Ingestor {
 
   function notifyWaiters(record: FileRecord): void {
     for (const w of waiters) if (w.ids.has(record.id)) w.done(record);
+    if (record.state === 'ABANDONED' || record.state === 'INVALID' || record.state === 'DUPLICATE') void discardPlaced(record);
+  }
+
+  /**
+   * A record given up (ABANDONED, or INVALID at the commit) after its transfer started may have left copies the
+   * catalog will never list (the catalog or the manifest could not be written after the bytes arrived, or another
+   * record holds the archive id): transports that can take them back do (only copies this record placed).
+   */
+  async function discardPlaced(record: FileRecord): Promise<void> {
+    if (!record.archiveId || !record.sha256 || !record.night || !record.instrument) return;
+    // The catalog is the truth: whatever it lists for this archive id stays, even if this record placed it (a
+    // twin with identical bytes was archived from it).
+    let keep: string[];
+    try {
+      const versions = catalog.archivedVersions ? await catalog.archivedVersions(record.archiveId) : [await catalog.getArchived(record.archiveId)];
+      keep = versions.flatMap((f) => f?.locations.map((l) => l.uri) ?? []);
+    } catch (error) {
+      logger.warn('could not read the catalog; nothing taken back', { recordId: record.id, error: String(error) });
+      return;
+    }
+    const target = { recordId: record.id, archiveId: record.archiveId, instrument: record.instrument, level: record.level, night: record.night, sha256: record.sha256, keep };
+    for (const transport of transports) {
+      await transport.discard?.(target).catch((error: unknown) => logger.warn('could not take back an abandoned copy', { recordId: record.id, transport: transport.name, error: String(error) }));
+    }
   }
 
   /** Records another worker sharing the catalog finished never pass through this engine: look them up. */
@@ -215,8 +267,30 @@ export function createEngine(options: EngineOptions): Ingestor {
     }
   }
 
+  /** `work`, or STEP_TIMEOUT once `stepTimeoutMs` has passed (a read that never returns must not hang the run). */
+  async function bounded<T>(work: Promise<T>, record: FileRecord, step: string): Promise<T> {
+    const timer = new AbortController();
+    work.catch(() => {}); // if it settles after the timeout, nobody is listening
+    const timeout = clock.sleep(settings.stepTimeoutMs, timer.signal).then(
+      () => {
+        throw new IngestError('STEP_TIMEOUT', `the ${step} step did not finish within ${settings.stepTimeoutMs} ms`, { context: { file: record.source } });
+      },
+      () => new Promise<never>(() => {}),
+    );
+    try {
+      return await Promise.race([work, timeout]);
+    } finally {
+      timer.abort();
+    }
+  }
+
   async function runStep(record: FileRecord): Promise<StepOutcome | 'committed'> {
     const step = NEXT_STEP[record.state];
+    if (step === undefined) throw new IngestError('INTERNAL', `no step for state ${record.state}`);
+    return bounded(runStepNow(record, step), record, step);
+  }
+
+  async function runStepNow(record: FileRecord, step: StepName): Promise<StepOutcome | 'committed'> {
     switch (step) {
       case 'stabilize':
         return stabilize(ctx, record);
@@ -364,6 +438,8 @@ export function createEngine(options: EngineOptions): Ingestor {
       if (started) throw new IngestError('INVALID_OPTIONS', 'the ingestor is already started');
       started = true;
       stopping = false;
+      halted = undefined;
+      outsideFailures.clear();
       abort = new AbortController();
       await catalog.init();
       await cleanStaging();
@@ -429,7 +505,14 @@ export function createEngine(options: EngineOptions): Ingestor {
             pending.delete(record.id);
             finish();
           },
+          fail: (error: IngestError) => {
+            if (finished) return;
+            finished = true;
+            waiters.delete(entry);
+            reject(error);
+          },
         };
+        if (halted) return reject(halted);
         waiters.add(entry);
         Promise.all(recordIds.map((id) => catalog.getRecord(id)))
           .then((records) => {

@@ -30,6 +30,12 @@ export interface IngestorEvents {
   superseded: (record: FileRecord) => void;
   /** A trigger reported something that is not a file (a stale heartbeat, a rejected announcement…). */
   alert: (alert: TriggerAlert) => void;
+  /**
+   * The engine stopped on its own: the catalog could not be written for `retry.maxAttempts` tries in a row (a full
+   * or read-only disk…). Pending {@link Ingestor.settled} calls reject with this ENGINE_HALTED error (its `cause`
+   * is the catalog's error, e.g. CATALOG_FULL); unfinished files resume at the next start.
+   */
+  halted: (error: IngestError) => void;
   /** An unexpected error (a bug, or a catalog failure); the file concerned is retried. */
   error: (error: IngestError, record?: FileRecord) => void;
 }

@@ -40,9 +40,19 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 transportConformance({ it, expect }, async () => {
   const root = await mkdtemp(join(tmpdir(), 'fits-ingest-archive-'));
+  const inner = createFilesystemTransport({ root });
+  // A reingest adds a version beside the archived one: the current bytes are at the latest receipt's location.
+  const current = new Map<string, string>();
   return {
-    transport: createFilesystemTransport({ root }),
-    readArchived: (request) => readOrUndefined(defaultLocation(root, request)),
+    transport: {
+      ...inner,
+      transfer: async (request, signal) => {
+        const receipt = await inner.transfer(request, signal);
+        current.set(request.archiveId, receipt.location);
+        return receipt;
+      },
+    },
+    readArchived: (request) => readOrUndefined(current.get(request.archiveId) ?? defaultLocation(root, request)),
     teardown: () => rm(root, { recursive: true, force: true }),
   };
 });
@@ -180,9 +190,71 @@ describe('createFilesystemTransport', () => {
     const replacement = await request({ archiveId: requests[1]!.archiveId, level: 1, replace: true });
     await t.committed!(replacement, await t.transfer(replacement));
     const lines = (await readFile(join(night, 'MANIFEST.sha256'), 'utf8')).trim().split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines).toContain(`${replacement.sha256}  lev1/${replacement.archiveId}.fits`);
+    // The superseded version keeps its line (its bytes are still there); the new version gets its own.
+    expect(lines).toHaveLength(4);
+    expect(lines).toContain(`${requests[1]!.sha256}  lev1/${replacement.archiveId}.fits`);
+    expect(lines).toContain(`${replacement.sha256}  lev1/versions/${replacement.archiveId}.v2.fits`);
     await run('sha256sum', ['--strict', '-c', 'MANIFEST.sha256'], { cwd: night });
+  });
+
+  it('a reingest never overwrites: each version keeps its bytes at its own location, retries are idempotent', async () => {
+    const t = transport();
+    const first = await request({}, checksummedFits(5000));
+    const r1 = await t.transfer(first);
+    const second = await request({ archiveId: first.archiveId, replace: true }, checksummedFits(9000));
+    const r2 = await t.transfer(second);
+    const third = await request({ archiveId: first.archiveId, replace: true }, checksummedFits(12000));
+    const r3 = await t.transfer(third);
+    expect(r1.location).toBe(defaultLocation(root, first));
+    expect(r2.location).toBe(join(root, 'HIRES', '20240315', 'lev0', 'versions', `${first.archiveId}.v2.fits`));
+    expect(r3.location).toBe(join(root, 'HIRES', '20240315', 'lev0', 'versions', `${first.archiveId}.v3.fits`));
+    const digest = async (path: string) => (await run('sha256sum', [path])).stdout.split(' ')[0];
+    expect(await digest(r1.location)).toBe(first.sha256);
+    expect(await digest(r2.location)).toBe(second.sha256);
+    expect(await digest(r3.location)).toBe(third.sha256);
+    // Sidecars describe their own version.
+    expect(JSON.parse(await readFile(`${r2.location}.json`, 'utf8'))).toMatchObject({ sha256: second.sha256, recordId: second.recordId });
+    expect(JSON.parse(await readFile(`${r1.location}.json`, 'utf8'))).toMatchObject({ sha256: first.sha256 });
+    // A retry of the second version (after a crash) finds it where it put it.
+    const again = await t.transfer(second);
+    expect(again).toMatchObject({ alreadyPresent: true, location: r2.location });
+  });
+
+  it("never overwrites another record's copy of the same source; discard takes back only the record's own copy", async () => {
+    const t = transport();
+    const first = await request({ sidecar: { sourceSha256: 'same-source' } }, checksummedFits(5000));
+    const r1 = await t.transfer(first);
+    // A racing record of the same source, prepared at another time (other bytes), same archive id.
+    const racing = await request({ archiveId: first.archiveId, sidecar: { sourceSha256: 'same-source' } }, checksummedFits(6000));
+    const r2 = await t.transfer(racing);
+    expect(r2.location).not.toBe(r1.location);
+    expect((await run('sha256sum', [r1.location])).stdout.split(' ')[0]).toBe(first.sha256);
+    // The racing record loses at the catalog and is given up: its copy goes, the archived one stays.
+    await t.discard!({ ...racing, keep: [r1.location] });
+    expect(await readOrUndefined(r2.location)).toBeUndefined();
+    expect(await readOrUndefined(`${r2.location}.json`)).toBeUndefined();
+    await t.discard!({ ...racing, recordId: 'someone-else', keep: [] });
+    expect((await run('sha256sum', [r1.location])).stdout.split(' ')[0]).toBe(first.sha256);
+    // Identical bytes transferred for another record keep the owner's sidecar, so a discard cannot take them.
+    const twin = { ...first, recordId: 'twin-record' };
+    expect((await t.transfer(twin)).alreadyPresent).toBe(true);
+    await t.discard!({ ...twin, keep: [] });
+    expect(await readOrUndefined(r1.location)).toBeDefined();
+    // And what the catalog lists is never taken, even by the record whose sidecar names it.
+    await t.discard!({ ...first, keep: [r1.location] });
+    expect(await readOrUndefined(r1.location)).toBeDefined();
+  });
+
+  it('a disk that fills after the copy takes the copy back (no archived file the catalog will not list)', async () => {
+    const t = transport();
+    const r = await request();
+    const where = defaultLocation(root, r);
+    // The sidecar cannot be written: a directory squats its name.
+    await mkdir(join(root, 'HIRES', '20240315', 'lev0'), { recursive: true });
+    await mkdir(`${where}.json`);
+    const error = await rejection(t.transfer(r));
+    expect(isIngestError(error)).toBe(true);
+    expect(await readOrUndefined(where)).toBeUndefined();
   });
 
   it('repairs a manifest whose last line was cut by a crash', async () => {

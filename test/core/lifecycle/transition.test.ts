@@ -143,6 +143,7 @@ describe('transition', () => {
       { type: 'RETRY' },
       { type: 'REQUEUE' },
       { type: 'SUPERSEDE', by: 'r2' },
+      { type: 'PRUNE' },
     ];
     for (const state of STATES) {
       for (const event of events) {
@@ -157,8 +158,18 @@ describe('transition', () => {
         }
       }
       if (STATE_INFO[state].final) {
-        expect(ACCEPTS[state].every((t) => t === 'REQUEUE' || t === 'SUPERSEDE')).toBe(true);
+        // Operator events only: requeue, supersede (a reingest), prune (an admin removes an old version's bytes).
+        expect(ACCEPTS[state].every((t) => t === 'REQUEUE' || t === 'SUPERSEDE' || t === 'PRUNE')).toBe(true);
       }
     }
+  });
+
+  it('PRUNE keeps a superseded record SUPERSEDED, drops its location and records who pruned it', () => {
+    const record = { ...fresh(), state: 'SUPERSEDED' as StateName, location: '/archive/x.fits', supersededBy: 'r2' };
+    const { record: next, entry, effects } = transition(record, { type: 'PRUNE', actor: 'admin:ana', message: 'removed /archive/x.fits' }, T0);
+    expect(next).toMatchObject({ state: 'SUPERSEDED', supersededBy: 'r2', metadata: { pruned: true } });
+    expect(next.location).toBeUndefined();
+    expect(entry).toMatchObject({ from: 'SUPERSEDED', to: 'SUPERSEDED', cause: 'PRUNE', actor: 'admin:ana', message: 'removed /archive/x.fits' });
+    expect(effects).toEqual([]);
   });
 });
