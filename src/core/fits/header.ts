@@ -112,23 +112,28 @@ export class Header implements Iterable<Card> {
     const text = bytesToLatin1(bytes, 0, Math.min(bytes.length, blockEnd));
     const issues: HeaderIssue[] = [];
     const cards: Card[] = [];
+    // A long string (CONTINUE chain) is collected piece by piece and joined once when the chain ends, so that
+    // reading is linear in the number of cards whatever the length of the chain.
+    let chain: LongString | undefined;
+    const closeChain = (): void => {
+      if (chain) cards[cards.length - 1] = joinLongString(chain);
+      chain = undefined;
+    };
     for (let n = 0; n < endCard; n++) {
       const parsed = parseCard(text.slice(n * CARD, n * CARD + CARD), n + 1);
-      issues.push(...parsed.issues);
-      const previous = cards[cards.length - 1];
-      if (
-        parsed.continuation &&
-        previous?.kind === 'value' &&
-        previous.valueType === 'string' &&
-        (previous.value as string).endsWith('&')
-      ) {
-        const joined = (previous.value as string).slice(0, -1) + parsed.continuation.piece;
-        const comment = [previous.comment, parsed.continuation.comment].filter(Boolean).join(' ');
-        cards[cards.length - 1] = { ...previous, value: joined, comment, raw: previous.raw! + parsed.card.raw! };
+      for (const issue of parsed.issues) issues.push(issue);
+      const open = chain ? chain.pieces[chain.pieces.length - 1]!.endsWith('&') : isOpenString(cards[cards.length - 1]);
+      if (parsed.continuation && open) {
+        chain ??= { first: cards[cards.length - 1]!, pieces: [cards[cards.length - 1]!.value as string], comments: [], raws: [] };
+        chain.pieces.push(parsed.continuation.piece);
+        chain.comments.push(parsed.continuation.comment);
+        chain.raws.push(parsed.card.raw!);
       } else {
+        closeChain();
         cards.push(parsed.card);
       }
     }
+    closeChain();
     const end = parseCard(text.slice(endAt, endAt + CARD), endCard + 1);
     issues.push(...end.issues);
     const header = new Header(cards, issues);
@@ -412,6 +417,27 @@ export class Header implements Iterable<Card> {
       comment: c.comment ?? '',
     }));
   }
+}
+
+/** A CONTINUE chain being read: the card that opened it and the pieces that follow. */
+interface LongString {
+  first: Card;
+  pieces: string[];
+  comments: string[];
+  raws: string[];
+}
+
+/** True for a string value card whose value ends with `&` (a CONTINUE card may follow). */
+function isOpenString(card: Card | undefined): boolean {
+  return card?.kind === 'value' && card.valueType === 'string' && (card.value as string).endsWith('&');
+}
+
+/** The logical card of a CONTINUE chain: each piece's trailing `&` dropped, comments joined by spaces. */
+function joinLongString(chain: LongString): Card {
+  const { first, pieces, comments, raws } = chain;
+  const value = pieces.map((p, i) => (i < pieces.length - 1 ? p.slice(0, -1) : p)).join('');
+  const comment = [first.comment, ...comments].filter(Boolean).join(' ');
+  return { ...first, value, comment, raw: first.raw! + raws.join('') };
 }
 
 function isBlankCard(card: Card): boolean {
