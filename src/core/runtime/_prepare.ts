@@ -9,7 +9,8 @@
  */
 import { IngestError, toIngestError } from '../errors.js';
 import { applyChecksums, HduChecksummer, verifyHduSums, type HduSumResult } from '../checksum/hdu-checksums.js';
-import { HduStreamParser } from '../fits/hdu-stream.js';
+import { judgeConformance, classifyViolation } from '../fits/conformance.js';
+import { dataFill, HduStreamParser } from '../fits/hdu-stream.js';
 import type { FileRecord, RecordWarning } from '../lifecycle/record.js';
 import { extractColumns } from '../normalize/columns.js';
 import { normalizeHeader, type NormalizedHeader } from '../normalize/normalize.js';
@@ -82,7 +83,9 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
 
   // Pass 1: structure, DATASUM of every HDU, SHA-256 of the whole source.
   const checksummer = new HduChecksummer();
-  const parser = new HduStreamParser(checksummer, { file: source, totalSize: before.size });
+  // A missing last fill is padded in the sums from the start; the instrument's policy decides below whether the
+  // copy is padded the same way or the file is refused.
+  const parser = new HduStreamParser(checksummer, { file: source, totalSize: before.size, repairFill: true });
   const sourceHash = ctx.files.sha256();
   try {
     for await (const chunk of ctx.files.read(source)) {
@@ -114,6 +117,11 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
     return { event: failure(error, 'prepare') };
   }
 
+  // Validate before copying: every check that can refuse the file runs before anything is staged or archived.
+  const nonconforming = judgeConformance(parser.warnings, description.conformance, { file: source });
+  if (nonconforming) return { event: failure(nonconforming, 'prepare') };
+  const repaired = new Set(parser.warnings.filter((w) => classifyViolation(w) === 'fill').map((w) => w.hdu ?? 0));
+
   let normalized: Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'warnings'>;
   try {
     normalized = isPreparedUpstream(record) ? upstream(primary, description) : normalizeHeader(primary, description, {
@@ -133,6 +141,15 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
     // Products are named after their raw parent (KOA style: KB.20260101.12345.67_icubed).
     archiveId = `${record.parents[0] ?? archiveId}_${safeStem(record.originalName)}`;
     normalized.header.set(description.outputKeywords.archiveId, `${archiveId}.fits`);
+  }
+
+  const columns = extractColumns(description, normalized.header);
+  const outOfRange = columns.warnings.filter((w) => w.code === 'VALUE_OUT_OF_RANGE');
+  if (outOfRange.length > 0 && description.conformance.outOfRange === 'reject') {
+    const error = new IngestError('VALUE_OUT_OF_RANGE', `HDU 0: ${outOfRange.map((w) => w.message.replace(/; stored as null.*$/, '')).join('; ')}`, {
+      context: { file: source, hdu: 0, keyword: outOfRange[0]!.keyword },
+    });
+    return { event: failure(error, 'prepare') };
   }
 
   if (!isReingest(record)) {
@@ -160,7 +177,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
     for (const sums of hdus) {
       const { hdu, datasum } = sums;
       // An HDU whose header we did not change and whose sums already hold keeps its bytes exactly.
-      const untouched = (hdu.index > 0 || isPreparedUpstream(record)) && hasValidSums(sums);
+      const untouched = (hdu.index > 0 || isPreparedUpstream(record)) && hasValidSums(sums) && !repaired.has(hdu.index);
       const header = hdu.index === 0 ? normalized.header : hdu.header.clone();
       const final = untouched ? hdu.header : applyChecksums(header, datasum, now);
       const bytes = final.toBytes();
@@ -169,11 +186,20 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
       stagedHash.update(bytes);
       stagedSize += bytes.length;
       const end = Math.min(hdu.dataOffset + hdu.layout.paddedSize, before.size);
-      if (end <= hdu.dataOffset) continue;
-      for await (const chunk of ctx.files.read(source, { start: hdu.dataOffset, end })) {
-        await out.write(chunk);
-        stagedHash.update(chunk);
-        stagedSize += chunk.length;
+      if (end > hdu.dataOffset) {
+        for await (const chunk of ctx.files.read(source, { start: hdu.dataOffset, end })) {
+          await out.write(chunk);
+          stagedHash.update(chunk);
+          stagedSize += chunk.length;
+        }
+      }
+      // A last data unit without its fill is padded as the checksummer already counted it (missingFill: repair).
+      const missing = hdu.dataOffset + hdu.layout.paddedSize - Math.max(end, hdu.dataOffset);
+      if (missing > 0) {
+        const fill = dataFill(hdu.layout.kind, missing);
+        await out.write(fill);
+        stagedHash.update(fill);
+        stagedSize += fill.length;
       }
     }
     await out.close();
@@ -191,7 +217,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   const warnings: RecordWarning[] = [
     ...fitsWarnings(parser.warnings),
     ...normalized.warnings,
-    ...extractColumns(description, normalized.header).warnings,
+    ...columns.warnings,
   ];
   return {
     event: {
