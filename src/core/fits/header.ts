@@ -124,10 +124,11 @@ export class Header implements Iterable<Card> {
       for (const issue of parsed.issues) issues.push(issue);
       const open = chain ? chain.pieces[chain.pieces.length - 1]!.endsWith('&') : isOpenString(cards[cards.length - 1]);
       if (parsed.continuation && open) {
-        chain ??= { first: cards[cards.length - 1]!, pieces: [cards[cards.length - 1]!.value as string], comments: [], raws: [] };
+        // The chain's cards are consecutive, so its raw image is one slice of the text, taken when it closes.
+        chain ??= { first: cards[cards.length - 1]!, start: (n - 1) * CARD, end: 0, text, pieces: [cards[cards.length - 1]!.value as string], comments: [] };
         chain.pieces.push(parsed.continuation.piece);
-        chain.comments.push(parsed.continuation.comment);
-        chain.raws.push(parsed.card.raw!);
+        if (parsed.continuation.comment) chain.comments.push(parsed.continuation.comment);
+        chain.end = (n + 1) * CARD;
       } else {
         closeChain();
         cards.push(parsed.card);
@@ -422,9 +423,13 @@ export class Header implements Iterable<Card> {
 /** A CONTINUE chain being read: the card that opened it and the pieces that follow. */
 interface LongString {
   first: Card;
+  /** The header text and the range of the chain's card images in it. */
+  text: string;
+  start: number;
+  end: number;
   pieces: string[];
+  /** The CONTINUE cards' comments that are not empty. */
   comments: string[];
-  raws: string[];
 }
 
 /** True for a string value card whose value ends with `&` (a CONTINUE card may follow). */
@@ -434,10 +439,10 @@ function isOpenString(card: Card | undefined): boolean {
 
 /** The logical card of a CONTINUE chain: each piece's trailing `&` dropped, comments joined by spaces. */
 function joinLongString(chain: LongString): Card {
-  const { first, pieces, comments, raws } = chain;
+  const { first, pieces, comments, text, start, end } = chain;
   const value = pieces.map((p, i) => (i < pieces.length - 1 ? p.slice(0, -1) : p)).join('');
   const comment = [first.comment, ...comments].filter(Boolean).join(' ');
-  return { ...first, value, comment, raw: first.raw! + raws.join('') };
+  return { ...first, value, comment, raw: text.slice(start, end) };
 }
 
 function isBlankCard(card: Card): boolean {

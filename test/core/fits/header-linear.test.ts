@@ -18,32 +18,29 @@ function hierarchHeader(n: number): Uint8Array {
 }
 
 /**
- * Median wall time of parsing `small` and `large` (ms each), measured alternately after warm-up runs, so that JIT
- * compilation and a busy machine weigh on both sizes alike.
+ * How much longer one parse of `large` takes than one of `small`: the median over interleaved rounds of the ratio
+ * within each round, after warm-up runs. Each round times the same amount of work on both sides (`large` once,
+ * `small` as many times as it is smaller), so that JIT compilation, garbage collection and a busy machine weigh on
+ * both alike.
  */
-function medianParseMs(small: Uint8Array, large: Uint8Array, runs = 7): [number, number] {
-  for (let i = 0; i < 3; i++) {
-    Header.parse(small);
-    Header.parse(large);
-  }
-  const times: [number[], number[]] = [[], []];
-  const time = (bytes: Uint8Array): number => {
-    const start = performance.now();
-    Header.parse(bytes);
-    return performance.now() - start;
+function ratio(small: Uint8Array, large: Uint8Array, rounds = 11): number {
+  const times = Math.round(large.length / small.length);
+  // CPU time of this process rather than wall time: on a shared machine the test is often waiting for a core.
+  const time = (bytes: Uint8Array, n: number): number => {
+    const start = process.cpuUsage();
+    for (let i = 0; i < n; i++) Header.parse(bytes);
+    const used = process.cpuUsage(start);
+    return used.user + used.system;
   };
-  for (let i = 0; i < runs; i++) {
-    times[0].push(time(small));
-    times[1].push(time(large));
+  time(small, times);
+  time(large, 1);
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const a = time(small, times) / times;
+    const b = time(large, 1);
+    ratios.push(b / a);
   }
-  const median = (list: number[]): number => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
-  return [median(times[0]), median(times[1])];
-}
-
-/** Parse time of `large` over parse time of `small`. */
-function ratio(small: Uint8Array, large: Uint8Array): number {
-  const [a, b] = medianParseMs(small, large);
-  return b / a;
+  return ratios.sort((x, y) => x - y)[Math.floor(rounds / 2)]!;
 }
 
 describe('Header.parse cost is linear in the number of cards', () => {
