@@ -9,7 +9,7 @@
  */
 import { IngestError, toIngestError } from '../errors.js';
 import { applyChecksums, HduChecksummer, verifyHduSums, type HduSumResult } from '../checksum/hdu-checksums.js';
-import { judgeConformance, classifyViolation } from '../fits/conformance.js';
+import { classifyViolation, DEFAULT_CONFORMANCE, judgeConformance } from '../fits/conformance.js';
 import { dataFill, HduStreamParser } from '../fits/hdu-stream.js';
 import type { FileRecord, RecordWarning } from '../lifecycle/record.js';
 import { extractColumns } from '../normalize/columns.js';
@@ -118,7 +118,9 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   }
 
   // Validate before copying: every check that can refuse the file runs before anything is staged or archived.
-  const nonconforming = judgeConformance(parser.warnings, description.conformance, { file: source });
+  // Descriptions built by hand rather than parsed may lack the field: they get the documented defaults.
+  const policy = { ...DEFAULT_CONFORMANCE, outOfRange: 'null', ...(description.conformance as Partial<InstrumentDescription['conformance']> | undefined) };
+  const nonconforming = judgeConformance(parser.warnings, policy, { file: source });
   if (nonconforming) return { event: failure(nonconforming, 'prepare') };
   const repaired = new Set(parser.warnings.filter((w) => classifyViolation(w) === 'fill').map((w) => w.hdu ?? 0));
 
@@ -145,7 +147,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
 
   const columns = extractColumns(description, normalized.header);
   const outOfRange = columns.warnings.filter((w) => w.code === 'VALUE_OUT_OF_RANGE');
-  if (outOfRange.length > 0 && description.conformance.outOfRange === 'reject') {
+  if (outOfRange.length > 0 && policy.outOfRange === 'reject') {
     const error = new IngestError('VALUE_OUT_OF_RANGE', `HDU 0: ${outOfRange.map((w) => w.message.replace(/; stored as null.*$/, '')).join('; ')}`, {
       context: { file: source, hdu: 0, keyword: outOfRange[0]!.keyword },
     });
