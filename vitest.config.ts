@@ -8,6 +8,8 @@ export default defineConfig({
   define: { __FITS_INGEST_VERSION__: JSON.stringify(version) },
   test: {
     include: ['test/**/*.test.ts'],
+    // fitsverify checks every FITS file a test archived before its directory is removed (issue 10).
+    setupFiles: ['test/helpers/archive-check.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -89,6 +89,58 @@ print(lazy, full_t)
   return { lazy: cards / lazy, full: cards / full };
 }
 
+/** A primary header whose LONGSTR value runs over `n` CONTINUE cards (issue 10: once quadratic). */
+export function continueHeaderText(n) {
+  const card = (t) => t.padEnd(80);
+  const cards = [card('SIMPLE  =                    T'), card('BITPIX  =                    8'), card('NAXIS   =                    0'), card("LONGSTR = 'start&'")];
+  for (let i = 0; i < n; i++) cards.push(card(`CONTINUE  'piece ${String(i).padStart(6, '0')} of a very long string value&'`));
+  cards.push(card("CONTINUE  'end'"), card('END'));
+  const text = cards.join('');
+  return text.padEnd(Math.ceil(text.length / 2880) * 2880, ' ');
+}
+
+/**
+ * Cards per second reading a 20,000-CONTINUE header and its joined value, against astropy reading the same
+ * header and the long string's value (astropy joins CONTINUE cards when the value is read).
+ */
+function continueRow() {
+  const n = 20_000;
+  const text = continueHeaderText(n);
+  const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const start = performance.now();
+    const value = Header.parse(bytes).header.getString('LONGSTR');
+    best = Math.min(best, (performance.now() - start) / 1000);
+    if (!value?.endsWith('valueend')) throw new Error('the long string was not joined');
+  }
+  const script = `
+import sys, time, warnings
+from astropy.io.fits import Header
+warnings.simplefilter('ignore')
+text = sys.stdin.read()
+b = 1e9
+for _ in range(5):
+    t = time.perf_counter()
+    v = Header.fromstring(text)['LONGSTR']
+    b = min(b, time.perf_counter() - t)
+assert v.endswith('valueend'), v[-20:]
+print(b)
+`;
+  const run = spawnSync(PYTHON, ['-c', script], { input: text, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (run.status !== 0) throw new Error(`astropy CONTINUE bench failed (is python3-astropy installed?): ${run.stderr}`);
+  const astropy = Number(run.stdout.trim());
+  const cards = n + 6;
+  return {
+    name: 'header parse, 20,000-CONTINUE long string, fits-ingest vs astropy fromstring+value',
+    value: cards / best,
+    unit: 'cards/s',
+    reference: cards / astropy,
+    ratio: astropy / best,
+    note: `${(best * 1000).toFixed(1)} ms vs ${(astropy * 1000).toFixed(1)} ms`,
+  };
+}
+
 export async function main() {
   const cards = 2000;
   const text = headerText(cards);
@@ -98,6 +150,7 @@ export async function main() {
     { name: 'header parse (typed values), fits-ingest vs astropy fromstring+values', value: ours, unit: 'cards/s', reference: astropy.full },
     { name: 'header parse (typed values), fits-ingest vs astropy fromstring (lazy)', value: ours, unit: 'cards/s', reference: astropy.lazy },
   ].map((r) => ({ ...r, ratio: r.value / r.reference }));
+  rows.push(continueRow());
   return rows;
 }
 

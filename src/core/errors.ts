@@ -40,6 +40,14 @@ export const errorCodes = {
     kind: 'invalid',
     hint: 'the header violates the FITS standard at the cards listed; read it leniently or repair the cards',
   },
+  MISSING_DATA_FILL: {
+    kind: 'invalid',
+    hint: "the last data block is not padded to a whole 2880-byte block and the instrument's conformance.missingFill says reject; re-copy the file, or set missingFill to repair",
+  },
+  VALUE_OUT_OF_RANGE: {
+    kind: 'invalid',
+    hint: "a keyword-table value is beyond what the catalog column can hold (e.g. 1.0D99999) and the instrument's conformance.outOfRange says reject; fix the keyword, or set outOfRange to null",
+  },
   HEADER_TOO_LARGE: { kind: 'invalid', hint: 'the header exceeds the configured maximum size; raise maxHeaderBytes' },
   BAD_CHECKSUM_ENCODING: { kind: 'invalid', hint: 'a CHECKSUM value must be 16 characters of the FITS encoding' },
   CHECKSUM_MISMATCH: { kind: 'invalid', hint: 'the bytes changed since the checksum was written; re-copy the file' },

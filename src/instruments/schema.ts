@@ -193,6 +193,31 @@ const outputKeywordsSchema = z.strictObject({
   level: fitsKeywordSchema.default('DATLEVEL'),
 });
 
+/**
+ * What preparation does with input that breaks the FITS standard (docs/instruments.md#conformance). Violations
+ * that cannot be repaired without guessing (non-ASCII or lower-case keywords, a second SIMPLE, repeated BITPIX or
+ * NAXISn, unterminated strings, unreadable values…) always make the file INVALID with NONCONFORMING_HEADER: the
+ * archive only holds copies that fitsverify accepts.
+ */
+const conformanceSchema = z.strictObject({
+  /**
+   * A last data block (or a last header block) that lacks its fill to 2880 bytes: `repair` pads it (zeros, blanks
+   * for ASCII tables and headers) and records a warning; `reject` makes the file INVALID with MISSING_DATA_FILL.
+   */
+  missingFill: z.enum(['repair', 'reject']).default('repair'),
+  /**
+   * Violations fitsverify tolerates (a non-structural keyword repeated, "=" not followed by a space): `warn` archives
+   * the file as it is with a warning; `reject` makes it INVALID with NONCONFORMING_HEADER.
+   */
+  minorIssues: z.enum(['warn', 'reject']).default('warn'),
+  /**
+   * A keyword-table value the catalog cannot hold (a real beyond ±1.8E308 such as 1.0D99999, an integer beyond
+   * 2^53): `null` stores null in the column with a VALUE_OUT_OF_RANGE warning, the header keeping its text;
+   * `reject` makes the file INVALID with VALUE_OUT_OF_RANGE.
+   */
+  outOfRange: z.enum(['null', 'reject']).default('null'),
+});
+
 const baseSchema = z.strictObject({
   /** Optional pointer to a JSON schema, for editors; ignored. */
   $schema: z.string().optional(),
@@ -223,6 +248,8 @@ const baseSchema = z.strictObject({
   /** Per-rule normalization policy (repair, keep or require); defaults repair, KOA's behaviour. */
   normalization: normalizationSchema.prefault({}),
   keywordTable: z.array(keywordColumnSchema).default([]),
+  /** Policy for input that breaks the FITS standard or the catalog's ranges. */
+  conformance: conformanceSchema.prefault({}),
   proprietaryMonths: z.int().min(0).max(240).default(18),
   /** Ordered exceptions to `proprietaryMonths`; the first that applies wins. */
   proprietaryRules: z.array(proprietaryRuleSchema).default([]),

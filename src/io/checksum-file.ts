@@ -10,6 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { ChecksumAccumulator } from '../core/checksum/ones-complement.js';
 import { verifyHduSums, type HduChecksumReport, type HduSumResult } from '../core/checksum/hdu-checksums.js';
 import type { FitsWarning, HduStreamOptions } from '../core/fits/hdu-stream.js';
+import { classifyViolation } from '../core/fits/conformance.js';
 import { recoverJournal } from './checksum-journal.js';
 import { hduWalker } from './_hdu-walker.js';
 import { withFileForReading } from './_fs.js';
@@ -42,7 +43,7 @@ export interface FileVerification {
   file: string;
   hdus: HduChecksumReport[];
   warnings: FitsWarning[];
-  /** Every HDU has DATASUM and CHECKSUM, and both match. */
+  /** Every HDU has DATASUM and CHECKSUM, both match, and every unit has its 2880-byte fill. */
   ok: boolean;
 }
 
@@ -106,6 +107,7 @@ export async function verifyFile(path: string, options: SumFileOptions = {}): Pr
   await recoverJournal(path);
   const sums = await sumFile(path, options);
   const hdus = sums.hdus.map(verifyHduSums);
-  const ok = hdus.every((h) => h.datasumStatus === 'ok' && h.checksumStatus === 'ok');
+  // A data or header unit without its 2880-byte fill is unreadable by other FITS readers, whatever its sums say.
+  const ok = hdus.every((h) => h.datasumStatus === 'ok' && h.checksumStatus === 'ok') && !sums.warnings.some((w) => classifyViolation(w) === 'fill');
   return { file: path, hdus, warnings: sums.warnings, ok };
 }

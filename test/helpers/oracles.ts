@@ -3,7 +3,7 @@
  * CFITSIO. They are installed by scripts/setup-test.sh; a missing judge fails the test run loudly, never skips.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -70,4 +70,48 @@ export function fitsverify(file: string): FitsverifyResult {
     .split('\n')
     .filter((l) => /(warning|error)/i.test(l) && /(checksum|datasum)/i.test(l));
   return { errors: Number(summary[2]), warnings: Number(summary[1]), checksumProblems, output };
+}
+
+/** Every `*.fits` file under `root`, recursively (none when `root` does not exist). */
+export function fitsFilesUnder(root: string): string[] {
+  if (!existsSync(root)) return [];
+  const found: string[] = [];
+  for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && /\.fits$/i.test(entry.name)) found.push(join(entry.parentPath, entry.name));
+  }
+  return found.sort();
+}
+
+/** fitsverify's error count per file, many files per run (fitsverify -q prints one verdict line per file). */
+export function fitsverifyMany(files: readonly string[]): Map<string, { errors: number; warnings: number }> {
+  requireJudge('fitsverify');
+  const verdicts = new Map<string, { errors: number; warnings: number }>();
+  for (let i = 0; i < files.length; i += 200) {
+    const batch = files.slice(i, i + 200);
+    const run = spawnSync('fitsverify', ['-q', ...batch], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const output = `${run.stdout}${run.stderr}`;
+    for (const file of batch) {
+      const line = output.split('\n').find((l) => l.includes(file) && /verification (OK|FAILED)/.test(l));
+      if (!line) throw new Error(`fitsverify printed no verdict for ${file}:\n${output}`);
+      const counts = /(\d+) warnings? and (\d+) errors?/.exec(line);
+      verdicts.set(file, line.includes('verification OK') ? { errors: 0, warnings: 0 } : { errors: Number(counts?.[2] ?? 1), warnings: Number(counts?.[1] ?? 0) });
+    }
+  }
+  return verdicts;
+}
+
+/**
+ * Asserts that fitsverify finds 0 errors in every FITS file archived under `root` (an archive's promise), with
+ * fitsverify's full report of each failing file in the error. Returns how many files it checked. Tests that archive files
+ * call it before removing their archive (see test/helpers/archive-check.ts for the shared hook).
+ */
+export function expectArchiveConforms(root: string | readonly string[]): number {
+  const files = typeof root === 'string' ? fitsFilesUnder(root) : [...root];
+  if (files.length === 0) return 0;
+  const failing = [...fitsverifyMany(files)].filter(([, v]) => v.errors > 0).map(([file]) => file);
+  if (failing.length > 0) {
+    const reports = failing.map((file) => fitsverify(file).output).join('\n');
+    throw new Error(`fitsverify rejects ${failing.length} archived file(s): ${failing.join(', ')}\n${reports}`);
+  }
+  return files.length;
 }

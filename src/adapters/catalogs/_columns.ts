@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
+import { columnAccepts } from '../../core/normalize/columns.js';
 import type { ArchivedFile, ColumnValue } from '../../core/ports/catalog.js';
 
 /** Column types of a keyword table (same as the instrument descriptions' `keywordTable[].type`). */
@@ -86,19 +87,8 @@ export function keywordTables(instruments: readonly z.output<typeof catalogInstr
   );
 }
 
-const accepts: Record<KeywordColumnType, (v: string | number | boolean) => boolean> = {
-  string: (v) => typeof v === 'string',
-  integer: (v) => typeof v === 'number' && Number.isSafeInteger(v),
-  real: (v) => typeof v === 'number' && Number.isFinite(v),
-  boolean: (v) => typeof v === 'boolean',
-  date: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v),
-  datetime: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?$/.test(v),
-};
-
-/** True when `value` may be stored in a column of `type` (null aside). */
-export function fitsColumn(type: KeywordColumnType, value: string | number | boolean): boolean {
-  return accepts[type](value);
-}
+/** True when `value` may be stored in a column of `type` (null aside): the check extraction makes while preparing. */
+export const fitsColumn: (type: KeywordColumnType, value: string | number | boolean) => boolean = columnAccepts;
 
 /**
  * Checks an archived file's `columns` against its instrument's keyword table: every column known, every value null

@@ -1,6 +1,7 @@
 /** `fits-ingest checksum verify|write`: FITS CHECKSUM/DATASUM of files. */
 import type { Command } from 'commander';
 import { isIngestError } from '../../core/errors.js';
+import { classifyViolation } from '../../core/fits/conformance.js';
 import type { HduChecksumReport } from '../../core/checksum/hdu-checksums.js';
 import { verifyFile } from '../../io/checksum-file.js';
 import { writeChecksums } from '../../io/checksum-write.js';
@@ -16,7 +17,7 @@ export function registerChecksumCommands(program: Command, io: CliIo, setExit: (
 
   checksum
     .command('verify')
-    .description('check DATASUM and CHECKSUM of every HDU (exit 0 all valid, 1 missing or failing, 2 unreadable)')
+    .description('check DATASUM and CHECKSUM of every HDU and the 2880-byte fill of every unit (exit 0 all valid, 1 missing or failing, 2 unreadable)')
     .argument('<file...>', 'FITS files')
     .option('--json', 'one JSON object per HDU and line: {file, hdu, datasum, datasumOk, checksumOk, …}')
     .option('--allow-trailing', 'accept bytes after the last HDU (reported as a warning)')
@@ -46,7 +47,11 @@ export function registerChecksumCommands(program: Command, io: CliIo, setExit: (
               });
             } else io.stdout.write(`${verifyLine(file, h)}\n`);
           }
-          for (const w of result.warnings) io.stderr.write(`fits-ingest checksum verify: ${file}: warning ${w.code}: ${w.message}\n`);
+          for (const w of result.warnings) {
+            const level = classifyViolation(w) === 'fill' ? 'error' : 'warning';
+            const where = `${w.hdu !== undefined ? ` HDU ${w.hdu}` : ''}${w.offset !== undefined ? ` byte offset ${w.offset}` : ''}`;
+            io.stderr.write(`fits-ingest checksum verify: ${file}:${where}: ${level} ${w.code}: ${w.message}\n`);
+          }
           setExit(result.ok ? EXIT_OK : EXIT_CHECK_FAILED);
         } catch (error) {
           if (options.json) printJsonLine(io, { file, error: isIngestError(error) ? error.code : 'ERROR', message: errorLine(error) });

@@ -34,6 +34,9 @@ export interface FitsWarning {
   message: string;
   hdu?: number;
   card?: number;
+  /** Keyword of the card concerned, for header issues. */
+  keyword?: string;
+  /** Byte offset in the file: of the card for header issues, of the missing fill for MISSING_DATA_FILL. */
   offset?: number;
 }
 
@@ -69,6 +72,12 @@ export interface HduStreamOptions {
   allowTrailing?: boolean;
   /** Total stream length when known: a header declaring more data than remains fails early with SIZE_OVERRUN. */
   totalSize?: number;
+  /**
+   * Lenient mode, a last data unit that lacks its fill: hand the missing fill (zeros, blanks for ASCII tables) to
+   * the handler as data, so checksums cover the repaired unit a writer then pads the same way.
+   * @default false
+   */
+  repairFill?: boolean;
 }
 
 type State = 'header' | 'data' | 'trailing' | 'ended';
@@ -89,6 +98,11 @@ function looksBinary(bytes: Uint8Array, from: number, to: number): boolean {
     }
   }
   return false;
+}
+
+/** The fill a data unit is padded with: ASCII blanks for ASCII tables, zeros otherwise (FITS Standard §7.2.3, §3.3.2). */
+export function dataFill(kind: HduLayout['kind'], length: number): Uint8Array {
+  return new Uint8Array(length).fill(kind === 'table' ? 0x20 : 0);
 }
 
 /**
@@ -253,7 +267,9 @@ export class HduStreamParser {
     const bytes = this.#buffer.subarray(0, size);
     const { header } = Header.parse(bytes, { strict: this.#options.strict ?? false, context });
     for (const issue of header.issues) {
-      this.warnings.push({ code: issue.code, message: issue.message, hdu: index, card: issue.card });
+      const warning: FitsWarning = { code: issue.code, message: issue.message, hdu: index, card: issue.card, offset: headerOffset + (issue.card - 1) * CARD };
+      if (issue.keyword !== undefined) warning.keyword = issue.keyword;
+      this.warnings.push(warning);
     }
     const layout = dataLayout(header, index === 0, context);
     const headerSize = this.#length;
@@ -320,13 +336,20 @@ export class HduStreamParser {
           { context: this.#context({ hdu: hdu.index, offset: this.#offset }) },
         );
       }
+      const missing = this.#remaining;
+      const repair = this.#options.repairFill === true;
       this.warnings.push({
         code: 'MISSING_DATA_FILL',
-        message: `the data of HDU ${hdu.index} is not padded to a whole 2880-byte block (${this.#remaining} fill bytes missing)`,
+        message: `the data of HDU ${hdu.index} is not padded to a whole 2880-byte block: ${missing} fill bytes missing at byte offset ${this.#offset}${repair ? ' (padded)' : ''}`,
         hdu: hdu.index,
         offset: this.#offset,
       });
-      this.#finishHdu();
+      if (repair) {
+        this.#handler.data?.(hdu, dataFill(hdu.layout.kind, missing), this.#offset);
+        this.#advanceData(missing);
+      } else {
+        this.#finishHdu();
+      }
     }
     if (this.#hdus.length === 0) {
       throw new IngestError('EMPTY_FILE', 'the file is empty', { context: this.#context({ offset: 0 }) });

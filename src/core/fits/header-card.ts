@@ -108,25 +108,31 @@ function parseValueField(field: string): ValueParse {
   if (i === field.length) return { value: null, valueType: 'undefined', comment: '' };
   if (field[i] === '/') return { value: null, valueType: 'undefined', comment: field.slice(i + 1).trim() };
   if (field[i] === "'") {
+    // Whole runs between quotes are sliced at once: building the text character by character allocated a string
+    // per character, which made long headers (CONTINUE chains) spend their time collecting garbage.
     let text = '';
     let j = i + 1;
     let closed = false;
     while (j < field.length) {
-      const c = field[j]!;
-      if (c === "'") {
-        if (field[j + 1] === "'") {
-          text += "'";
-          j += 2;
-          continue;
-        }
-        closed = true;
-        j++;
+      const quote = field.indexOf("'", j);
+      if (quote < 0) {
+        text += field.slice(j);
+        j = field.length;
         break;
       }
-      text += c;
-      j++;
+      text += field.slice(j, quote);
+      if (field[quote + 1] === "'") {
+        text += "'";
+        j = quote + 2;
+        continue;
+      }
+      closed = true;
+      j = quote + 1;
+      break;
     }
-    const value = text.replace(/ +$/, '');
+    let stop = text.length;
+    while (stop > 0 && text.charCodeAt(stop - 1) === 0x20) stop--;
+    const value = text.slice(0, stop);
     if (!closed) {
       return {
         value,

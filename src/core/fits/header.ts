@@ -112,23 +112,29 @@ export class Header implements Iterable<Card> {
     const text = bytesToLatin1(bytes, 0, Math.min(bytes.length, blockEnd));
     const issues: HeaderIssue[] = [];
     const cards: Card[] = [];
+    // A long string (CONTINUE chain) is collected piece by piece and joined once when the chain ends, so that
+    // reading is linear in the number of cards whatever the length of the chain.
+    let chain: LongString | undefined;
+    const closeChain = (): void => {
+      if (chain) cards[cards.length - 1] = joinLongString(chain);
+      chain = undefined;
+    };
     for (let n = 0; n < endCard; n++) {
       const parsed = parseCard(text.slice(n * CARD, n * CARD + CARD), n + 1);
-      issues.push(...parsed.issues);
-      const previous = cards[cards.length - 1];
-      if (
-        parsed.continuation &&
-        previous?.kind === 'value' &&
-        previous.valueType === 'string' &&
-        (previous.value as string).endsWith('&')
-      ) {
-        const joined = (previous.value as string).slice(0, -1) + parsed.continuation.piece;
-        const comment = [previous.comment, parsed.continuation.comment].filter(Boolean).join(' ');
-        cards[cards.length - 1] = { ...previous, value: joined, comment, raw: previous.raw! + parsed.card.raw! };
+      for (const issue of parsed.issues) issues.push(issue);
+      const open = chain ? chain.pieces[chain.pieces.length - 1]!.endsWith('&') : isOpenString(cards[cards.length - 1]);
+      if (parsed.continuation && open) {
+        // The chain's cards are consecutive, so its raw image is one slice of the text, taken when it closes.
+        chain ??= { first: cards[cards.length - 1]!, start: (n - 1) * CARD, end: 0, text, pieces: [cards[cards.length - 1]!.value as string], comments: [] };
+        chain.pieces.push(parsed.continuation.piece);
+        if (parsed.continuation.comment) chain.comments.push(parsed.continuation.comment);
+        chain.end = (n + 1) * CARD;
       } else {
+        closeChain();
         cards.push(parsed.card);
       }
     }
+    closeChain();
     const end = parseCard(text.slice(endAt, endAt + CARD), endCard + 1);
     issues.push(...end.issues);
     const header = new Header(cards, issues);
@@ -412,6 +418,31 @@ export class Header implements Iterable<Card> {
       comment: c.comment ?? '',
     }));
   }
+}
+
+/** A CONTINUE chain being read: the card that opened it and the pieces that follow. */
+interface LongString {
+  first: Card;
+  /** The header text and the range of the chain's card images in it. */
+  text: string;
+  start: number;
+  end: number;
+  pieces: string[];
+  /** The CONTINUE cards' comments that are not empty. */
+  comments: string[];
+}
+
+/** True for a string value card whose value ends with `&` (a CONTINUE card may follow). */
+function isOpenString(card: Card | undefined): boolean {
+  return card?.kind === 'value' && card.valueType === 'string' && (card.value as string).endsWith('&');
+}
+
+/** The logical card of a CONTINUE chain: each piece's trailing `&` dropped, comments joined by spaces. */
+function joinLongString(chain: LongString): Card {
+  const { first, pieces, comments, text, start, end } = chain;
+  const value = pieces.map((p, i) => (i < pieces.length - 1 ? p.slice(0, -1) : p)).join('');
+  const comment = [first.comment, ...comments].filter(Boolean).join(' ');
+  return { ...first, value, comment, raw: text.slice(start, end) };
 }
 
 function isBlankCard(card: Card): boolean {

@@ -9,3 +9,4 @@ export { createHeader, encodeHdu, concatBytes, type NewHeaderOptions } from './b
 export * from './random-access.js';
 export * from './foreign.js';
 export * from './foreign-attachment.js';
+export * from './conformance.js';

@@ -7,7 +7,7 @@
  */
 import type { ColumnValue } from '../ports/catalog.js';
 import { hduHeader, type HeaderView } from '../../instruments/header-view.js';
-import type { KeywordColumn } from '../../instruments/keyword-column.js';
+import type { ColumnType, KeywordColumn } from '../../instruments/keyword-column.js';
 import { resolveKeyword, valueNumber, valueText } from '../../instruments/rules.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
 import type { NormalizeWarning } from './types.js';
@@ -16,6 +16,33 @@ import type { NormalizeWarning } from './types.js';
 export interface ColumnExtraction {
   columns: Record<string, ColumnValue>;
   warnings: NormalizeWarning[];
+}
+
+/**
+ * What a catalog column of each type accepts — the check every catalog makes at the commit point. Extraction
+ * applies it first, so a value the catalog would refuse becomes null (or refuses the file) while preparing, never
+ * after the file was transferred.
+ */
+const ACCEPTS: Record<ColumnType, (v: string | number | boolean) => boolean> = {
+  string: (v) => typeof v === 'string',
+  integer: (v) => typeof v === 'number' && Number.isSafeInteger(v),
+  real: (v) => typeof v === 'number' && Number.isFinite(v),
+  boolean: (v) => typeof v === 'boolean',
+  date: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v),
+  datetime: (v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?$/.test(v),
+};
+
+/** True when `value` may be stored in a catalog column of `type` (null aside). */
+export function columnAccepts(type: ColumnType, value: string | number | boolean): boolean {
+  return ACCEPTS[type](value);
+}
+
+/** A number a double cannot hold (1.0D99999 reads as Infinity) or an integer beyond 2^53. */
+function outOfRange(entry: KeywordColumn, value: NonNullable<ReturnType<HeaderView['get']>>): boolean {
+  if (entry.type !== 'integer' && entry.type !== 'real') return false;
+  const n = typeof value === 'bigint' ? Number(value) : valueNumber(value);
+  if (n === undefined) return false;
+  return !Number.isFinite(n) || (entry.type === 'integer' && Number.isInteger(n) && !Number.isSafeInteger(n));
 }
 
 function convert(entry: KeywordColumn, value: NonNullable<ReturnType<HeaderView['get']>>): ColumnValue | undefined {
@@ -60,7 +87,11 @@ export function extractColumns(description: InstrumentDescription, header: Heade
     let problem: string | undefined;
     if (found) {
       const converted = convert(entry, found.value);
-      if (converted === undefined) problem = `is not a ${entry.type}`;
+      let code = 'COLUMN_VALUE_REJECTED';
+      if (outOfRange(entry, found.value)) {
+        code = 'VALUE_OUT_OF_RANGE';
+        problem = `is beyond the range of a catalog ${entry.type} column`;
+      } else if (converted === undefined || converted === null || !columnAccepts(entry.type, converted)) problem = `is not a ${entry.type}`;
       else if (typeof converted === 'string' && entry.width !== undefined && converted.length > entry.width) {
         problem = `is longer than ${entry.width} characters`;
       } else if (typeof converted === 'number' && entry.min !== undefined && converted < entry.min) {
@@ -72,7 +103,7 @@ export function extractColumns(description: InstrumentDescription, header: Heade
       } else value = converted;
       if (problem) {
         const shown = typeof found.value === 'object' ? JSON.stringify(found.value) : String(found.value);
-        warnings.push({ code: 'COLUMN_VALUE_REJECTED', keyword: found.keyword, message: `${found.keyword} = ${shown} ${problem}; stored as null in ${entry.column}` });
+        warnings.push({ code, keyword: found.keyword, message: `${found.keyword} = ${shown} ${problem}; stored as null in ${entry.column}` });
       }
     } else if (!entry.nullable) {
       warnings.push({ code: 'COLUMN_VALUE_MISSING', keyword: entry.keyword, message: `${entry.keyword} is missing but column ${entry.column} requires a value` });

@@ -9,7 +9,8 @@
  */
 import { IngestError, toIngestError } from '../errors.js';
 import { applyChecksums, HduChecksummer, verifyHduSums, type HduSumResult } from '../checksum/hdu-checksums.js';
-import { HduStreamParser } from '../fits/hdu-stream.js';
+import { classifyViolation, DEFAULT_CONFORMANCE, judgeConformance } from '../fits/conformance.js';
+import { dataFill, HduStreamParser } from '../fits/hdu-stream.js';
 import type { FileRecord, RecordWarning } from '../lifecycle/record.js';
 import { extractColumns } from '../normalize/columns.js';
 import { archiveIdValue, normalizeHeader, type NormalizedHeader } from '../normalize/normalize.js';
@@ -88,7 +89,9 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
 
   // Pass 1: structure, DATASUM of every HDU, SHA-256 of the whole source.
   const checksummer = new HduChecksummer();
-  const parser = new HduStreamParser(checksummer, { file: source, totalSize: before.size });
+  // A missing last fill is padded in the sums from the start; the instrument's policy decides below whether the
+  // copy is padded the same way or the file is refused.
+  const parser = new HduStreamParser(checksummer, { file: source, totalSize: before.size, repairFill: true });
   const sourceHash = ctx.files.sha256();
   try {
     for await (const chunk of ctx.files.read(source)) {
@@ -120,6 +123,13 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
     return { event: failure(error, 'prepare') };
   }
 
+  // Validate before copying: every check that can refuse the file runs before anything is staged or archived.
+  // Descriptions built by hand rather than parsed may lack the field: they get the documented defaults.
+  const policy = { ...DEFAULT_CONFORMANCE, outOfRange: 'null', ...(description.conformance as Partial<InstrumentDescription['conformance']> | undefined) };
+  const nonconforming = judgeConformance(parser.warnings, policy, { file: source });
+  if (nonconforming) return { event: failure(nonconforming, 'prepare') };
+  const repaired = new Set(parser.warnings.filter((w) => classifyViolation(w) === 'fill').map((w) => w.hdu ?? 0));
+
   let normalized: Pick<NormalizedHeader, 'header' | 'archiveId' | 'date' | 'night' | 'warnings'>;
   try {
     normalized = isPreparedUpstream(record) ? upstream(primary, description) : normalizeHeader(primary, description, {
@@ -140,6 +150,19 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
     // Products are named after their raw parent (KOA style: KB.20260101.12345.67_icubed).
     archiveId = `${record.parents[0] ?? archiveId}_${safeStem(record.originalName)}`;
     normalized.header.set(description.outputKeywords.archiveId, archiveIdValue(description, archiveId));
+  }
+
+  // Columns are read before staging: the staged extension headers differ from the source's only in CHECKSUM and
+  // DATASUM, which no keyword table catalogs.
+  const columns = extractColumns(description, normalized.header, [normalized.header, ...hdus.slice(1).map((h) => h.hdu.header)]);
+  const outOfRange = columns.warnings.filter((w) => w.code === 'VALUE_OUT_OF_RANGE');
+  if (outOfRange.length > 0 && policy.outOfRange === 'reject') {
+    const hduOf = (keyword: string | undefined): number | string => description.keywordTable.find((e) => e.keyword === keyword)?.hdu ?? 0;
+    const first = hduOf(outOfRange[0]!.keyword);
+    const error = new IngestError('VALUE_OUT_OF_RANGE', outOfRange.map((w) => `HDU ${hduOf(w.keyword)}: ${w.message.replace(/; stored as null.*$/, '')}`).join('; '), {
+      context: { file: source, ...(typeof first === 'number' ? { hdu: first } : {}), keyword: outOfRange[0]!.keyword },
+    });
+    return { event: failure(error, 'prepare') };
   }
 
   if (!isReingest(record)) {
@@ -167,7 +190,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
     for (const sums of hdus) {
       const { hdu, datasum } = sums;
       // An HDU whose header we did not change and whose sums already hold keeps its bytes exactly.
-      const untouched = (hdu.index > 0 || isPreparedUpstream(record)) && hasValidSums(sums);
+      const untouched = (hdu.index > 0 || isPreparedUpstream(record)) && hasValidSums(sums) && !repaired.has(hdu.index);
       const header = hdu.index === 0 ? normalized.header : hdu.header.clone();
       const final = untouched ? hdu.header : applyChecksums(header, datasum, now);
       const bytes = final.toBytes();
@@ -176,11 +199,20 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
       stagedHash.update(bytes);
       stagedSize += bytes.length;
       const end = Math.min(hdu.dataOffset + hdu.layout.paddedSize, before.size);
-      if (end <= hdu.dataOffset) continue;
-      for await (const chunk of ctx.files.read(source, { start: hdu.dataOffset, end })) {
-        await out.write(chunk);
-        stagedHash.update(chunk);
-        stagedSize += chunk.length;
+      if (end > hdu.dataOffset) {
+        for await (const chunk of ctx.files.read(source, { start: hdu.dataOffset, end })) {
+          await out.write(chunk);
+          stagedHash.update(chunk);
+          stagedSize += chunk.length;
+        }
+      }
+      // A last data unit without its fill is padded as the checksummer already counted it (missingFill: repair).
+      const missing = hdu.dataOffset + hdu.layout.paddedSize - Math.max(end, hdu.dataOffset);
+      if (missing > 0) {
+        const fill = dataFill(hdu.layout.kind, missing);
+        await out.write(fill);
+        stagedHash.update(fill);
+        stagedSize += fill.length;
       }
     }
     await out.close();
@@ -199,7 +231,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   const warnings: RecordWarning[] = [
     ...fitsWarnings(parser.warnings),
     ...normalized.warnings,
-    ...extractColumns(description, normalized.header, stagedHeaders).warnings,
+    ...columns.warnings,
   ];
   return {
     event: {
