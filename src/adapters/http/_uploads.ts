@@ -37,6 +37,12 @@ interface Upload extends Declaration {
   done: () => void;
 }
 
+/**
+ * Decides whether complete, verified bytes may enter the received store (from the file itself: its header);
+ * throws to refuse them, and the bytes are then deleted.
+ */
+export type Admit = (path: string, meta: FileMeta) => Promise<void>;
+
 /** Result of appending bytes: the new offset, and the received file once complete. */
 export interface AppendResult {
   offset: number;
@@ -137,7 +143,7 @@ export class UploadStore {
    * @throws IngestError UPLOAD_NOT_FOUND, UPLOAD_BUSY, UPLOAD_OFFSET_MISMATCH (context `offset` = the server's),
    * PAYLOAD_TOO_LARGE (more bytes than declared), DIGEST_MISMATCH / CHECKSUM_MISMATCH (the partial is removed)
    */
-  async append(id: string, offset: number, body: AsyncIterable<Buffer>, length: number | undefined, now: () => number): Promise<AppendResult> {
+  async append(id: string, offset: number, body: AsyncIterable<Buffer>, length: number | undefined, now: () => number, admit?: Admit): Promise<AppendResult> {
     const upload = await this.#get(id);
     if (upload.busy) throw new IngestError('UPLOAD_BUSY', `upload ${id} is being written by another request`);
     upload.busy = true;
@@ -163,7 +169,7 @@ export class UploadStore {
       } finally {
         await handle.close();
       }
-      const received = await this.#complete(upload, check, now());
+      const received = await this.#complete(upload, check, now(), admit);
       return { offset: check.offset, received };
     } finally {
       upload.busy = false;
@@ -171,10 +177,11 @@ export class UploadStore {
     }
   }
 
-  async #complete(upload: Upload, check: ArrivalCheck, now: number): Promise<ReceivedFile> {
+  async #complete(upload: Upload, check: ArrivalCheck, now: number, admit: Admit | undefined): Promise<ReceivedFile> {
     const { part } = this.#paths(upload.id);
     try {
       check.finish();
+      await admit?.(part, upload.meta);
     } catch (error) {
       await this.remove(upload.id);
       throw error;
@@ -188,7 +195,7 @@ export class UploadStore {
    * A whole file in one request (`curl --data-binary`): written to a private partial, verified, placed. Nothing
    * stays behind when it fails.
    */
-  async oneShot(meta: FileMeta, site: string, body: AsyncIterable<Buffer>, now: () => number): Promise<ReceivedFile> {
+  async oneShot(meta: FileMeta, site: string, body: AsyncIterable<Buffer>, now: () => number, admit?: Admit): Promise<ReceivedFile> {
     const id = randomBytes(16).toString('hex');
     const { part } = this.#paths(id);
     const check = new ArrivalCheck(meta);
@@ -201,6 +208,7 @@ export class UploadStore {
         await handle.close();
       }
       check.finish();
+      await admit?.(part, meta);
       return await this.received.place(part, meta, site, now());
     } finally {
       await rm(part, { force: true });

@@ -26,7 +26,7 @@ import type { FileRecord } from '../../core/lifecycle/record.js';
 import { silentLogger, type Logger } from '../../core/ports/logger.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
 import { parseOptions } from '../_options.js';
-import { ANONYMOUS, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
+import { ANONYMOUS, isRefusal, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
 import { CallbackSender } from './_callbacks.js';
 import { sendError } from './_http.js';
 import { IngestService } from './_ingest.js';
@@ -202,6 +202,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     if (principal && found.route.scopes) {
       const scopes = found.route.scopes;
       if (!scopes.some((s) => principal.scopes.has(s)) && !principal.scopes.has('admin')) {
+        logger.warn('refused', { site: principal.site, method: req.method, path, code: 'FORBIDDEN', message: `lacks the "${scopes.join('" or "')}" scope` });
         throw new IngestError('FORBIDDEN', `the token of ${principal.site} lacks the "${scopes.join('" or "')}" scope`);
       }
     }
@@ -217,7 +218,12 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
         proceeded = true;
       },
     };
-    await found.route.handler(ctx, services);
+    try {
+      await found.route.handler(ctx, services);
+    } catch (error) {
+      if (isRefusal(error)) logger.warn('refused', { site: ctx.principal.site, method: req.method, path, code: error.code, message: error.detail });
+      throw error;
+    }
   };
 
   const dispatch = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
