@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../core/errors.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
@@ -257,6 +257,38 @@ export class IngestService {
   async #held(night: string): Promise<Held[]> {
     const text = await readFile(join(this.#o.heldDir, `${night}.json`), 'utf8').catch(() => '[]');
     return JSON.parse(text) as Held[];
+  }
+
+  /** Every product held, of every night (name and digest), to tell held files from idle ones. */
+  async #heldFiles(): Promise<Set<string>> {
+    const held = new Set<string>();
+    for (const name of await readdir(this.#o.heldDir)) {
+      const night = /^(\d{4}-\d{2}-\d{2})\.json$/.exec(name)?.[1];
+      if (night) for (const h of await this.#held(night)) held.add(`${h.sha256}/${h.name}`);
+    }
+    return held;
+  }
+
+  /**
+   * Received files nobody asked to ingest (no record, not in a held batch), with `site` only that site's. A file
+   * whose ingestion was asked for is not idle: one the archive refused stays for inspection.
+   */
+  async idleReceived(site: string | undefined): Promise<ReceivedFile[]> {
+    const held = await this.#heldFiles();
+    const idle: ReceivedFile[] = [];
+    for (const file of this.#o.received.all()) {
+      if ((site !== undefined && file.site !== site) || held.has(`${file.sha256}/${file.name}`)) continue;
+      const [record] = await this.catalog.findRecords({ source: file.path, limit: 1 });
+      if (!record) idle.push(file);
+    }
+    return idle;
+  }
+
+  /** Deletes received files idle longer than `ttlMs` since they arrived; returns them. */
+  async sweepReceived(now: number, ttlMs: number): Promise<ReceivedFile[]> {
+    const expired = (await this.idleReceived(undefined)).filter((file) => now - file.receivedAt > ttlMs);
+    for (const file of expired) await this.#o.received.discard(file);
+    return expired;
   }
 
   /** How many products wait for a night's release, of those whose instrument `principal` may use. */

@@ -12,6 +12,7 @@ import { IngestError } from '../../core/errors.js';
 import { VERSION } from '../../version.js';
 import { authorize, mayUse, refusal, type Principal, type Scope } from './_auth.js';
 import { contentLength, readJson, sendJson, validate } from './_http.js';
+import { deleteIdle, listIdle } from './_idle.js';
 import type { IngestService } from './_ingest.js';
 import { API, HEADERS, ingestRequestSchema, productsRequestSchema, fileMetaSchema, type FileMeta } from './_protocol.js';
 import type { ReceivedFile } from './_received.js';
@@ -23,7 +24,7 @@ import type { UploadStore } from './_uploads.js';
 export interface Services {
   uploads: UploadStore;
   ingest: IngestService;
-  limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number };
+  limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number; uploadTtlMs: number };
   now: () => number;
 }
 
@@ -95,9 +96,12 @@ async function patchUpload(ctx: RouteContext, s: Services): Promise<void> {
 }
 
 async function deleteUpload(ctx: RouteContext, s: Services): Promise<void> {
-  await s.uploads.head(ctx.params[0]!, siteFilter(ctx.principal), 0);
-  await s.uploads.remove(ctx.params[0]!);
+  await deleteIdle(ctx.principal, ctx.params[0]!, s.uploads, s.ingest);
   ctx.res.writeHead(204).end();
+}
+
+async function listUploads(ctx: RouteContext, s: Services): Promise<void> {
+  sendJson(ctx.res, 200, { ttlMs: s.limits.uploadTtlMs, uploads: await listIdle(ctx.principal, s.uploads, s.ingest, s.limits.uploadTtlMs) });
 }
 
 async function ingest(ctx: RouteContext, s: Services): Promise<void> {
@@ -190,6 +194,7 @@ async function health(ctx: RouteContext): Promise<void> {
 /** Every endpoint. */
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${API}/health`, scopes: null, handler: health },
+  { method: 'GET', path: `${API}/uploads`, scopes: ['push'], handler: listUploads },
   { method: 'POST', path: `${API}/uploads`, scopes: ['push'], handler: createUpload },
   { method: 'HEAD', path: `${API}/uploads/{uploadId}`, scopes: ['push'], handler: headUpload },
   { method: 'GET', path: `${API}/uploads/{uploadId}`, scopes: ['push'], handler: getUpload },

@@ -224,19 +224,56 @@ export class UploadStore {
     await rm(json, { force: true });
   }
 
-  /** Deletes idle partial uploads created more than `ttlMs` ago; returns how many. */
-  async sweep(now: number, ttlMs: number): Promise<number> {
-    let removed = 0;
+  /** When a partial upload last changed: its creation, or the last bytes written to it. */
+  async #lastActivity(id: string, declaration: Declaration): Promise<number> {
+    const written = await stat(this.#paths(id).part).then((st) => st.mtimeMs, () => 0);
+    return Math.max(declaration.createdAt, written);
+  }
+
+  /** Every partial upload (with `site`, only that site's), with its offset and last activity. */
+  async list(site: string | undefined): Promise<PartialUpload[]> {
+    const found: PartialUpload[] = [];
     for (const name of await readdir(this.#partials)) {
       const id = /^([0-9a-f]{32})\.json$/.exec(name)?.[1];
-      if (!id || this.#open.get(id)?.busy) continue;
-      const declaration = await readFile(join(this.#partials, name), 'utf8').then((t) => JSON.parse(t) as Declaration, () => undefined);
-      if (declaration && now - declaration.createdAt <= ttlMs) continue;
-      await this.remove(id);
-      removed++;
+      if (!id) continue;
+      const upload = await this.#get(id).catch(() => undefined);
+      if (!upload || (site !== undefined && upload.site !== site)) continue;
+      const offset = upload.busy ? (upload.check?.offset ?? 0) : await this.#offset(upload).catch(() => 0);
+      found.push({ id, meta: upload.meta, site: upload.site, createdAt: upload.createdAt, offset, lastActivity: await this.#lastActivity(id, upload), busy: upload.busy });
+    }
+    return found;
+  }
+
+  /**
+   * Deletes partial uploads idle (no byte written, no request writing) for more than `ttlMs`; returns what it
+   * deleted.
+   */
+  async sweep(now: number, ttlMs: number): Promise<PartialUpload[]> {
+    const removed: PartialUpload[] = [];
+    for (const upload of await this.list(undefined)) {
+      if (upload.busy || now - upload.lastActivity <= ttlMs) continue;
+      await this.remove(upload.id);
+      removed.push(upload);
+    }
+    // Declarations that cannot be read are nobody's upload.
+    for (const name of await readdir(this.#partials)) {
+      const id = /^([0-9a-f]{32})\.json$/.exec(name)?.[1];
+      if (id && !this.#open.has(id) && !(await this.#get(id).then(() => true, () => false))) await this.remove(id);
     }
     return removed;
   }
+}
+
+/** A partial upload, as listed and swept. */
+export interface PartialUpload {
+  id: string;
+  meta: FileMeta;
+  site: string;
+  createdAt: number;
+  offset: number;
+  /** Epoch ms of the last byte written (or of the creation). */
+  lastActivity: number;
+  busy: boolean;
 }
 
 function tooMuch(meta: FileMeta, total: number): IngestError {
