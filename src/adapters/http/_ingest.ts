@@ -286,8 +286,16 @@ export class IngestService {
 
   /** Deletes received files idle longer than `ttlMs` since they arrived; returns them. */
   async sweepReceived(now: number, ttlMs: number): Promise<ReceivedFile[]> {
-    const expired = (await this.idleReceived(undefined)).filter((file) => now - file.receivedAt > ttlMs);
-    for (const file of expired) await this.#o.received.discard(file);
+    const expired: ReceivedFile[] = [];
+    for (const file of (await this.idleReceived(undefined)).filter((f) => now - f.receivedAt > ttlMs)) {
+      // Under the lock an ingestion request takes, and only if nobody asked for it meanwhile.
+      await this.#locks.run(file.sha256, async () => {
+        const [record] = await this.catalog.findRecords({ source: file.path, limit: 1 });
+        if (record || this.#o.received.get(file.sha256, file.name) !== file) return;
+        await this.#o.received.discard(file);
+        expired.push(file);
+      });
+    }
     return expired;
   }
 
