@@ -193,7 +193,7 @@ describe('tokens files and idle uploads', () => {
       const { uploadId } = (await created.json()) as { uploadId: string };
       const head = () => fetch(`${short.url}/v1/uploads/${uploadId}`, { method: 'HEAD', headers: { authorization: `Bearer ${TOKENS.push}` } }).then((r) => r.status);
       expect(await head()).toBe(200);
-      await waitFor(async () => (await head()) === 404, 'the idle upload to be swept', 5000);
+      await waitFor(async () => (await head()) === 404, 'the idle upload to be swept', 15_000);
       expect(readdirSync(join(short.uploads, 'partial'))).toEqual([]);
     } finally {
       await short.stop();
@@ -213,7 +213,7 @@ describe('tokens files and idle uploads', () => {
       expect(await send(refused, 'refused.fits', '&ingest=true&wait=10')).toBe(201); // not FITS: INVALID, kept for inspection
       const list = await fetch(`${short.url}/v1/uploads`, { headers: { authorization: `Bearer ${TOKENS.push}` } }).then((r) => r.json() as Promise<{ uploads: { kind: string; name: string; site: string }[] }>);
       expect(list.uploads.map((u) => [u.kind, u.name, u.site])).toEqual([['received', 'idle.fits', 'keck']]);
-      await waitFor(() => logger.lines.some((l) => l.message === 'idle upload expired'), 'the idle received file to expire', 5000);
+      await waitFor(() => logger.lines.some((l) => l.message === 'idle upload expired'), 'the idle received file to expire', 15_000);
       expect(logger.lines.find((l) => l.message === 'idle upload expired')!.fields).toMatchObject({ kind: 'received', site: 'keck', name: 'idle.fits', sha256: sha(idle) });
       const left = readdirSync(join(short.uploads, 'received'), { recursive: true }).map(String);
       expect(left.some((f) => f.endsWith('idle.fits'))).toBe(false);
