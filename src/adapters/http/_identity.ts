@@ -122,7 +122,8 @@ export async function identifyFile(
     } else {
       const { mtimeMs } = await stat(path);
       const time = repairObservationTime(description, header, mtimeMs);
-      const repaired = overlay(header, time.edits.map((e) => ({ keyword: e.keyword, value: e.value as HeaderValue })));
+      // As normalization does: INSTRUME set to the description's name and the date repairs applied first.
+      const repaired = overlay(header, [{ keyword: 'INSTRUME', value: description.name }, ...time.edits.map((e) => ({ keyword: e.keyword, value: e.value as HeaderValue }))]);
       archiveId = makeArchiveId(description, { header: repaired, date: time.date, utSeconds: time.utSeconds, digest: sha256 }).id;
     }
   } catch {
