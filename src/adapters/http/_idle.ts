@@ -8,7 +8,7 @@
  */
 import { IngestError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
-import { isAdmin, type Principal } from './_auth.js';
+import { isAdmin, refusal, type Principal } from './_auth.js';
 import type { IngestService } from './_ingest.js';
 import { receivedId } from './_received.js';
 import type { UploadStore } from './_uploads.js';
@@ -72,15 +72,18 @@ export async function listIdle(principal: Principal, uploads: UploadStore, inges
  */
 export async function deleteIdle(principal: Principal, id: string, uploads: UploadStore, ingest: IngestService): Promise<void> {
   const site = isAdmin(principal) ? undefined : principal.site;
+  let notFound: IngestError;
   try {
     await uploads.head(id, site, 0);
     await uploads.remove(id);
     return;
   } catch (error) {
     if (!(error instanceof IngestError && error.code === 'UPLOAD_NOT_FOUND')) throw error;
+    notFound = error; // another site's partial upload: a refusal
   }
-  const file = (await ingest.idleReceived(site)).find((f) => receivedId(f) === id);
-  if (!file) throw new IngestError('UPLOAD_NOT_FOUND', `no upload ${id}`);
+  const file = (await ingest.idleReceived(undefined)).find((f) => receivedId(f) === id);
+  if (!file) throw notFound;
+  if (site !== undefined && file.site !== site) throw refusal(new IngestError('UPLOAD_NOT_FOUND', `no upload ${id}`));
   await uploads.received.discard(file);
 }
 

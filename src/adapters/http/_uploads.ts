@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { IngestError } from '../../core/errors.js';
 import { writeFileAtomic } from '../transports/_files.js';
 import { ArrivalCheck } from './_arrival.js';
+import { refusal } from './_auth.js';
 import { UPLOAD_ID, type FileMeta } from './_protocol.js';
 import { ReceivedStore, type ReceivedFile } from './_received.js';
 
@@ -118,7 +119,14 @@ export class UploadStore {
 
   async #offset(upload: Upload): Promise<number> {
     if (upload.check) return upload.check.offset;
-    return (await stat(this.#paths(upload.id).part)).size;
+    try {
+      return (await stat(this.#paths(upload.id).part)).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // Removed (swept, deleted) while this request loaded it from disk: forget it.
+      if (this.#open.get(upload.id) === upload) this.#open.delete(upload.id);
+      throw new IngestError('UPLOAD_NOT_FOUND', `no upload ${upload.id}`);
+    }
   }
 
   /**
@@ -129,7 +137,8 @@ export class UploadStore {
    */
   async head(id: string, site: string | undefined, waitMs = 2000): Promise<{ offset: number; meta: FileMeta }> {
     const upload = await this.#get(id);
-    if (site !== undefined && upload.site !== site) throw new IngestError('UPLOAD_NOT_FOUND', `no upload ${id}`);
+    // Another site's upload answers like an unknown one (and is logged as a refusal).
+    if (site !== undefined && upload.site !== site) throw refusal(new IngestError('UPLOAD_NOT_FOUND', `no upload ${id}`));
     if (upload.busy) {
       const timeout = new Promise<'busy'>((resolve) => setTimeout(resolve, waitMs, 'busy').unref());
       if ((await Promise.race([upload.idle, timeout])) === 'busy') throw new IngestError('UPLOAD_BUSY', `upload ${id} is being written by another request`);
@@ -238,7 +247,8 @@ export class UploadStore {
       if (!id) continue;
       const upload = await this.#get(id).catch(() => undefined);
       if (!upload || (site !== undefined && upload.site !== site)) continue;
-      const offset = upload.busy ? (upload.check?.offset ?? 0) : await this.#offset(upload).catch(() => 0);
+      const offset = upload.busy ? (upload.check?.offset ?? 0) : await this.#offset(upload).catch(() => undefined);
+      if (offset === undefined) continue; // removed meanwhile
       found.push({ id, meta: upload.meta, site: upload.site, createdAt: upload.createdAt, offset, lastActivity: await this.#lastActivity(id, upload), busy: upload.busy });
     }
     return found;

@@ -261,6 +261,7 @@ describe('another site\'s upload and held batch', () => {
     const created = await call('POST', '/v1/uploads', TOKEN.summit, { name: name(8), size: 5760, sha256: 'c'.repeat(64), instrument: 'KCWI' });
     const id = created.json['uploadId'] as string;
     await unchanged(async () => {
+      const from = logger.lines.length;
       for (const token of [TOKEN.kcwi, TOKEN.hires]) {
         for (const method of ['GET', 'HEAD', 'DELETE']) expect([method, (await call(method, `/v1/uploads/${id}`, token)).status]).toEqual([method, 404]);
         const patch = await fetch(`${archive.url}/v1/uploads/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' }, body: new Uint8Array(10) });
@@ -274,6 +275,8 @@ describe('another site\'s upload and held batch', () => {
       const receivedK2 = summit.json['uploads'].find((u: { sha256: string }) => u.sha256 === sha(K2));
       expect(receivedK2).toMatchObject({ kind: 'received', site: 'summit', name: name(2) });
       expect((await call('DELETE', `/v1/uploads/${receivedK2.uploadId}`, TOKEN.kcwi)).status).toBe(404);
+      // GET, HEAD, DELETE, PATCH by each of the two sites, then the received file's DELETE: each refusal logged.
+      expect(refusedSince(from)).toEqual([...Array(4).fill(['kcwi-drp', 'UPLOAD_NOT_FOUND']), ...Array(4).fill(['hires-drp', 'UPLOAD_NOT_FOUND']), ['kcwi-drp', 'UPLOAD_NOT_FOUND']]);
       expect((await call('GET', '/v1/uploads', TOKEN.admin)).json['uploads'].length).toBeGreaterThanOrEqual(ids.length);
     });
     expect((await call('DELETE', `/v1/uploads/${id}`, TOKEN.summit)).status).toBe(204);

@@ -183,7 +183,8 @@ describe('tokens files and idle uploads', () => {
   });
 
   it('an idle partial upload is deleted after uploadTtlMs', async () => {
-    const short = await startArchive({ server: { limits: { uploadTtlMs: 1000 } } });
+    const logger = memoryLogger();
+    const short = await startArchive({ server: { limits: { uploadTtlMs: 1000 }, logger } });
     try {
       const created = await fetch(`${short.url}/v1/uploads`, {
         method: 'POST',
@@ -193,7 +194,9 @@ describe('tokens files and idle uploads', () => {
       const { uploadId } = (await created.json()) as { uploadId: string };
       const head = () => fetch(`${short.url}/v1/uploads/${uploadId}`, { method: 'HEAD', headers: { authorization: `Bearer ${TOKENS.push}` } }).then((r) => r.status);
       expect(await head()).toBe(200);
-      await waitFor(async () => (await head()) === 404, 'the idle upload to be swept', 15_000);
+      await waitFor(async () => (await head()) === 404, 'the idle upload to be swept', 15_000).catch((error: Error) => {
+        throw new Error(`${error.message}; the server logged ${JSON.stringify(logger.lines)}; partial/ holds ${readdirSync(join(short.uploads, 'partial')).join(', ')}`);
+      });
       expect(readdirSync(join(short.uploads, 'partial'))).toEqual([]);
     } finally {
       await short.stop();
