@@ -102,7 +102,9 @@ export class ReceivedStore {
       const fresh = !(await lstat(join(this.root, meta.sha256)).then(() => true, () => false));
       const dest = await safeDestination(this.root, `${meta.sha256}/${meta.name}`);
       const existing = this.#files.get(keyOf(meta.sha256, meta.name));
-      const file: ReceivedFile = { ...meta, path: dest.path, site, receivedAt: existing?.receivedAt ?? receivedAt };
+      // The same bytes under the same name sent again stay the first sender's: another site sending a copy does
+      // not take the upload (and with it the archived file) over.
+      const file: ReceivedFile = { ...meta, path: dest.path, site: existing?.site ?? site, receivedAt: existing?.receivedAt ?? receivedAt };
       if (existing) await rm(partial, { force: true });
       else await rename(partial, dest.path);
       const { path: _path, ...stored } = file;

@@ -240,7 +240,11 @@ describe('another site\'s upload and held batch', () => {
       expect((await upload(TOKEN.hires, h7, name(7, 'hi'), '&instrument=HIRES&level=2')).status).toBe(201);
       const parent = await call('POST', '/v1/products', TOKEN.hires, { products: [{ name: name(7, 'hi'), sha256: sha(h7), level: 2, parents: [K1.archiveId], instrument: 'HIRES' }] });
       expect([parent.status, parent.code]).toEqual([422, 'PARENT_UNKNOWN']);
-      expect(refusedSince(from).map(([site]) => site)).toEqual(['kcwi-drp', 'hires-drp', 'kcwi-drp', 'kcwi-drp', 'hires-drp']);
+      // Sending a copy of the same bytes does not make summit's upload kcwi-drp's.
+      expect((await upload(TOKEN.kcwi, K2, name(2), '&instrument=KCWI')).status).toBe(201);
+      const copy = await call('POST', '/v1/ingest', TOKEN.kcwi, { name: name(2), sha256: sha(K2), instrument: 'KCWI', wait: 5 });
+      expect([copy.status, copy.code]).toEqual([403, 'FORBIDDEN']);
+      expect(refusedSince(from).map(([site]) => site)).toEqual(['kcwi-drp', 'hires-drp', 'kcwi-drp', 'kcwi-drp', 'hires-drp', 'kcwi-drp']);
     });
   });
 
