@@ -3,6 +3,7 @@
  * contradictory options; HTTPS with --tls-cert/--tls-key), and `watch --to` shipping a folder to a remote archive.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,8 +82,10 @@ describe('fits-ingest serve', () => {
     expect(instrument.code).toBe(2);
     const halfTls = await cli('serve', '--archive', archiveDir, '--no-auth', '--tls-cert', 'cert.pem');
     expect([halfTls.code, halfTls.stderr]).toEqual([2, expect.stringContaining('--tls-cert and --tls-key go together')]);
+    const ttl = await cli('serve', '--archive', archiveDir, '--no-auth', '--upload-ttl', '500ms');
+    expect([ttl.code, ttl.stderr]).toEqual([2, expect.stringContaining('--upload-ttl "500ms": give a duration of at least 1 s')]);
     const help = await cli('serve', '--help');
-    for (const option of ['--port', '--host', '--tls-cert', '--tls-key', '--tokens', '--no-auth', 'docs/http.md']) expect(help.stdout).toContain(option);
+    for (const option of ['--port', '--host', '--tls-cert', '--tls-key', '--tokens', '--no-auth', '--upload-ttl', 'docs/http.md']) expect(help.stdout).toContain(option);
   });
 
   it('serves HTTPS with --tls-cert/--tls-key; push trusts it with --ca', async () => {
@@ -103,6 +106,24 @@ describe('fits-ingest serve', () => {
     }
     expect(served.lines.filter((l) => l['state'] === 'ARCHIVED')).toHaveLength(2);
   });
+});
+
+describe('fits-ingest serve --upload-ttl', () => {
+  it('deletes a received file nobody asked to ingest once idle that long, and says so on stderr with its site', async () => {
+    const served = await startServe(['--archive', join(dir, 'ttl-archive'), '--port', '0', '--no-auth', '--upload-ttl', '1s']);
+    try {
+      const bytes = new Uint8Array(2880).fill(65);
+      const digest = createHash('sha256').update(bytes).digest('hex');
+      const sent = await fetch(`${served.url}/v1/uploads?name=idle.fits&sha256=${digest}`, { method: 'POST', headers: { 'content-type': 'application/fits' }, body: bytes });
+      expect(sent.status).toBe(201);
+      await waitFor(() => served.stderr.join('').includes('idle upload expired'), 'the expiry on stderr', 10_000);
+      expect(served.stderr.join('')).toMatch(/idle upload expired \{"kind":"received".*"site":"anonymous","name":"idle.fits"/);
+      expect((await fetch(`${served.url}/v1/uploads`).then((r) => r.json() as Promise<{ uploads: unknown[] }>)).uploads).toEqual([]);
+    } finally {
+      served.process.kill('SIGTERM');
+      expect(await served.exit).toBe(0);
+    }
+  }, 30_000);
 });
 
 describe('fits-ingest watch --to', () => {

@@ -150,3 +150,30 @@ export function authorize(principal: Principal, scope: Scope, instrument?: strin
     throw new IngestError('FORBIDDEN', `the token of ${principal.site} may not use instrument ${instrument}`);
   }
 }
+
+/** True when `principal` may use files of `instrument` (null: not known, which only unlimited tokens may). */
+export function mayUse(principal: Principal, instrument: string | null | undefined): boolean {
+  if (principal.instruments === '*') return true;
+  return instrument !== undefined && instrument !== null && principal.instruments.has(instrument.toUpperCase());
+}
+
+/** True when `principal` acts for every site (admin scope). */
+export function isAdmin(principal: Principal): boolean {
+  return principal.scopes.has('admin');
+}
+
+const refusals = new WeakSet<Error>();
+
+/**
+ * Marks an error as a refusal of the caller (logged with its site by the server), and returns it. Use for
+ * answers that hide what the caller may not see (404 like an unknown id); FORBIDDEN is always a refusal.
+ */
+export function refusal<E extends Error>(error: E): E {
+  refusals.add(error);
+  return error;
+}
+
+/** True for errors that refuse the caller something. */
+export function isRefusal(error: unknown): error is IngestError {
+  return error instanceof IngestError && (error.code === 'FORBIDDEN' || refusals.has(error));
+}

@@ -35,9 +35,22 @@ export function statusOf(error: IngestError): number {
   return STATUS[error.code] ?? BY_KIND[error.kind];
 }
 
+const redactions = new WeakMap<ServerResponse, (text: string) => string>();
+
+/**
+ * Hides the server's own directories from what `res` sends: every path under one of `roots` in a JSON answer
+ * (an error message, a record's error, a history entry) is replaced by its last segment, the file's name.
+ */
+export function redactPaths(res: ServerResponse, roots: readonly string[]): void {
+  const escaped = roots.map((r) => r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const pattern = new RegExp(`(?:${escaped.join('|')})(?:[/\\\\][^\\s'"\\\\/]+)*[/\\\\]?`, 'g');
+  redactions.set(res, (text) => text.replace(pattern, (path) => path.split(/[/\\]+/).filter(Boolean).pop() ?? '(upload area)'));
+}
+
 /** Sends a JSON body. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
+  const raw = JSON.stringify(body);
+  const text = redactions.get(res)?.(raw) ?? raw;
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
   res.end(text);
 }

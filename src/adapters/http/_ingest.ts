@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../core/errors.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
@@ -15,6 +15,10 @@ import type { Logger } from '../../core/ports/logger.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
 import { writeFileAtomic } from '../transports/_files.js';
 import { KeyedMutex } from '../transports/_keyed-mutex.js';
+import { safeStem } from '../../core/runtime/_prepare.js';
+import { isAdmin, mayUse, refusal, type Principal } from './_auth.js';
+import { identifyFile, type FileIdentity } from './_identity.js';
+import { checkReplace, checkUploader, instrumentFor } from './_ownership.js';
 import type { IngestRequest, IngestStatus, ProductsRequest } from './_protocol.js';
 import type { ReceivedFile, ReceivedStore } from './_received.js';
 import { recordStatus } from './_status.js';
@@ -32,7 +36,7 @@ export interface IngestServiceOptions {
   now: () => number;
 }
 
-type Held = Omit<IngestRequest, 'wait' | 'reingest' | 'archiveId'> & { site: string; heldAt: number };
+type Held = Omit<IngestRequest, 'wait' | 'reingest' | 'archiveId'> & { site: string; heldAt: number; fileInstrument?: string | null };
 
 /** Ingestion on behalf of HTTP senders. */
 export class IngestService {
@@ -54,6 +58,11 @@ export class IngestService {
   /** Stops listening to the ingestor. */
   dispose(): void {
     this.#o.ingestor.off('state', this.#onState).off('archived', this.#onDone).off('duplicate', this.#onDone);
+  }
+
+  /** The instrument descriptions the ingestor identifies files with. */
+  get instruments() {
+    return this.#o.ingestor.instruments;
   }
 
   get catalog() {
@@ -80,23 +89,25 @@ export class IngestService {
   }
 
   /**
-   * Requests the ingestion of a received file (or finds that the archive holds its bytes already).
+   * Requests the ingestion of a received file (or finds that the archive holds its bytes already). What the
+   * token may do is decided from the file (its INSTRUME) and from who owns what is archived: another site's
+   * upload, a file of an instrument the token may not use, or replacing another site's archived file is refused.
    *
-   * @throws IngestError NOT_RECEIVED, ARCHIVE_ID_CONFLICT, SERVER_ERROR (the ingestor is not running)
+   * @throws IngestError NOT_RECEIVED, ARCHIVE_ID_CONFLICT, FORBIDDEN, NOT_FOUND, BAD_REQUEST, SERVER_ERROR
    */
-  async ingest(site: string, request: Omit<IngestRequest, 'wait'>): Promise<IngestStatus> {
+  async ingest(principal: Principal, request: Omit<IngestRequest, 'wait'>): Promise<IngestStatus> {
     return this.#locks.run(request.archiveId ?? request.sha256, async () => {
       if (!request.reingest) {
         const [archived] = await this.catalog.findArchived({ sourceSha256: request.sha256, limit: 1 });
-        const record = archived ? await this.catalog.getRecord(archived.recordId) : undefined;
+        const record = archived && mayUse(principal, archived.instrument) ? await this.catalog.getRecord(archived.recordId) : undefined;
         if (record && (request.archiveId === undefined || archived!.archiveId === request.archiveId)) {
           const file = this.#o.received.get(request.sha256, request.name);
-          if (file && !this.#o.keepReceived) await this.#o.received.discard(file);
+          if (file && !this.#o.keepReceived && (file.site === principal.site || isAdmin(principal))) await this.#o.received.discard(file);
           return recordStatus(this.catalog, record, true);
         }
         if (request.archiveId !== undefined) {
           const taken = await this.catalog.getArchived(request.archiveId);
-          if (taken && taken.sha256 !== request.sha256 && taken.sourceSha256 !== request.sha256) {
+          if (taken && taken.sha256 !== request.sha256 && taken.sourceSha256 !== request.sha256 && mayUse(principal, taken.instrument)) {
             throw new IngestError('ARCHIVE_ID_CONFLICT', `archive id ${request.archiveId} holds other bytes (SHA-256 ${taken.sha256}); send with reingest to replace them`, {
               context: { archiveId: request.archiveId },
             });
@@ -107,8 +118,30 @@ export class IngestService {
       if (!file) {
         throw new IngestError('NOT_RECEIVED', `no received file ${request.name} with SHA-256 ${request.sha256}`, { context: { file: request.name } });
       }
-      return recordStatus(this.catalog, await this.#submit(site, file, request));
+      const identity = await this.identify(file, request.prepared);
+      checkUploader(principal, file, identity);
+      const instrument = instrumentFor(principal, identity, request.instrument, this.#o.ingestor.instruments, file.name);
+      if (request.reingest) await this.#checkReplace(principal, identity, request);
+      return recordStatus(this.catalog, await this.#submit(principal.site, file, { ...request, ...(instrument !== undefined ? { instrument } : {}) }));
     });
+  }
+
+  /** What a received file says it is (its header, read in bounded slices). */
+  identify(file: Pick<ReceivedFile, 'path' | 'name' | 'sha256'>, prepared: boolean): Promise<FileIdentity> {
+    return identifyFile(file.path, file.name, file.sha256, this.#o.ingestor.instruments, { prepared });
+  }
+
+  /** A reingest replaces the archived file its archive id names: only its owner (or an admin) may. */
+  async #checkReplace(principal: Principal, identity: FileIdentity, request: Omit<IngestRequest, 'wait'>): Promise<void> {
+    const target = request.level > 0 && !request.prepared && request.parents[0] !== undefined ? `${request.parents[0]}_${safeStem(request.name)}` : identity.archiveId;
+    if (target === null) {
+      if (isAdmin(principal)) return;
+      throw refusal(new IngestError('BAD_REQUEST', `cannot tell from the header of ${request.name} which archived file it replaces; only an admin token may reingest it`, { context: { file: request.name } }));
+    }
+    if (request.archiveId !== undefined && request.archiveId !== target) {
+      throw refusal(new IngestError('BAD_REQUEST', `${request.name} would be archived as ${target}, not ${request.archiveId}`, { context: { file: request.name, field: 'archiveId' } }));
+    }
+    await checkReplace(principal, this.catalog, target);
   }
 
   async #submit(site: string, file: ReceivedFile, request: Omit<IngestRequest, 'wait' | 'archiveId'>): Promise<FileRecord> {
@@ -170,37 +203,52 @@ export class IngestService {
     return recordStatus(this.catalog, record);
   }
 
-  /** Checks that every parent of every product is archived. @throws IngestError PARENT_UNKNOWN */
-  async #checkParents(products: ProductsRequest['products']): Promise<void> {
+  /**
+   * Checks that every parent of every product is archived and visible to the token (a parent of an instrument it
+   * may not read is unknown to it), and that the token may act on every product's received file.
+   *
+   * @throws IngestError PARENT_UNKNOWN, NOT_RECEIVED, FORBIDDEN, BAD_REQUEST
+   */
+  async #checkProducts(principal: Principal, products: ProductsRequest['products']): Promise<(string | null)[]> {
+    const instruments: (string | null)[] = [];
     for (const product of products) {
       for (const parent of product.parents) {
-        if (!(await this.catalog.getArchived(parent))) {
-          throw new IngestError('PARENT_UNKNOWN', `product ${product.name} names parent ${parent}, which the archive does not hold`, {
+        const archived = await this.catalog.getArchived(parent);
+        if (!archived || !mayUse(principal, archived.instrument)) {
+          const error = new IngestError('PARENT_UNKNOWN', `product ${product.name} names parent ${parent}, which the archive does not hold`, {
             context: { file: product.name, parent },
           });
+          throw archived ? refusal(error) : error;
         }
       }
-      if (!this.#o.received.get(product.sha256, product.name)) {
+      const file = this.#o.received.get(product.sha256, product.name);
+      if (!file) {
         throw new IngestError('NOT_RECEIVED', `no received file ${product.name} with SHA-256 ${product.sha256}`, { context: { file: product.name } });
       }
+      const identity = await this.identify(file, product.prepared);
+      checkUploader(principal, file, identity);
+      instrumentFor(principal, identity, product.instrument, this.#o.ingestor.instruments, file.name);
+      instruments.push(identity.instrument);
     }
+    return instruments;
   }
 
   /** Submits products now, or holds them until their night is released. */
-  async products(site: string, request: ProductsRequest): Promise<{ held: number; night: string | null; products: IngestStatus[] }> {
-    await this.#checkParents(request.products);
+  async products(principal: Principal, request: ProductsRequest): Promise<{ held: number; night: string | null; products: IngestStatus[] }> {
+    const instruments = await this.#checkProducts(principal, request.products);
     if (!request.hold) {
       const statuses: IngestStatus[] = [];
-      for (const product of request.products) statuses.push(await this.ingest(site, { ...product, reingest: false }));
+      for (const product of request.products) statuses.push(await this.ingest(principal, { ...product, reingest: false }));
       return { held: 0, night: request.night ?? null, products: statuses };
     }
     if (request.night === undefined) throw new IngestError('BAD_REQUEST', 'a held batch needs the night it is released with', { context: { field: 'night' } });
     const night = request.night;
+    const site = principal.site;
     return this.#locks.run(`night:${night}`, async () => {
       const held = await this.#held(night);
-      for (const product of request.products) {
-        if (!held.some((h) => h.sha256 === product.sha256 && h.name === product.name)) held.push({ ...product, site, heldAt: this.#o.now() });
-      }
+      request.products.forEach((product, i) => {
+        if (!held.some((h) => h.sha256 === product.sha256 && h.name === product.name)) held.push({ ...product, site, fileInstrument: instruments[i] ?? null, heldAt: this.#o.now() });
+      });
       await writeFileAtomic(this.#o.heldDir, `${night}.json`, `${JSON.stringify(held)}\n`, this.#o.fsync);
       return { held: held.length, night, products: [] };
     });
@@ -211,18 +259,76 @@ export class IngestService {
     return JSON.parse(text) as Held[];
   }
 
-  /** How many products wait for a night's release. */
-  async heldCount(night: string): Promise<number> {
-    return (await this.#held(night)).length;
+  /** Every product held, of every night (name and digest), to tell held files from idle ones. */
+  async #heldFiles(): Promise<Set<string>> {
+    const held = new Set<string>();
+    for (const name of await readdir(this.#o.heldDir)) {
+      const night = /^(\d{4}-\d{2}-\d{2})\.json$/.exec(name)?.[1];
+      if (night) for (const h of await this.#held(night)) held.add(`${h.sha256}/${h.name}`);
+    }
+    return held;
   }
 
-  /** Submits every product held for a night; the batch file goes once all are submitted. */
-  async release(night: string): Promise<{ night: string; released: IngestStatus[] }> {
+  /**
+   * Received files nobody asked to ingest (no record, not in a held batch), with `site` only that site's. A file
+   * whose ingestion was asked for is not idle: one the archive refused stays for inspection.
+   */
+  async idleReceived(site: string | undefined): Promise<ReceivedFile[]> {
+    const held = await this.#heldFiles();
+    const idle: ReceivedFile[] = [];
+    for (const file of this.#o.received.all()) {
+      if ((site !== undefined && file.site !== site) || held.has(`${file.sha256}/${file.name}`)) continue;
+      const [record] = await this.catalog.findRecords({ source: file.path, limit: 1 });
+      if (!record) idle.push(file);
+    }
+    return idle;
+  }
+
+  /** Deletes received files idle longer than `ttlMs` since they arrived; returns them. */
+  async sweepReceived(now: number, ttlMs: number): Promise<ReceivedFile[]> {
+    const expired: ReceivedFile[] = [];
+    for (const file of (await this.idleReceived(undefined)).filter((f) => now - f.receivedAt > ttlMs)) {
+      // Under the lock an ingestion request takes, and only if nobody asked for it meanwhile.
+      await this.#locks.run(file.sha256, async () => {
+        const [record] = await this.catalog.findRecords({ source: file.path, limit: 1 });
+        if (record || this.#o.received.get(file.sha256, file.name) !== file) return;
+        await this.#o.received.discard(file);
+        expired.push(file);
+      });
+    }
+    return expired;
+  }
+
+  /** How many products wait for a night's release, of those whose instrument `principal` may use. */
+  async heldCount(night: string, principal: Principal): Promise<number> {
+    return (await this.#held(night)).filter((h) => mayUse(principal, h.fileInstrument ?? h.instrument)).length;
+  }
+
+  /**
+   * Submits the products a site held for a night (an admin token: every site's); the others stay held. A token
+   * whose site holds nothing that night while other sites do is refused: 403 when it may use some of those
+   * products' instruments, else the answer for a night with nothing held.
+   *
+   * @throws IngestError FORBIDDEN
+   */
+  async release(principal: Principal, night: string): Promise<{ night: string; released: IngestStatus[] }> {
     return this.#locks.run(`night:${night}`, async () => {
       const held = await this.#held(night);
+      const mine = held.filter((h) => isAdmin(principal) || h.site === principal.site);
+      const others = held.filter((h) => !mine.includes(h));
+      if (mine.length === 0 && others.length > 0) {
+        if (others.some((h) => mayUse(principal, h.fileInstrument ?? h.instrument))) {
+          throw new IngestError('FORBIDDEN', `the products held for ${night} belong to ${[...new Set(others.map((h) => h.site))].join(', ')}; the token of ${principal.site} may not release them`, {
+            context: { night },
+          });
+        }
+        this.#o.logger.warn('refused', { site: principal.site, action: 'release', night, reason: "another site's held batch (not visible to the token)" });
+        return { night, released: [] };
+      }
       const released: IngestStatus[] = [];
-      for (const { site, heldAt: _heldAt, ...product } of held) released.push(await this.ingest(site, { ...product, reingest: false }));
-      await rm(join(this.#o.heldDir, `${night}.json`), { force: true });
+      for (const { site: _site, heldAt: _heldAt, fileInstrument: _instrument, ...product } of mine) released.push(await this.ingest(principal, { ...product, reingest: false }));
+      if (others.length === 0) await rm(join(this.#o.heldDir, `${night}.json`), { force: true });
+      else await writeFileAtomic(this.#o.heldDir, `${night}.json`, `${JSON.stringify(others)}\n`, this.#o.fsync);
       return { night, released };
     });
   }

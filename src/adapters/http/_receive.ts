@@ -8,11 +8,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { IngestError } from '../../core/errors.js';
-import { authorize } from './_auth.js';
+import { authorize, isAdmin, mayUse, type Principal } from './_auth.js';
 import { contentLength, mediaType, queryValue, sendJson, validate } from './_http.js';
 import { FILE_CONTENT_TYPES, fileMetaSchema, type FileMeta, type IngestStatus, type Received } from './_protocol.js';
 import type { ReceivedFile } from './_received.js';
 import type { RouteContext, Services } from './_routes.js';
+import { instrumentFor } from './_ownership.js';
+import type { Admit } from './_uploads.js';
 
 /** True when a POST /v1/uploads carries file bytes rather than a JSON declaration. */
 export function wantsFileBody(req: IncomingMessage): boolean {
@@ -37,23 +39,38 @@ export function receivedBody(file: Pick<ReceivedFile, 'sha256' | 'size' | 'name'
  *
  * @throws IngestError ARCHIVE_ID_CONFLICT when the declared archive id holds other bytes and `replace` is not set.
  */
-export async function presentOrConflict(meta: FileMeta, s: Services): Promise<Pick<ReceivedFile, 'sha256' | 'size' | 'name'> | undefined> {
-  const received = s.uploads.received.get(meta.sha256, meta.name);
+export async function presentOrConflict(meta: FileMeta, s: Services, principal: Principal): Promise<Pick<ReceivedFile, 'sha256' | 'size' | 'name'> | undefined> {
+  // Another site's upload of the same bytes is not this token's: it sends its own copy.
+  const found = s.uploads.received.get(meta.sha256, meta.name);
+  const received = found && (found.site === principal.site || isAdmin(principal)) ? found : undefined;
   if (meta.replace) return received;
   const catalog = s.ingest.catalog;
-  const [archived] = await catalog.findArchived({ sourceSha256: meta.sha256, limit: 1 });
+  // What the token may not read is, for it, not there (the answers say nothing about it).
+  const [archived] = (await catalog.findArchived({ sourceSha256: meta.sha256, limit: 1 })).filter((a) => mayUse(principal, a.instrument));
   if (archived && (meta.archiveId === undefined || archived.archiveId === meta.archiveId)) return { sha256: meta.sha256, size: meta.size, name: meta.name };
   if (meta.archiveId !== undefined) {
     const conflict = (where: string, sha256: string) =>
       new IngestError('ARCHIVE_ID_CONFLICT', `archive id ${meta.archiveId} ${where} SHA-256 ${sha256}; the request has ${meta.sha256}`, {
         context: { archiveId: meta.archiveId, file: meta.name },
       });
-    const taken = await catalog.getArchived(meta.archiveId);
+    const visible = await catalog.getArchived(meta.archiveId);
+    const taken = visible && mayUse(principal, visible.instrument) ? visible : undefined;
     if (taken && taken.sha256 !== meta.sha256 && taken.sourceSha256 !== meta.sha256) throw conflict('is archived with', taken.sha256);
     const waiting = s.uploads.received.forArchiveId(meta.archiveId);
-    if (waiting && waiting.sha256 !== meta.sha256) throw conflict('was received with', waiting.sha256);
+    if (waiting && waiting.sha256 !== meta.sha256 && (waiting.site === principal.site || isAdmin(principal))) throw conflict('was received with', waiting.sha256);
   }
   return received;
+}
+
+/**
+ * The check complete bytes pass before they enter the received store: the token may use the instrument the
+ * file's INSTRUME resolves to, and a declared instrument must be that one (a file is refused, never relabelled).
+ */
+export function admitFor(ctx: RouteContext, s: Services): Admit {
+  return async (path, meta) => {
+    const identity = await s.ingest.identify({ path, name: meta.name, sha256: meta.sha256 }, meta.prepared);
+    instrumentFor(ctx.principal, identity, meta.instrument, s.ingest.instruments, meta.name);
+  };
 }
 
 /** Reads the declaration of a one-request upload from the query string. */
@@ -102,7 +119,7 @@ export async function receiveFile(ctx: RouteContext, s: Services): Promise<void>
   if (length !== undefined && length !== meta.size) {
     throw new IngestError('BAD_REQUEST', `Content-Length ${length} differs from the declared size ${meta.size}`, { context: { field: 'size' } });
   }
-  const present = await presentOrConflict(meta, s);
+  const present = await presentOrConflict(meta, s, ctx.principal);
   ctx.proceed();
   let file: Pick<ReceivedFile, 'sha256' | 'size' | 'name'>;
   if (present) {
@@ -111,11 +128,11 @@ export async function receiveFile(ctx: RouteContext, s: Services): Promise<void>
     }
     file = present;
   } else {
-    file = await s.uploads.oneShot(meta, ctx.principal.site, ctx.req, s.now);
+    file = await s.uploads.oneShot(meta, ctx.principal.site, ctx.req, s.now, admitFor(ctx, s));
   }
   let status: IngestStatus | null = null;
   if (ingest) {
-    status = await s.ingest.ingest(ctx.principal.site, { ...meta, reingest: meta.replace });
+    status = await s.ingest.ingest(ctx.principal, { ...meta, reingest: meta.replace });
     if (!status.final) status = await s.ingest.wait(status.recordId, Math.min(wait, s.limits.maxWaitSeconds));
   }
   sendJson(ctx.res, present ? 200 : 201, receivedBody(file, meta, status, present !== undefined));

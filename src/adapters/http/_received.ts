@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDirectory } from '../../io/_fs.js';
@@ -26,6 +27,11 @@ export interface ReceivedFile extends FileMeta {
 }
 
 const keyOf = (sha256: string, name: string) => `${sha256}/${name}`;
+
+/** The upload id a received file is listed and deleted under (32 hex digits, like a partial upload's). */
+export function receivedId(file: Pick<ReceivedFile, 'sha256' | 'name'>): string {
+  return createHash('sha256').update(keyOf(file.sha256, file.name)).digest('hex').slice(0, 32);
+}
 
 /** The verified uploads, by digest and name and by archive id. */
 export class ReceivedStore {
@@ -96,7 +102,9 @@ export class ReceivedStore {
       const fresh = !(await lstat(join(this.root, meta.sha256)).then(() => true, () => false));
       const dest = await safeDestination(this.root, `${meta.sha256}/${meta.name}`);
       const existing = this.#files.get(keyOf(meta.sha256, meta.name));
-      const file: ReceivedFile = { ...meta, path: dest.path, site, receivedAt: existing?.receivedAt ?? receivedAt };
+      // The same bytes under the same name sent again stay the first sender's: another site sending a copy does
+      // not take the upload (and with it the archived file) over.
+      const file: ReceivedFile = { ...meta, path: dest.path, site: existing?.site ?? site, receivedAt: existing?.receivedAt ?? receivedAt };
       if (existing) await rm(partial, { force: true });
       else await rename(partial, dest.path);
       const { path: _path, ...stored } = file;

@@ -10,20 +10,21 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IngestError } from '../../core/errors.js';
 import { VERSION } from '../../version.js';
-import { authorize, type Principal, type Scope } from './_auth.js';
+import { authorize, mayUse, refusal, type Principal, type Scope } from './_auth.js';
 import { contentLength, readJson, sendJson, validate } from './_http.js';
+import { deleteIdle, listIdle } from './_idle.js';
 import type { IngestService } from './_ingest.js';
 import { API, HEADERS, ingestRequestSchema, productsRequestSchema, fileMetaSchema, type FileMeta } from './_protocol.js';
 import type { ReceivedFile } from './_received.js';
 import { fileView, nightView, recordForArchiveId } from './_status.js';
-import { receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
+import { admitFor, receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
 import type { UploadStore } from './_uploads.js';
 
 /** What handlers share. */
 export interface Services {
   uploads: UploadStore;
   ingest: IngestService;
-  limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number };
+  limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number; uploadTtlMs: number };
   now: () => number;
 }
 
@@ -47,10 +48,6 @@ export interface Route {
   handler: (ctx: RouteContext, services: Services) => Promise<void>;
 }
 
-const may = (principal: Principal, scopes: readonly Scope[], instrument?: string | null): void => {
-  const scope = scopes.find((s) => principal.scopes.has(s)) ?? scopes[0]!;
-  authorize(principal, scope, instrument);
-};
 const canRead = (principal: Principal) => (instrument: string | undefined) =>
   principal.instruments === '*' || (instrument !== undefined && principal.instruments.has(instrument.toUpperCase()));
 const waitSeconds = (s: Services, asked: number): number => Math.min(asked, s.limits.maxWaitSeconds);
@@ -64,7 +61,7 @@ async function createUpload(ctx: RouteContext, s: Services): Promise<void> {
   if (meta.size > s.limits.maxUploadBytes) {
     throw new IngestError('PAYLOAD_TOO_LARGE', `the file has ${meta.size} bytes; this archive accepts at most ${s.limits.maxUploadBytes}`, { context: { file: meta.name } });
   }
-  const present = await presentOrConflict(meta, s);
+  const present = await presentOrConflict(meta, s, ctx.principal);
   if (present) return sendJson(ctx.res, 200, receivedBody(present, meta, null));
   const { uploadId, offset } = await s.uploads.create(meta, ctx.principal.site, s.now());
   sendJson(ctx.res, 201, { status: 'created', uploadId, offset, size: meta.size }, { location: `${API}/uploads/${uploadId}`, [HEADERS.offset]: String(offset) });
@@ -92,23 +89,26 @@ async function patchUpload(ctx: RouteContext, s: Services): Promise<void> {
     if (!(error instanceof IngestError && error.code === 'UPLOAD_BUSY')) throw error;
   });
   ctx.proceed();
-  const result = await s.uploads.append(id, Number(header), ctx.req, contentLength(ctx.req), s.now);
+  const result = await s.uploads.append(id, Number(header), ctx.req, contentLength(ctx.req), s.now, admitFor(ctx, s));
   const headers = { [HEADERS.offset]: String(result.offset) };
   if (!result.received) return void ctx.res.writeHead(204, headers).end();
   sendJson(ctx.res, 200, receivedBody(result.received, result.received, null), headers);
 }
 
 async function deleteUpload(ctx: RouteContext, s: Services): Promise<void> {
-  await s.uploads.head(ctx.params[0]!, siteFilter(ctx.principal), 0);
-  await s.uploads.remove(ctx.params[0]!);
+  await deleteIdle(ctx.principal, ctx.params[0]!, s.uploads, s.ingest);
   ctx.res.writeHead(204).end();
+}
+
+async function listUploads(ctx: RouteContext, s: Services): Promise<void> {
+  sendJson(ctx.res, 200, { ttlMs: s.limits.uploadTtlMs, uploads: await listIdle(ctx.principal, s.uploads, s.ingest, s.limits.uploadTtlMs) });
 }
 
 async function ingest(ctx: RouteContext, s: Services): Promise<void> {
   ctx.proceed();
   const request = validate(ingestRequestSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/ingest');
   authorize(ctx.principal, 'push', request.instrument);
-  const submitted = await s.ingest.ingest(ctx.principal.site, request);
+  const submitted = await s.ingest.ingest(ctx.principal, request);
   const status = submitted.final ? submitted : await s.ingest.wait(submitted.recordId, waitSeconds(s, request.wait));
   sendJson(ctx.res, status.final ? 200 : 202, { ...status, alreadyArchived: submitted.alreadyArchived });
 }
@@ -121,8 +121,11 @@ function queryWait(ctx: RouteContext): number {
 }
 
 async function ingestStatus(ctx: RouteContext, s: Services): Promise<void> {
-  const status = await s.ingest.wait(ctx.params[0]!, waitSeconds(s, queryWait(ctx)));
-  may(ctx.principal, ['push', 'read'], status.instrument);
+  const id = ctx.params[0]!;
+  const record = await s.ingest.catalog.getRecord(id);
+  if (record && !mayUse(ctx.principal, record.instrument)) throw refusal(new IngestError('NOT_FOUND', `no ingestion ${id}`));
+  const status = await s.ingest.wait(id, waitSeconds(s, queryWait(ctx)));
+  if (!mayUse(ctx.principal, status.instrument)) throw refusal(new IngestError('NOT_FOUND', `no ingestion ${id}`));
   sendJson(ctx.res, 200, status);
 }
 
@@ -130,7 +133,7 @@ async function products(ctx: RouteContext, s: Services): Promise<void> {
   ctx.proceed();
   const request = validate(productsRequestSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/products');
   for (const product of request.products) authorize(ctx.principal, 'push', product.instrument);
-  const result = await s.ingest.products(ctx.principal.site, request);
+  const result = await s.ingest.products(ctx.principal, request);
   const wait = waitSeconds(s, request.wait);
   const statuses = wait > 0 ? await Promise.all(result.products.map((p) => (p.final ? p : s.ingest.wait(p.recordId, wait)))) : result.products;
   sendJson(ctx.res, request.hold ? 202 : 200, { ...result, products: statuses });
@@ -138,21 +141,24 @@ async function products(ctx: RouteContext, s: Services): Promise<void> {
 
 async function release(ctx: RouteContext, s: Services): Promise<void> {
   const wait = waitSeconds(s, queryWait(ctx));
-  const result = await s.ingest.release(ctx.params[0]!);
+  const result = await s.ingest.release(ctx.principal, ctx.params[0]!);
   const released = wait > 0 ? await Promise.all(result.released.map((p) => (p.final ? p : s.ingest.wait(p.recordId, wait)))) : result.released;
   sendJson(ctx.res, 200, { ...result, released });
 }
 
 async function night(ctx: RouteContext, s: Services): Promise<void> {
   const n = ctx.params[0]!;
-  sendJson(ctx.res, 200, await nightView(s.ingest.catalog, n, await s.ingest.heldCount(n), canRead(ctx.principal)));
+  sendJson(ctx.res, 200, await nightView(s.ingest.catalog, n, await s.ingest.heldCount(n, ctx.principal), canRead(ctx.principal)));
 }
 
 async function file(ctx: RouteContext, s: Services): Promise<void> {
   const archiveId = ctx.params[0]!;
   const view = await fileView(s.ingest.catalog, archiveId, s.uploads.received.forArchiveId(archiveId), `${API}/files/${archiveId}/content`);
-  if (!view) throw new IngestError('NOT_FOUND', `the archive knows nothing under ${archiveId}`, { context: { archiveId } });
-  may(ctx.principal, ['push', 'read'], view.ingest?.instrument ?? s.uploads.received.forArchiveId(archiveId)?.instrument ?? null);
+  const unknown = () => new IngestError('NOT_FOUND', `the archive knows nothing under ${archiveId}`, { context: { archiveId } });
+  if (!view) throw unknown();
+  // Another instrument's file is, for this token, not there: the same answer as an unknown id.
+  const received = s.uploads.received.forArchiveId(archiveId);
+  if (!mayUse(ctx.principal, view.ingest?.instrument ?? received?.instrument ?? null)) throw refusal(unknown());
   sendJson(ctx.res, 200, view);
 }
 
@@ -169,8 +175,9 @@ async function content(ctx: RouteContext, s: Services): Promise<void> {
   }
   const received: ReceivedFile | undefined = source ? undefined : s.uploads.received.forArchiveId(archiveId);
   source ??= received && { path: received.path, sha256: received.sha256, instrument: received.instrument };
-  if (!source) throw new IngestError('NOT_FOUND', `the archive holds no bytes under ${archiveId}`, { context: { archiveId } });
-  authorize(ctx.principal, 'read', source.instrument ?? null);
+  const unknown = () => new IngestError('NOT_FOUND', `the archive holds no bytes under ${archiveId}`, { context: { archiveId } });
+  if (!source) throw unknown();
+  if (!mayUse(ctx.principal, source.instrument ?? null)) throw refusal(unknown());
   const { size } = await stat(source.path);
   ctx.res.writeHead(200, {
     'content-type': 'application/fits',
@@ -187,6 +194,7 @@ async function health(ctx: RouteContext): Promise<void> {
 /** Every endpoint. */
 export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${API}/health`, scopes: null, handler: health },
+  { method: 'GET', path: `${API}/uploads`, scopes: ['push'], handler: listUploads },
   { method: 'POST', path: `${API}/uploads`, scopes: ['push'], handler: createUpload },
   { method: 'HEAD', path: `${API}/uploads/{uploadId}`, scopes: ['push'], handler: headUpload },
   { method: 'GET', path: `${API}/uploads/{uploadId}`, scopes: ['push'], handler: getUpload },

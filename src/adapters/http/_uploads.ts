@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { IngestError } from '../../core/errors.js';
 import { writeFileAtomic } from '../transports/_files.js';
 import { ArrivalCheck } from './_arrival.js';
+import { refusal } from './_auth.js';
 import { UPLOAD_ID, type FileMeta } from './_protocol.js';
 import { ReceivedStore, type ReceivedFile } from './_received.js';
 
@@ -36,6 +37,12 @@ interface Upload extends Declaration {
   idle: Promise<void>;
   done: () => void;
 }
+
+/**
+ * Decides whether complete, verified bytes may enter the received store (from the file itself: its header);
+ * throws to refuse them, and the bytes are then deleted.
+ */
+export type Admit = (path: string, meta: FileMeta) => Promise<void>;
 
 /** Result of appending bytes: the new offset, and the received file once complete. */
 export interface AppendResult {
@@ -112,7 +119,14 @@ export class UploadStore {
 
   async #offset(upload: Upload): Promise<number> {
     if (upload.check) return upload.check.offset;
-    return (await stat(this.#paths(upload.id).part)).size;
+    try {
+      return (await stat(this.#paths(upload.id).part)).size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // Removed (swept, deleted) while this request loaded it from disk: forget it.
+      if (this.#open.get(upload.id) === upload) this.#open.delete(upload.id);
+      throw new IngestError('UPLOAD_NOT_FOUND', `no upload ${upload.id}`);
+    }
   }
 
   /**
@@ -123,7 +137,8 @@ export class UploadStore {
    */
   async head(id: string, site: string | undefined, waitMs = 2000): Promise<{ offset: number; meta: FileMeta }> {
     const upload = await this.#get(id);
-    if (site !== undefined && upload.site !== site) throw new IngestError('UPLOAD_NOT_FOUND', `no upload ${id}`);
+    // Another site's upload answers like an unknown one (and is logged as a refusal).
+    if (site !== undefined && upload.site !== site) throw refusal(new IngestError('UPLOAD_NOT_FOUND', `no upload ${id}`));
     if (upload.busy) {
       const timeout = new Promise<'busy'>((resolve) => setTimeout(resolve, waitMs, 'busy').unref());
       if ((await Promise.race([upload.idle, timeout])) === 'busy') throw new IngestError('UPLOAD_BUSY', `upload ${id} is being written by another request`);
@@ -137,7 +152,7 @@ export class UploadStore {
    * @throws IngestError UPLOAD_NOT_FOUND, UPLOAD_BUSY, UPLOAD_OFFSET_MISMATCH (context `offset` = the server's),
    * PAYLOAD_TOO_LARGE (more bytes than declared), DIGEST_MISMATCH / CHECKSUM_MISMATCH (the partial is removed)
    */
-  async append(id: string, offset: number, body: AsyncIterable<Buffer>, length: number | undefined, now: () => number): Promise<AppendResult> {
+  async append(id: string, offset: number, body: AsyncIterable<Buffer>, length: number | undefined, now: () => number, admit?: Admit): Promise<AppendResult> {
     const upload = await this.#get(id);
     if (upload.busy) throw new IngestError('UPLOAD_BUSY', `upload ${id} is being written by another request`);
     upload.busy = true;
@@ -163,7 +178,7 @@ export class UploadStore {
       } finally {
         await handle.close();
       }
-      const received = await this.#complete(upload, check, now());
+      const received = await this.#complete(upload, check, now(), admit);
       return { offset: check.offset, received };
     } finally {
       upload.busy = false;
@@ -171,10 +186,11 @@ export class UploadStore {
     }
   }
 
-  async #complete(upload: Upload, check: ArrivalCheck, now: number): Promise<ReceivedFile> {
+  async #complete(upload: Upload, check: ArrivalCheck, now: number, admit: Admit | undefined): Promise<ReceivedFile> {
     const { part } = this.#paths(upload.id);
     try {
       check.finish();
+      await admit?.(part, upload.meta);
     } catch (error) {
       await this.remove(upload.id);
       throw error;
@@ -188,7 +204,7 @@ export class UploadStore {
    * A whole file in one request (`curl --data-binary`): written to a private partial, verified, placed. Nothing
    * stays behind when it fails.
    */
-  async oneShot(meta: FileMeta, site: string, body: AsyncIterable<Buffer>, now: () => number): Promise<ReceivedFile> {
+  async oneShot(meta: FileMeta, site: string, body: AsyncIterable<Buffer>, now: () => number, admit?: Admit): Promise<ReceivedFile> {
     const id = randomBytes(16).toString('hex');
     const { part } = this.#paths(id);
     const check = new ArrivalCheck(meta);
@@ -201,6 +217,7 @@ export class UploadStore {
         await handle.close();
       }
       check.finish();
+      await admit?.(part, meta);
       return await this.received.place(part, meta, site, now());
     } finally {
       await rm(part, { force: true });
@@ -216,19 +233,57 @@ export class UploadStore {
     await rm(json, { force: true });
   }
 
-  /** Deletes idle partial uploads created more than `ttlMs` ago; returns how many. */
-  async sweep(now: number, ttlMs: number): Promise<number> {
-    let removed = 0;
+  /** When a partial upload last changed: its creation, or the last bytes written to it. */
+  async #lastActivity(id: string, declaration: Declaration): Promise<number> {
+    const written = await stat(this.#paths(id).part).then((st) => st.mtimeMs, () => 0);
+    return Math.max(declaration.createdAt, written);
+  }
+
+  /** Every partial upload (with `site`, only that site's), with its offset and last activity. */
+  async list(site: string | undefined): Promise<PartialUpload[]> {
+    const found: PartialUpload[] = [];
     for (const name of await readdir(this.#partials)) {
       const id = /^([0-9a-f]{32})\.json$/.exec(name)?.[1];
-      if (!id || this.#open.get(id)?.busy) continue;
-      const declaration = await readFile(join(this.#partials, name), 'utf8').then((t) => JSON.parse(t) as Declaration, () => undefined);
-      if (declaration && now - declaration.createdAt <= ttlMs) continue;
-      await this.remove(id);
-      removed++;
+      if (!id) continue;
+      const upload = await this.#get(id).catch(() => undefined);
+      if (!upload || (site !== undefined && upload.site !== site)) continue;
+      const offset = upload.busy ? (upload.check?.offset ?? 0) : await this.#offset(upload).catch(() => undefined);
+      if (offset === undefined) continue; // removed meanwhile
+      found.push({ id, meta: upload.meta, site: upload.site, createdAt: upload.createdAt, offset, lastActivity: await this.#lastActivity(id, upload), busy: upload.busy });
+    }
+    return found;
+  }
+
+  /**
+   * Deletes partial uploads idle (no byte written, no request writing) for more than `ttlMs`; returns what it
+   * deleted.
+   */
+  async sweep(now: number, ttlMs: number): Promise<PartialUpload[]> {
+    const removed: PartialUpload[] = [];
+    for (const upload of await this.list(undefined)) {
+      if (upload.busy || now - upload.lastActivity <= ttlMs) continue;
+      await this.remove(upload.id);
+      removed.push(upload);
+    }
+    // Declarations that cannot be read are nobody's upload.
+    for (const name of await readdir(this.#partials)) {
+      const id = /^([0-9a-f]{32})\.json$/.exec(name)?.[1];
+      if (id && !this.#open.has(id) && !(await this.#get(id).then(() => true, () => false))) await this.remove(id);
     }
     return removed;
   }
+}
+
+/** A partial upload, as listed and swept. */
+export interface PartialUpload {
+  id: string;
+  meta: FileMeta;
+  site: string;
+  createdAt: number;
+  offset: number;
+  /** Epoch ms of the last byte written (or of the creation). */
+  lastActivity: number;
+  busy: boolean;
 }
 
 function tooMuch(meta: FileMeta, total: number): IngestError {

@@ -26,9 +26,10 @@ import type { FileRecord } from '../../core/lifecycle/record.js';
 import { silentLogger, type Logger } from '../../core/ports/logger.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
 import { parseOptions } from '../_options.js';
-import { ANONYMOUS, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
+import { ANONYMOUS, isRefusal, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
 import { CallbackSender } from './_callbacks.js';
-import { sendError } from './_http.js';
+import { redactPaths, sendError } from './_http.js';
+import { sweepIdle } from './_idle.js';
 import { IngestService } from './_ingest.js';
 import { recordStatus } from './_status.js';
 import { ROUTES, type Route, type RouteContext, type Services } from './_routes.js';
@@ -55,7 +56,10 @@ const serverOptionsSchema = z.strictObject({
       maxJsonBytes: z.int().min(1024).default(1 << 20),
       /** Longest `wait` a request may ask for, in seconds. @default 60 */
       maxWaitSeconds: z.number().min(0).default(60),
-      /** Partial uploads idle longer than this are deleted. @default 86400000 (24 h) */
+      /**
+       * Uploads idle longer than this are deleted and reported in the log: partial uploads with no byte written
+       * for so long, and received files nobody asked to ingest. @default 86400000 (24 h)
+       */
       uploadTtlMs: z.int().min(1000).default(86_400_000),
     })
     .prefault({}),
@@ -170,7 +174,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
       await ingest.init();
       callbacks.onAttempt = (id, outcome) => server.onCallback?.(id, outcome);
       await callbacks.start();
-      const sweep = () => void uploads.sweep(now(), options.limits.uploadTtlMs).catch((error: unknown) => logger.warn('upload sweep failed', { error: String(error) }));
+      const sweep = () => void sweepIdle(uploads, ingest, now(), options.limits.uploadTtlMs, logger).catch((error: unknown) => logger.warn('upload sweep failed', { error: String(error) }));
       sweep();
       sweeper = setInterval(sweep, Math.min(options.limits.uploadTtlMs, 3_600_000));
       sweeper.unref();
@@ -202,6 +206,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     if (principal && found.route.scopes) {
       const scopes = found.route.scopes;
       if (!scopes.some((s) => principal.scopes.has(s)) && !principal.scopes.has('admin')) {
+        logger.warn('refused', { site: principal.site, method: req.method, path, code: 'FORBIDDEN', message: `lacks the "${scopes.join('" or "')}" scope` });
         throw new IngestError('FORBIDDEN', `the token of ${principal.site} lacks the "${scopes.join('" or "')}" scope`);
       }
     }
@@ -217,10 +222,17 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
         proceeded = true;
       },
     };
-    await found.route.handler(ctx, services);
+    try {
+      await found.route.handler(ctx, services);
+    } catch (error) {
+      if (isRefusal(error)) logger.warn('refused', { site: ctx.principal.site, method: req.method, path, code: error.code, message: error.detail });
+      throw error;
+    }
   };
 
   const dispatch = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void => {
+    // No answer shows where the server keeps uploads (error messages, records' errors, history).
+    redactPaths(res, [root]);
     handle(req, res, expectsContinue).catch((error: unknown) => {
       const e = error instanceof IngestError ? error : undefined;
       if (!e || e.kind === 'internal') logger.error('request failed', { method: req.method, url: req.url, error: String(error) });

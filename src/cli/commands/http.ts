@@ -83,6 +83,17 @@ interface ServeOptions extends IngestCliOptions {
   auth: boolean;
   uploads?: string;
   maxUploadBytes?: string;
+  uploadTtl?: string;
+}
+
+/** `--upload-ttl`: milliseconds, or a number with ms, s, m, h or d. */
+function durationMs(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  const ms = match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms') as 'ms'] : NaN;
+  if (!Number.isFinite(ms) || ms < 1000) {
+    throw new IngestError('INVALID_OPTIONS', `${flag} ${JSON.stringify(text)}: give a duration of at least 1 s, e.g. 24h, 90m or 3600s`, { context: { field: flag } });
+  }
+  return Math.round(ms);
 }
 
 interface PushOptions extends SendCliOptions {
@@ -127,7 +138,12 @@ async function serve(io: CliIo, options: ServeOptions): Promise<void> {
     uploads: resolve(options.uploads ?? join(archive, '.uploads')),
     tokens,
     allowAnonymous: !options.auth,
-    ...(options.maxUploadBytes ? { limits: { maxUploadBytes: option(count(1, Number.MAX_SAFE_INTEGER), options.maxUploadBytes, '--max-upload-bytes') } } : {}),
+    limits: {
+      ...(options.maxUploadBytes ? { maxUploadBytes: option(count(1, Number.MAX_SAFE_INTEGER), options.maxUploadBytes, '--max-upload-bytes') } : {}),
+      ...(options.uploadTtl ? { uploadTtlMs: durationMs(options.uploadTtl, '--upload-ttl') } : {}),
+    },
+    // Refusals (with the token's site), expired uploads and failures go to stderr, one line each.
+    logger: { debug() {}, info() {}, warn: (m, f) => io.stderr.write(`fits-ingest serve: ${m}${f ? ` ${JSON.stringify(f)}` : ''}\n`), error: (m, f) => io.stderr.write(`fits-ingest serve: ${m}${f ? ` ${JSON.stringify(f)}` : ''}\n`) },
   });
   const done = (record: FileRecord): void => printOutcome(io, record, options.json);
   ingestor.on('archived', done).on('invalid', done).on('abandoned', done).on('duplicate', done);
@@ -252,6 +268,7 @@ export function registerHttpCommands(program: Command, io: CliIo, setExit: (code
     .option('--no-auth', 'accept requests without a token (a test server on a private network only)')
     .option('--uploads <dir>', 'partial and received uploads (default: <archive>/.uploads)')
     .option('--max-upload-bytes <n>', 'largest file accepted (default: 64 GiB)')
+    .option('--upload-ttl <duration>', 'delete uploads idle this long — partial ones, and received files nobody asked to ingest (e.g. 24h, 90m; default 24h)')
     .addHelpText(
       'after',
       '\nEndpoints and examples: docs/http.md. SIGINT/SIGTERM stop gracefully (a second signal cuts connections).\n\n' +

@@ -75,7 +75,7 @@ function announcedMismatch(record: FileRecord, size: number, sha256: string): In
 }
 
 /** A file-name stem safe inside an archive id. */
-function safeStem(name: string): string {
+export function safeStem(name: string): string {
   return name.replace(/\.(fits?|fts)(\.fz|\.gz)?$/i, '').replace(/[^A-Za-z0-9._-]/g, '_');
 }
 

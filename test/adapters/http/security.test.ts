@@ -183,7 +183,8 @@ describe('tokens files and idle uploads', () => {
   });
 
   it('an idle partial upload is deleted after uploadTtlMs', async () => {
-    const short = await startArchive({ server: { limits: { uploadTtlMs: 1000 } } });
+    const logger = memoryLogger();
+    const short = await startArchive({ server: { limits: { uploadTtlMs: 1000 }, logger } });
     try {
       const created = await fetch(`${short.url}/v1/uploads`, {
         method: 'POST',
@@ -193,8 +194,33 @@ describe('tokens files and idle uploads', () => {
       const { uploadId } = (await created.json()) as { uploadId: string };
       const head = () => fetch(`${short.url}/v1/uploads/${uploadId}`, { method: 'HEAD', headers: { authorization: `Bearer ${TOKENS.push}` } }).then((r) => r.status);
       expect(await head()).toBe(200);
-      await waitFor(async () => (await head()) === 404, 'the idle upload to be swept', 5000);
+      await waitFor(async () => (await head()) === 404, 'the idle upload to be swept', 15_000).catch((error: Error) => {
+        throw new Error(`${error.message}; the server logged ${JSON.stringify(logger.lines)}; partial/ holds ${readdirSync(join(short.uploads, 'partial')).join(', ')}`);
+      });
       expect(readdirSync(join(short.uploads, 'partial'))).toEqual([]);
+    } finally {
+      await short.stop();
+      removeDir(short.dir);
+    }
+  });
+
+  it('received bytes nobody asks to ingest expire too, are logged with their site, and are listed until then', async () => {
+    const logger = memoryLogger();
+    const short = await startArchive({ server: { limits: { uploadTtlMs: 1000 }, logger } });
+    try {
+      const send = async (bytes: Uint8Array, name: string, query = '') =>
+        (await fetch(`${short.url}/v1/uploads?name=${name}&sha256=${sha(bytes)}${query}`, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.push}`, 'content-type': 'application/fits' }, body: bytes })).status;
+      const idle = new Uint8Array(2880).fill(65);
+      const refused = new Uint8Array(2880).fill(66);
+      expect(await send(idle, 'idle.fits')).toBe(201);
+      expect(await send(refused, 'refused.fits', '&ingest=true&wait=10')).toBe(201); // not FITS: INVALID, kept for inspection
+      const list = await fetch(`${short.url}/v1/uploads`, { headers: { authorization: `Bearer ${TOKENS.push}` } }).then((r) => r.json() as Promise<{ uploads: { kind: string; name: string; site: string }[] }>);
+      expect(list.uploads.map((u) => [u.kind, u.name, u.site])).toEqual([['received', 'idle.fits', 'keck']]);
+      await waitFor(() => logger.lines.some((l) => l.message === 'idle upload expired'), 'the idle received file to expire', 15_000);
+      expect(logger.lines.find((l) => l.message === 'idle upload expired')!.fields).toMatchObject({ kind: 'received', site: 'keck', name: 'idle.fits', sha256: sha(idle) });
+      const left = readdirSync(join(short.uploads, 'received'), { recursive: true }).map(String);
+      expect(left.some((f) => f.endsWith('idle.fits'))).toBe(false);
+      expect(left.some((f) => f.endsWith('refused.fits'))).toBe(true);
     } finally {
       await short.stop();
       removeDir(short.dir);

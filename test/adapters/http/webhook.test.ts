@@ -89,6 +89,8 @@ describe('callbacks to the sender', () => {
     const transport = createHttpTransport({ url: archive.url, token: TOKENS.push });
     await transport.transfer(request!);
     await waitFor(() => hooks!.received.length === 1, 'the callback');
+    // The receiver has the body before the sender has read its answer: wait for the sender to note the attempt.
+    await waitFor(() => outcomes.length === 3, 'the third attempt to be noted');
     expect(outcomes).toEqual([false, false, true]);
     const gaps = hooks.attempts.slice(1).map((t, i) => t - hooks!.attempts[i]!);
     for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(45); // at least half the base delay
