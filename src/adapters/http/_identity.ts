@@ -1,27 +1,25 @@
 /**
  * What a received file says it is, read from its own primary header — not from the request: the instrument its
  * INSTRUME resolves to (through the instrument descriptions, aliases included), its program, and the archive id
- * the archive will give it. The server decides who may do what from this. The header is read card by card in
- * bounded slices (the event loop is handed back every {@link SLICE_CARDS} cards), so a client's file with a
- * huge header never holds up other requests. Internal to src/adapters/http.
+ * the archive will give it (by the ingestor's own normalization). The server decides who may do what from this.
+ * The header is read in bounded slices (the event loop is handed back between reads) and parsed in linear time,
+ * so a client's file with a huge header never holds up other requests. Internal to src/adapters/http.
  *
  * @module
  */
 import { open, stat } from 'node:fs/promises';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { IngestError } from '../../core/errors.js';
-import { parseCard } from '../../core/fits/header-card.js';
-import { repairObservationTime } from '../../core/normalize/date-time.js';
-import { makeArchiveId } from '../../instruments/archive-id.js';
+import { Header } from '../../core/fits/header.js';
+import { normalizeHeader } from '../../core/normalize/normalize.js';
 import { findInstrument } from '../../instruments/find-instrument.js';
-import type { HeaderValue, HeaderView } from '../../instruments/header-view.js';
 import { resolveKeyword, valueText } from '../../instruments/rules.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
 
-/** Cards parsed between two returns to the event loop. */
-export const SLICE_CARDS = 2000;
-/** Bytes read from disk at a time. */
-const READ_BYTES = 2880 * 64;
+/** Cards read between two returns to the event loop. */
+export const SLICE_CARDS = 2304;
+/** Bytes read from disk at a time: {@link SLICE_CARDS} cards (64 blocks). */
+const READ_BYTES = SLICE_CARDS * 80;
 
 /** What the file itself says. */
 export interface FileIdentity {
@@ -36,59 +34,44 @@ export interface FileIdentity {
 }
 
 /**
- * Reads the keywords of a file's primary header into a view, handing the loop back every {@link SLICE_CARDS}
- * cards. Long strings (CONTINUE) are joined. Stops at END; `maxBytes` bounds the header.
+ * Reads the bytes of a file's primary header (through its END block), handing the loop back between reads of
+ * {@link SLICE_CARDS} cards. `maxBytes` bounds the header. Parsing the result with `Header.parse` is linear in
+ * the number of cards, whatever its CONTINUE chains.
  *
  * @throws IngestError NOT_FITS, MISSING_END, HEADER_TOO_LARGE
  */
-export async function readPrimaryKeywords(path: string, name: string, maxBytes = 16 << 20): Promise<HeaderView> {
-  const values = new Map<string, HeaderValue>();
+export async function readPrimaryHeader(path: string, name: string, maxBytes = 16 << 20): Promise<Header> {
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(READ_BYTES);
+    const chunks: Buffer[] = [];
     let position = 0;
-    let cards = 0;
-    let longKey: string | undefined;
     for (;;) {
       if (position >= maxBytes) {
         throw new IngestError('HEADER_TOO_LARGE', `the primary header of ${name} exceeds ${maxBytes} bytes`, { context: { file: name, offset: position } });
       }
+      const buffer = Buffer.allocUnsafe(READ_BYTES);
       const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, position);
       const usable = bytesRead - (bytesRead % 80);
       if (usable === 0) throw new IngestError('MISSING_END', `${name} ends before the END card of its primary header`, { context: { file: name, offset: position } });
-      const text = buffer.toString('latin1', 0, usable);
-      if (position === 0 && !text.startsWith('SIMPLE  =')) throw new IngestError('NOT_FITS', `${name} does not start with SIMPLE =`, { context: { file: name, offset: 0 } });
-      for (let at = 0; at < usable; at += 80) {
-        if (++cards % SLICE_CARDS === 0) await yieldLoop();
-        const { card, continuation } = parseCard(text.slice(at, at + 80), cards);
-        if (card.kind === 'end') return viewOf(values);
-        if (continuation && longKey !== undefined) {
-          const so = values.get(longKey) as string;
-          values.set(longKey, so.slice(0, -1) + continuation.piece);
-          if (!continuation.piece.endsWith('&')) longKey = undefined;
-          continue;
-        }
-        longKey = undefined;
-        if (card.kind !== 'value' || values.has(card.keyword)) continue;
-        const value = card.value;
-        values.set(card.keyword, (value === undefined ? null : value) as HeaderValue);
-        if (typeof value === 'string' && value.endsWith('&')) longKey = card.keyword;
+      if (position === 0 && buffer.toString('latin1', 0, 9) !== 'SIMPLE  =') {
+        throw new IngestError('NOT_FITS', `${name} does not start with SIMPLE =`, { context: { file: name, offset: 0 } });
       }
+      chunks.push(buffer.subarray(0, usable));
       position += usable;
+      if (hasEndCard(buffer, usable)) return Header.parse(Buffer.concat(chunks), { context: { file: name } }).header;
+      await yieldLoop();
     }
   } finally {
     await handle.close();
   }
 }
 
-function viewOf(values: Map<string, HeaderValue>): HeaderView {
-  return { get: (keyword) => values.get(keyword.toUpperCase()) };
-}
-
-/** A view with some keywords set over another (the repairs normalization applies before naming the file). */
-function overlay(view: HeaderView, edits: readonly { keyword: string; value: HeaderValue }[]): HeaderView {
-  const set = new Map(edits.map((e) => [e.keyword.toUpperCase(), e.value]));
-  return { get: (keyword) => (set.has(keyword.toUpperCase()) ? set.get(keyword.toUpperCase()) : view.get(keyword)) };
+/** True when the first `length` bytes of `buffer` (whole cards) hold the END card. */
+function hasEndCard(buffer: Buffer, length: number): boolean {
+  for (let at = 0; at < length; at += 80) {
+    if (buffer.toString('latin1', at, at + 8) === 'END     ' && buffer.toString('latin1', at + 8, at + 80).trim() === '') return true;
+  }
+  return false;
 }
 
 /**
@@ -102,9 +85,9 @@ export async function identifyFile(
   instruments: readonly InstrumentDescription[],
   options: { prepared: boolean; fallback?: InstrumentDescription | undefined },
 ): Promise<FileIdentity> {
-  let header: HeaderView;
+  let header: Header;
   try {
-    header = await readPrimaryKeywords(path, name);
+    header = await readPrimaryHeader(path, name);
   } catch (error) {
     if (!(error instanceof IngestError) || error.kind !== 'invalid') throw error;
     return { instrument: null, program: null, archiveId: null, unreadable: error.detail };
@@ -120,11 +103,9 @@ export async function identifyFile(
       const id = header.get(description.outputKeywords.archiveId);
       archiveId = typeof id === 'string' ? id.replace(/\.fits$/, '') : null;
     } else {
+      // The very normalization the ingestor will run, so the id the server checks is the id the file gets.
       const { mtimeMs } = await stat(path);
-      const time = repairObservationTime(description, header, mtimeMs);
-      // As normalization does: INSTRUME set to the description's name and the date repairs applied first.
-      const repaired = overlay(header, [{ keyword: 'INSTRUME', value: description.name }, ...time.edits.map((e) => ({ keyword: e.keyword, value: e.value as HeaderValue }))]);
-      archiveId = makeArchiveId(description, { header: repaired, date: time.date, utSeconds: time.utSeconds, digest: sha256 }).id;
+      archiveId = normalizeHeader(header, description, { originalName: name, mtimeMs, now: Date.now(), digest: sha256 }).archiveId;
     }
   } catch {
     archiveId = null; // the ingestion will say why it cannot name the file
