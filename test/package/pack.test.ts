@@ -23,7 +23,7 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   peerDependenciesMeta: Record<string, { optional?: boolean }>;
   devDependencies: Record<string, string>;
 };
-const PEERS = ['zeromq', 'smtp-server', 'mailparser', 'nodemailer'];
+const PEERS = ['zeromq', 'smtp-server', 'mailparser', 'nodemailer', 'pg'];
 const ADDON = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
 
 let work: string;
