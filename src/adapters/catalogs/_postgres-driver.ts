@@ -20,10 +20,10 @@ const PG_PEER = { name: 'pg', range: '8', neededBy: 'the PostgreSQL catalog' };
 /** OIDs whose text form we parse to numbers: int8 (counts, sizes, epoch ms). */
 const INT8_OID = 20;
 
-/** The URL with its password replaced by `***` (also a `password=` parameter); any other text unchanged. */
+/** Text with the password of any `scheme://user:password@` URL (and any `password=` parameter) replaced by `***`. */
 export function redact(text: string): string {
   return text
-    .replace(/(postgres(?:ql)?:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, '$1***@')
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, '$1***@')
     .replace(/(password=)[^&\s]*/gi, '$1***');
 }
 
