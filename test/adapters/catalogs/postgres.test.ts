@@ -2,7 +2,7 @@ import * as vitest from 'vitest';
 import { createPostgresCatalog } from '../../../src/adapters/catalogs/postgres.js';
 import { isIngestError, type IngestError } from '../../../src/core/errors.js';
 import type { Catalog } from '../../../src/core/ports/catalog.js';
-import { CONFORMANCE_INSTRUMENTS, inserted } from '../../../src/testing/_catalog-fixtures.js';
+import { CONFORMANCE_INSTRUMENTS, inserted, newRecord } from '../../../src/testing/_catalog-fixtures.js';
 import { catalogConformance } from '../../../src/testing/index.js';
 import { startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 
@@ -59,6 +59,27 @@ describe('PostgreSQL catalog: several hosts, lost connections', () => {
     await Promise.all([worker(a, 'host-a'), worker(b, 'host-b'), worker(a, 'host-a2'), worker(b, 'host-b2')]);
     expect(taken.size).toBe(60);
     expect(new Set([...taken.values()].map((o) => o.split('-')[1])).size).toBeGreaterThan(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('two hosts inserting the same sources at once leave one active record per source, and both see it', async () => {
+    const url = await databaseUrl('same-sources');
+    const [a, b] = [createPostgresCatalog({ connectionString: url }), createPostgresCatalog({ connectionString: url })];
+    await Promise.all([a.init(), b.init()]);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => i + 1).flatMap((n) =>
+        [a, b].map(async (catalog, host) => {
+          const { record, entry } = newRecord(100 * (host + 1) + n, `/data/raw/shared-${n}.fits`);
+          return { n, ...(await catalog.insertRecord(record, entry)) };
+        }),
+      ),
+    );
+    for (let n = 1; n <= 20; n++) {
+      const both = results.filter((r) => r.n === n);
+      expect(both.filter((r) => r.inserted)).toHaveLength(1);
+      expect(new Set(both.map((r) => r.record.id)).size, `source ${n}`).toBe(1);
+    }
+    expect((await a.counts()).DETECTED).toBe(20);
     await Promise.all([a.close(), b.close()]);
   });
 
