@@ -28,6 +28,7 @@ import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { createPool, fromPgError, isConnectionError, redact, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
 import { migrate, pgColumn } from './_postgres-schema.js';
+import { HISTORY_COLUMNS, SQL, UPDATABLE } from './_postgres-sql.js';
 import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
 import {
   archivedColumnNames,
@@ -40,7 +41,6 @@ import {
   rowToLocation,
   rowToRecord,
 } from './_sqlite-rows.js';
-import { ACTIVE_STATES_V1 } from './_sqlite-schema.js';
 
 /** The name of the PostgreSQL catalog. */
 export const POSTGRES_CATALOG_NAME = 'postgres';
@@ -91,32 +91,6 @@ export type PostgresCatalogOptions = z.input<typeof postgresCatalogOptionsSchema
 type Row = Record<string, unknown>;
 type Mode = 'single' | 'snapshot' | 'write';
 
-/** `?`-free SQL with `$n` placeholders and its columns in order. */
-const named = (columns: readonly string[]): string => columns.map((_, i) => `$${i + 1}`).join(', ');
-const ACTIVE = ACTIVE_STATES_V1.map((s) => `'${s}'`).join(', ');
-const UPDATABLE = recordColumnNames.filter((c) => c !== 'id');
-const HISTORY_COLUMNS = ['record_id', 'at', 'from_state', 'to_state', 'cause', 'actor', 'code', 'message'];
-const SQL = {
-  insertRecord: `INSERT INTO records (${recordColumnNames.join(', ')}) VALUES (${named(recordColumnNames)})
-    ON CONFLICT (source) WHERE state IN (${ACTIVE}) DO NOTHING RETURNING id`,
-  importRecord: `INSERT INTO records (${recordColumnNames.join(', ')}) VALUES (${named(recordColumnNames)})`,
-  updateRecord: `UPDATE records SET ${UPDATABLE.map((c, i) => `${c} = $${i + 2}`).join(', ')}
-    WHERE id = $1 AND version = $${UPDATABLE.length + 2}`,
-  activeBySource: `SELECT * FROM records WHERE source = $1 AND state IN (${ACTIVE})`,
-  insertHistory: `INSERT INTO history (${HISTORY_COLUMNS.join(', ')}) VALUES (${named(HISTORY_COLUMNS)})`,
-  claim: `UPDATE records SET lease_owner = $1, lease_until = $2 WHERE id IN (
-      SELECT id FROM records
-      WHERE state IN (${ACTIVE}) AND (state <> 'FAILED' OR next_attempt_at IS NULL OR next_attempt_at <= $3)
-        AND (lease_owner IS NULL OR lease_until <= $3 OR lease_owner = $1)
-      ORDER BY created_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-    RETURNING *`,
-  insertArchived: `INSERT INTO archived_files (${archivedColumnNames.join(', ')}) VALUES (${named(archivedColumnNames)})`,
-  currentArchived: 'SELECT * FROM archived_files WHERE archive_id = $1 AND is_current = 1',
-  lease: 'UPDATE records SET lease_owner = $1, lease_until = $2 WHERE id = $3',
-  locations: 'SELECT uri, transport, verified_at AS "verifiedAt", medium FROM archived_locations WHERE record_id = $1 ORDER BY seq',
-  upsertLocation: `INSERT INTO archived_locations (record_id, uri, transport, verified_at, medium) VALUES ($1, $2, $3, $4, $5)
-    ON CONFLICT (record_id, uri) DO UPDATE SET transport = excluded.transport, verified_at = excluded.verified_at, medium = excluded.medium`,
-};
 
 const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 const valuesOf = (row: Row, columns: readonly string[]): unknown[] => columns.map((c) => row[c]);
