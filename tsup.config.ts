@@ -13,6 +13,7 @@ export const entries: Record<string, string> = {
   'testing/index': 'src/testing/index.ts',
   'catalogs/memory': 'src/adapters/catalogs/memory.ts',
   'catalogs/sqlite': 'src/adapters/catalogs/sqlite.ts',
+  'catalogs/postgres': 'src/adapters/catalogs/postgres.ts',
   'triggers/filesystem': 'src/adapters/triggers/filesystem.ts',
   'triggers/keyword': 'src/adapters/triggers/keyword.ts',
   'keyword-sources/memory': 'src/adapters/keyword-sources/memory.ts',

@@ -3,7 +3,8 @@
 # every judge the tests call can do its job (not only that its package is present).
 # The independent judges (fitsverify, CFITSIO, astropy), the real SMTP client (swaks, with TLS from Net::SSLeay and
 # IO::Socket::SSL) and the other programs the tests talk to come from Debian, with bsdtar (a second tar reader),
-# chromium (the distribution index.html test) and pytest (the Python client's tests). Tests fail loudly, never skip,
+# chromium (the distribution index.html test), pytest (the Python client's tests) and PostgreSQL (the tests of the
+# PostgreSQL catalog start a throw-away cluster with its initdb and pg_ctl, as the postgres system user). Tests fail loudly, never skip,
 # when one is missing; this script stops earlier, with one line naming the package to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 packages=(
   fitsverify libcfitsio-bin libcfitsio-dev python3-astropy python3-numpy python3-pytest
   swaks libnet-ssleay-perl libio-socket-ssl-perl
-  coreutils tar libarchive-tools curl openssl chromium
+  coreutils tar libarchive-tools curl openssl chromium postgresql
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -63,6 +64,8 @@ check "openssl makes a test certificate" openssl \
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 -subj /CN=127.0.0.1
 check "chromium starts headless" chromium \
   timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --dump-dom about:blank
+check "PostgreSQL's initdb is under /usr/lib/postgresql/*/bin" postgresql bash -c 'ls /usr/lib/postgresql/*/bin/initdb'
+check "the postgres system user exists (PostgreSQL refuses to run as root)" postgresql id -u postgres
 # npm may skip install scripts of native addons it has not been told to trust: prove they load.
 check "the native npm module better-sqlite3 loads (npm ci ran its install script)" "run npm rebuild better-sqlite3 (it needs build-essential and python3 when no prebuilt binary fits)" \
   node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
@@ -73,4 +76,4 @@ if [ "$failed" -ne 0 ]; then
   echo "setup-test: some judges cannot do their job (lines above); the tests would fail" >&2
   exit 1
 fi
-echo "setup-test: every judge works (fitsverify, astropy, numpy, pytest, swaks with TLS, tar, bsdtar, curl, openssl, chromium, native modules)"
+echo "setup-test: every judge works (fitsverify, astropy, numpy, pytest, swaks with TLS, tar, bsdtar, curl, openssl, chromium, PostgreSQL, native modules)"

@@ -25,7 +25,7 @@ export interface IngestCliOptions {
 export function ingestOptions(command: Command): Command {
   return command
     .requiredOption('--archive <dir>', 'archive root: files go to <archive>/<INSTRUMENT>/<YYYYMMDD>/lev<N>/<archive-id>.fits')
-    .option('--catalog <spec>', 'catalog: sqlite:FILE or memory: (default: sqlite:<archive>/catalog.sqlite)')
+    .option('--catalog <spec>', 'catalog: sqlite:FILE, postgres://USER@HOST/DATABASE or memory: (default: sqlite:<archive>/catalog.sqlite)')
     .option('--instrument <name>', 'treat every file as this instrument (default: match INSTRUME against the descriptions)')
     .option('--instruments <path...>', 'extra instrument descriptions (JSON/YAML files or directories)')
     .option('--generic', 'archive files no description matches with the generic FITS instrument instead of rejecting them')

@@ -1,5 +1,5 @@
 /**
- * Turning command-line options into ports: catalog specs (`sqlite:FILE`, `memory:`), instrument descriptions
+ * Turning command-line options into ports: catalog specs (`sqlite:FILE`, `postgres://…`, `memory:`), instrument descriptions
  * (the shipped ones plus `--instruments` files), and the archive's filesystem transport.
  */
 import { mkdirSync } from 'node:fs';
@@ -8,6 +8,8 @@ import { IngestError } from '../core/errors.js';
 import type { Catalog } from '../core/ports/catalog.js';
 import { createMemoryCatalog } from '../adapters/catalogs/memory.js';
 import { createSqliteCatalog } from '../adapters/catalogs/sqlite.js';
+import { createPostgresCatalog } from '../adapters/catalogs/postgres.js';
+import { redact } from '../adapters/catalogs/_postgres-driver.js';
 import { builtinInstrument, builtinInstruments } from '../instruments/builtin/index.js';
 import { loadInstrumentDirectory, loadInstrumentFile } from '../instruments/load.js';
 import { parseInstrument } from '../instruments/parse-instrument.js';
@@ -24,7 +26,12 @@ export function openCatalog(spec: string, instruments: readonly InstrumentDescri
     return createSqliteCatalog({ path: resolve(rest), instruments: [...instruments] });
   }
   if (scheme === 'memory') return createMemoryCatalog();
-  throw new IngestError('INVALID_OPTIONS', `--catalog ${JSON.stringify(spec)}: expected sqlite:FILE or memory:`, {
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    // `postgres:` alone: the server named by the PG* environment variables (PGHOST, PGUSER, PGPASSWORD, PGDATABASE…).
+    const connectionString = rest === '' ? undefined : spec;
+    return createPostgresCatalog({ ...(connectionString ? { connectionString } : {}), instruments: [...instruments] });
+  }
+  throw new IngestError('INVALID_OPTIONS', `--catalog ${JSON.stringify(redact(spec))}: expected sqlite:FILE, postgres://USER@HOST/DATABASE, postgres: (PG* variables) or memory:`, {
     context: { field: 'catalog' },
   });
 }

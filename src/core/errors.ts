@@ -136,6 +136,10 @@ export const errorCodes = {
     kind: 'transient',
     hint: 'another process holds the catalog lock; the step is retried (raise busyTimeoutMs if this persists)',
   },
+  CATALOG_UNREACHABLE: {
+    kind: 'transient',
+    hint: 'the catalog server cannot be reached or dropped the connection; the step is retried on a new connection (check the server and the network if this persists)',
+  },
   CATALOG_UNUSABLE: {
     kind: 'usage',
     hint: 'the catalog database is damaged, not a fits-ingest catalog, or from a newer version; restore or upgrade',

@@ -1,6 +1,6 @@
 /**
  * The package as npm ships it: `npm pack`, then installed from the tarball into an empty folder WITHOUT the optional
- * peer dependencies (zeromq, smtp-server, mailparser, nodemailer), as a user of the FITS core would. The core, the
+ * peer dependencies (zeromq, smtp-server, mailparser, nodemailer, pg), as a user of the FITS core would. The core, the
  * SQLite catalog and the CLI must load and work there (ESM and CommonJS); the adapters that need a peer must say so
  * with DEPENDENCY_MISSING naming the package. Needs `npm run build` first (dist/ is what is packed).
  *
@@ -23,7 +23,7 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
   peerDependenciesMeta: Record<string, { optional?: boolean }>;
   devDependencies: Record<string, string>;
 };
-const PEERS = ['zeromq', 'smtp-server', 'mailparser', 'nodemailer'];
+const PEERS = ['zeromq', 'smtp-server', 'mailparser', 'nodemailer', 'pg'];
 const ADDON = 'node_modules/better-sqlite3/build/Release/better_sqlite3.node';
 
 let work: string;
@@ -124,7 +124,7 @@ describe('the packed tarball installed without the optional peers', () => {
     expect(out.trim()).toBe('cjs ok');
   });
 
-  it('gives DEPENDENCY_MISSING naming zeromq (and smtp-server) when their adapters start, ESM and CommonJS', () => {
+  it('gives DEPENDENCY_MISSING naming zeromq (and smtp-server, pg) when their adapters start, ESM and CommonJS', () => {
     const probe = (load: string): string => `
       const { createZeromqKeywordSource } = ${load}('fits-ingest/keyword-sources/zeromq');
       const { createSmtpTrigger } = ${load}('fits-ingest/triggers/smtp');
@@ -133,16 +133,20 @@ describe('the packed tarball installed without the optional peers', () => {
       await source.close();
       const smtp = await createSmtpTrigger({ port: 0, roots: ['.'], rejectedDir: 'rejected', users: { u: 'p' } })
         .start({ submit: async () => {}, alert: () => {} }).then(() => 'started', (e) => e);
-      console.log(JSON.stringify([zmq, smtp].map((e) => ({ code: e.code, package: e.context?.package, message: e.message }))));`;
+      const { createPostgresCatalog } = ${load}('fits-ingest/catalogs/postgres');
+      const pg = await createPostgresCatalog({ connectionString: 'postgres://u:secret@127.0.0.1:1/db' }).init().then(() => 'opened', (e) => e);
+      console.log(JSON.stringify([zmq, smtp, pg].map((e) => ({ code: e.code, package: e.context?.package, message: e.message }))));`;
     for (const script of [
       ['--input-type=module', '-e', probe('await import')],
       ['--input-type=commonjs', '-e', `(async () => { ${probe('require')} })().catch((e) => { console.error(e); process.exit(1); });`],
     ]) {
-      const [zmq, smtp] = JSON.parse(node(script)) as { code: string; package: string; message: string }[];
+      const [zmq, smtp, pg] = JSON.parse(node(script)) as { code: string; package: string; message: string }[];
       expect(zmq).toMatchObject({ code: 'DEPENDENCY_MISSING', package: 'zeromq' });
       expect(zmq!.message).toContain('npm install zeromq@6');
       expect(smtp).toMatchObject({ code: 'DEPENDENCY_MISSING', package: 'smtp-server' });
       expect(smtp!.message).toContain('npm install smtp-server@3');
+      expect(pg).toMatchObject({ code: 'DEPENDENCY_MISSING', package: 'pg' });
+      expect(pg!.message).toContain('npm install pg@8');
     }
   });
 

@@ -11,6 +11,12 @@ import { toSqlValue, type KeywordTables } from './_columns.js';
 import { resolvePredicates, type ResolvedPredicate } from './_predicates.js';
 import { quote } from './_sqlite-schema.js';
 
+/**
+ * SQLite (`?` placeholders, lists as JSON) or PostgreSQL (`$n` placeholders, lists as arrays, lower-case keyword
+ * columns, numeric parameters cast so an integer column compares with a real value).
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
 /** A statement and its positional parameters. */
 export interface Sql {
   sql: string;
@@ -19,6 +25,7 @@ export interface Sql {
 
 /** Collects `AND`-ed conditions with their parameters. */
 class Where {
+  constructor(readonly dialect: Dialect) {}
   readonly terms: string[] = [];
   readonly params: unknown[] = [];
 
@@ -29,7 +36,9 @@ class Where {
 
   /** `column IN (…)` for a list bound as one JSON array, so any length works with one placeholder. */
   addIn(column: string, values: readonly unknown[] | undefined): void {
-    if (values !== undefined) this.add(`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(values));
+    if (values === undefined) return;
+    if (this.dialect === 'postgres') this.add(`${column} = ANY(?)`, [...values]);
+    else this.add(`${column} IN (SELECT value FROM json_each(?))`, JSON.stringify(values));
   }
 
   addEq(column: string, value: unknown): void {
@@ -42,8 +51,8 @@ class Where {
 }
 
 /** SELECT for {@link RecordQuery}: oldest first (or newest), ties by id. */
-export function recordQuerySql(query: RecordQuery): Sql {
-  const where = new Where();
+export function recordQuerySql(query: RecordQuery, dialect: Dialect = 'sqlite'): Sql {
+  const where = new Where(dialect);
   where.addIn('id', query.ids);
   where.addIn('state', query.states);
   where.addEq('source', query.source);
@@ -52,26 +61,36 @@ export function recordQuerySql(query: RecordQuery): Sql {
   where.addEq('source_sha256', query.sourceSha256);
   if (query.updatedBefore !== undefined) where.add('updated_at < ?', query.updatedBefore);
   const order = query.newestFirst ? 'DESC' : 'ASC';
-  return {
+  return inDialect(dialect, {
     sql: `SELECT * FROM records ${where} ORDER BY created_at ${order}, id ${order} LIMIT ?`,
     params: [...where.params, limitOf(query.limit)],
-  };
+  });
 }
 
-function predicateSql(p: ResolvedPredicate): Sql {
-  const column = p.scope === 'keyword' ? `k.${quote(p.sqlColumn)}` : `a.${p.sqlColumn}`;
+/** The SQL for `dialect`: `?` numbered `$1`, `$2`… for PostgreSQL (the fixed SQL holds no other `?`). */
+function inDialect(dialect: Dialect, { sql, params }: Sql): Sql {
+  if (dialect === 'sqlite') return { sql, params };
+  let n = 0;
+  return { sql: sql.replace(/\?/g, () => `$${++n}`), params };
+}
+
+function predicateSql(p: ResolvedPredicate, dialect: Dialect): Sql {
+  const pg = dialect === 'postgres';
+  const column = p.scope === 'keyword' ? `k.${pg ? quote(p.sqlColumn.toLowerCase()) : quote(p.sqlColumn)}` : `a.${p.sqlColumn}`;
   const values = p.values.map(toSqlValue);
+  const cast = pg && (p.type === 'integer' || p.type === 'real') ? '::double precision' : pg && p.type === 'boolean' ? '::boolean' : '';
+  const one = `?${cast}`;
   switch (p.op) {
     case 'null':
       return { sql: `${column} IS NULL`, params: [] };
     case 'not-null':
       return { sql: `${column} IS NOT NULL`, params: [] };
     case 'in':
-      return { sql: `${column} IN (${values.map(() => '?').join(', ')})`, params: values };
+      return { sql: `${column} IN (${values.map(() => one).join(', ')})`, params: values };
     case 'like':
-      return { sql: `${column} LIKE ? ESCAPE '\\'`, params: values };
+      return { sql: `${column} ${pg ? 'ILIKE' : 'LIKE'} ? ESCAPE '\\'`, params: values };
     default:
-      return { sql: `${column} ${p.op} ?`, params: values };
+      return { sql: `${column} ${p.op} ${one}`, params: values };
   }
 }
 
@@ -81,9 +100,9 @@ function predicateSql(p: ResolvedPredicate): Sql {
  *
  * @throws IngestError INVALID_OPTIONS for an unknown column or a bad predicate value (see resolvePredicates)
  */
-export function archivedQuerySql(query: FileQuery, tables: KeywordTables): Sql {
+export function archivedQuerySql(query: FileQuery, tables: KeywordTables, dialect: Dialect = 'sqlite'): Sql {
   const predicates = resolvePredicates(query, tables);
-  const where = new Where();
+  const where = new Where(dialect);
   where.add('a.is_current = 1');
   where.addIn('a.archive_id', query.archiveIds);
   where.addEq('a.instrument', query.instrument);
@@ -97,13 +116,13 @@ export function archivedQuerySql(query: FileQuery, tables: KeywordTables): Sql {
   where.addEq('a.sha256', query.sha256);
   where.addEq('a.source_sha256', query.sourceSha256);
   for (const p of predicates) {
-    const { sql, params } = predicateSql(p);
+    const { sql, params } = predicateSql(p, dialect);
     where.add(sql, ...params);
   }
   const table = query.instrument === undefined ? undefined : tables.get(query.instrument.toLowerCase());
   const join = predicates.some((p) => p.scope === 'keyword') && table ? `LEFT JOIN ${quote(table.table)} k ON k.record_id = a.record_id` : '';
-  return {
+  return inDialect(dialect, {
     sql: `SELECT a.* FROM archived_files a ${join} ${where} ORDER BY a.archive_id LIMIT ?`,
     params: [...where.params, limitOf(query.limit)],
-  };
+  });
 }

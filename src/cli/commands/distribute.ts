@@ -97,7 +97,7 @@ export function registerDistributeCommand(program: Command, io: CliIo, setExit: 
   program
     .command('distribute')
     .description("write a program's distribution package: its frames, associated calibrations, night attachments, thumbnails, headers, manifest and index.html")
-    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
+    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE or postgres://USER@HOST/DATABASE')
     .requiredOption('--program <id>', 'program id (PROGID)')
     .requiredOption('--out <dir>', 'output folder (created if needed)')
     .option('--from <night>', 'first night, YYYY-MM-DD')

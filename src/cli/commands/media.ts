@@ -160,7 +160,7 @@ export function registerMediaCommands(program: Command, io: CliIo, setExit: (cod
     command
       .command('write')
       .description('write archived files (selected like catalog query) to tar volumes, continuing the serial sequence')
-      .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
+      .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE or postgres://USER@HOST/DATABASE')
       .requiredOption('--out <dir...>', 'output directory, or one per copy'),
     '1000000000',
   )
@@ -185,7 +185,7 @@ export function registerMediaCommands(program: Command, io: CliIo, setExit: (cod
     .command('index')
     .description('record the volumes in the catalog: a location per member copy; archived files the catalog lost are restored from the index')
     .argument('<volume...>', 'volume files')
-    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
+    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE or postgres://USER@HOST/DATABASE')
     .option('--instruments <path...>', 'extra instrument descriptions (files or directories) for keyword columns')
     .option('--json', 'one JSON object per failure, then a summary')
     .addHelpText('after', '\nExample:\n  fits-ingest media index /media/disk1/FI*.tar --catalog sqlite:/archive/catalog.sqlite')

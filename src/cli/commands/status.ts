@@ -123,7 +123,7 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
   program
     .command('status')
     .description('counts of files by state, and the most recent problems')
-    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
+    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE or postgres://USER@HOST/DATABASE')
     .option('--recent <n>', 'how many recent problems to list', '10')
     .option('--json', 'one JSON object')
     .addHelpText('after', '\nExample:\n  fits-ingest status --catalog sqlite:/archive/catalog.sqlite')
@@ -157,7 +157,7 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
   catalogCommand
     .command('instruments')
     .description('the instrument descriptions stored in the catalog (latest version of each, or every version)')
-    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
+    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE or postgres://USER@HOST/DATABASE')
     .option('--all-versions', 'every stored version, oldest first')
     .option('--json', 'one JSON object per description and line (with the description)')
     .addHelpText('after', '\nExample:\n  fits-ingest catalog instruments --catalog sqlite:/archive/catalog.sqlite')
@@ -190,7 +190,7 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
     catalogCommand
       .command('query')
       .description('list archived files matching filters on instrument, program, night, level and keyword columns')
-      .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE'),
+      .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE or postgres://USER@HOST/DATABASE'),
     '1000',
   )
     .option('--instruments <path...>', 'extra instrument descriptions (files or directories); the catalog also knows those it was built with')

@@ -13,7 +13,7 @@ export function registerVersionsCommands(program: Command, io: CliIo, setExit: (
   versions
     .command('list')
     .description('every version archived under an archive id, oldest first, with its state and locations')
-    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
+    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE or postgres://USER@HOST/DATABASE')
     .requiredOption('--archive-id <id>', 'the archive id')
     .option('--json', 'one JSON object per version')
     .action(async (options: { catalog: string; archiveId: string; json?: boolean }) => {
@@ -39,7 +39,7 @@ export function registerVersionsCommands(program: Command, io: CliIo, setExit: (
   versions
     .command('prune')
     .description('remove the bytes of one superseded version for good (admin only; recorded in its history)')
-    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE')
+    .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE or postgres://USER@HOST/DATABASE')
     .requiredOption('--archive-id <id>', 'the archive id')
     .requiredOption('-n, --number <n>', 'which version (1 = the oldest; see versions list); never the current one')
     .option('--yes', 'confirm: without it nothing is removed')

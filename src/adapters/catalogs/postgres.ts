@@ -1,0 +1,390 @@
+/**
+ * PostgreSQL catalog (the optional `pg` driver): one catalog and work queue shared by ingestors on several machines.
+ * Every write is one transaction, so the commit point (ARCHIVED record, archived file, history) is all or nothing;
+ * claims use `SELECT … FOR UPDATE SKIP LOCKED` with leases, so two hosts never hand out the same record at once.
+ * A dropped connection fails the call with CATALOG_UNREACHABLE (transient) and the next call reconnects.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { IngestError } from '../../core/errors.js';
+import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
+import { STATES, type StateName } from '../../core/lifecycle/states.js';
+import type { ArchivedFile, Catalog, FileLocation, StoredInstrument } from '../../core/ports/catalog.js';
+import { parseOptions } from '../_options.js';
+import {
+  activeSourceConflict,
+  archiveIdTaken,
+  archivedNotFound,
+  checkCommit,
+  checkImport,
+  checkRecord,
+  recordIdTaken,
+  recordNotFound,
+  versionConflict,
+} from './_checks.js';
+import { checkClaim } from './_claims.js';
+import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.js';
+import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
+import { createPool, fromPgError, isConnectionError, redact, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
+import { migrate, pgColumn } from './_postgres-schema.js';
+import { HISTORY_COLUMNS, SQL, UPDATABLE } from './_postgres-sql.js';
+import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
+import {
+  archivedColumnNames,
+  archivedToRow,
+  entryToRow,
+  recordColumnNames,
+  recordToRow,
+  rowToArchived,
+  rowToEntry,
+  rowToLocation,
+  rowToRecord,
+} from './_sqlite-rows.js';
+
+/** The name of the PostgreSQL catalog. */
+export const POSTGRES_CATALOG_NAME = 'postgres';
+
+const postgresCatalogOptionsSchema = z.strictObject({
+  /**
+   * `postgres://user:password@host:5432/database` (or `postgresql://`). Without it, `pg` reads the standard
+   * variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE. The password is never printed: errors show the
+   * URL with `***` in its place.
+   * @default undefined (the PG* environment variables)
+   */
+  connectionString: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
+    .optional(),
+  /**
+   * Instrument descriptions (name and keywordTable): each gets a table `kw_<name>` of typed columns, as in the
+   * SQLite catalog; the descriptions are stored in the catalog, versioned.
+   * @default []
+   */
+  instruments: catalogInstrumentsSchema.default([]),
+  /**
+   * Most connections this process opens to the server.
+   * @default 10
+   */
+  maxConnections: z.int().min(1).max(1000).default(10),
+  /**
+   * How long opening a connection may take before the call fails with CATALOG_UNREACHABLE (transient), in ms.
+   * @default 10000
+   */
+  connectTimeoutMs: z.int().min(1).max(2_147_483_647).default(10_000),
+  /**
+   * How long one statement (including waiting for another host's row lock) may run before it fails with
+   * CATALOG_BUSY (transient), in ms.
+   * @default 30000
+   */
+  statementTimeoutMs: z.int().min(1).max(2_147_483_647).default(30_000),
+  /**
+   * `application_name` of the connections, shown in `pg_stat_activity`.
+   * @default 'fits-ingest'
+   */
+  applicationName: z.string().min(1).max(63).default('fits-ingest'),
+});
+
+/** Options of {@link createPostgresCatalog}. */
+export type PostgresCatalogOptions = z.input<typeof postgresCatalogOptionsSchema>;
+
+type Row = Record<string, unknown>;
+type Mode = 'single' | 'snapshot' | 'write';
+
+
+const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const valuesOf = (row: Row, columns: readonly string[]): unknown[] => columns.map((c) => row[c]);
+
+/** Creates a PostgreSQL catalog. Capabilities: durable, shared by processes on several machines. */
+export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Catalog {
+  const settings = parseOptions(postgresCatalogOptionsSchema, options, 'PostgreSQL catalog');
+  const tables = keywordTables(settings.instruments);
+  const givenInstruments: readonly unknown[] = options.instruments ?? [];
+  let names = new Map<string, string>();
+  const context = { catalog: settings.connectionString === undefined ? 'postgres (PG* environment)' : redact(settings.connectionString) };
+  let pool: Pool | undefined;
+
+  /** Runs `fn` on one connection: `write` in a transaction, `snapshot` in a read-only repeatable-read one. */
+  async function run<T>(fn: (c: Client) => Promise<T>, mode: Mode = 'single', from: Pool | undefined = pool): Promise<T> {
+    if (!from) throw new IngestError('CATALOG_NOT_OPEN', 'the PostgreSQL catalog is not open', { context });
+    let client: Client;
+    try {
+      client = await from.connect();
+    } catch (error) {
+      throw fromPgError(error, context);
+    }
+    let broken = false;
+    try {
+      if (mode !== 'single') await client.query(mode === 'write' ? 'BEGIN' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await fn(client);
+      if (mode !== 'single') await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      broken = isConnectionError(error);
+      if (mode !== 'single' && !broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      throw fromPgError(error, context);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  const rows = async (c: Client, sql: string, params: unknown[] = []): Promise<Row[]> => (await c.query(sql, params)).rows as Row[];
+
+  async function addHistory(c: Client, entry: HistoryEntry | undefined): Promise<void> {
+    if (entry) await c.query(SQL.insertHistory, valuesOf(entryToRow(entry), HISTORY_COLUMNS));
+  }
+
+  /** Stores `record` where the stored version is one less, or throws CONFLICT / NOT_FOUND. */
+  async function updateRow(c: Client, record: FileRecord): Promise<void> {
+    let changes: number;
+    try {
+      const row = recordToRow(record);
+      const result = await c.query(SQL.updateRecord, [row['id'], ...valuesOf(row, UPDATABLE), record.version - 1]);
+      changes = result.rowCount ?? 0;
+    } catch (error) {
+      if (violatesUnique(error, 'records_one_active_per_source')) throw activeSourceConflict(record);
+      throw error;
+    }
+    if (changes === 0) {
+      const [found] = await rows(c, 'SELECT version FROM records WHERE id = $1', [record.id]);
+      throw found ? versionConflict(record, found['version'] as number) : recordNotFound(record.id);
+    }
+  }
+
+  async function locationsOf(c: Client, recordId: string): Promise<FileLocation[]> {
+    return ((await rows(c, SQL.locations, [recordId])) as unknown as (FileLocation & { medium: string | null })[]).map(rowToLocation);
+  }
+
+  async function archivedOf(c: Client, found: Row[]): Promise<ArchivedFile[]> {
+    const out: ArchivedFile[] = [];
+    for (const row of found) out.push(rowToArchived(row, await locationsOf(c, row['record_id'] as string)));
+    return out;
+  }
+
+  async function upsertLocation(c: Client, recordId: unknown, l: FileLocation): Promise<void> {
+    await c.query(SQL.upsertLocation, [recordId, l.uri, l.transport, l.verifiedAt, l.medium ? JSON.stringify(l.medium) : null]);
+  }
+
+  async function writeArchived(c: Client, file: ArchivedFile): Promise<void> {
+    const [holder] = await rows(c, SQL.currentArchived, [file.archiveId]);
+    if (holder) throw archiveIdTaken(file, holder['record_id'] as string);
+    try {
+      await c.query(SQL.insertArchived, valuesOf(archivedToRow(file), archivedColumnNames));
+    } catch (error) {
+      // Another host committed the same archive id between our check and our insert.
+      if (violatesUnique(error, 'archived_current_archive_id')) throw archiveIdTaken(file, '(another host)');
+      throw error;
+    }
+    for (const parent of file.parents) {
+      await c.query('INSERT INTO archived_parents (record_id, parent) VALUES ($1, $2) ON CONFLICT DO NOTHING', [file.recordId, parent]);
+    }
+    for (const l of file.locations) await upsertLocation(c, file.recordId, l);
+    const table = tables.get(file.instrument.toLowerCase());
+    if (table) {
+      const columns = [...table.columns.keys()];
+      const sql = `INSERT INTO "${table.table}" (record_id${columns.map((col) => `, ${pgColumn(col)}`).join('')}) VALUES ($1${columns.map((_, i) => `, $${i + 2}`).join('')})`;
+      await c.query(sql, [file.recordId, ...columns.map((col) => toSqlValue(file.columns[col]))]);
+    }
+  }
+
+  async function readInstruments(c: Client, allVersions: boolean): Promise<StoredInstrument[]> {
+    const sql = allVersions
+      ? 'SELECT * FROM instrument_descriptions ORDER BY name_key, version'
+      : 'SELECT d.* FROM instrument_descriptions d WHERE version = (SELECT max(version) FROM instrument_descriptions e WHERE e.name_key = d.name_key) ORDER BY name_key';
+    return (await rows(c, sql)).map((r) => ({
+      name: r['name'] as string,
+      version: r['version'] as number,
+      description: JSON.parse(r['description'] as string) as unknown,
+      savedAt: r['saved_at'] as number,
+    }));
+  }
+
+  /** Stores changed descriptions as new versions (under the migration's advisory lock) and returns the latest of each. */
+  async function storeInstruments(c: Client): Promise<StoredInstrument[]> {
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['fits-ingest instrument_descriptions']);
+    for (const s of newVersions(await readInstruments(c, false), givenInstruments, Date.now())) {
+      await c.query('INSERT INTO instrument_descriptions (name_key, version, name, description, saved_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [
+        s.name.toLowerCase(),
+        s.version,
+        s.name,
+        JSON.stringify(s.description),
+        s.savedAt,
+      ]);
+    }
+    return readInstruments(c, false);
+  }
+
+  return {
+    name: POSTGRES_CATALOG_NAME,
+    capabilities: { durable: true, shared: true },
+
+    async init() {
+      if (pool) return;
+      const opened = await createPool(settings);
+      try {
+        await run((c) => migrate(c, tables), 'single', opened);
+        const stored = await run(storeInstruments, 'write', opened);
+        addStoredTables(tables, stored);
+        names = instrumentNames(stored);
+        pool = opened;
+      } catch (error) {
+        await opened.end().catch(() => undefined);
+        throw fromPgError(error, context);
+      }
+    },
+
+    async close() {
+      const closing = pool;
+      pool = undefined;
+      await closing?.end().catch(() => undefined);
+    },
+
+    async insertRecord(record, entry, lease) {
+      checkRecord(record, entry);
+      return run(async (c) => {
+        const [active] = await rows(c, SQL.activeBySource, [record.source]);
+        if (active) return { inserted: false, record: rowToRecord(active) };
+        let added: Row[];
+        try {
+          added = await rows(c, SQL.insertRecord, valuesOf(recordToRow(record), recordColumnNames));
+        } catch (error) {
+          if (violatesUnique(error, 'records_pkey')) throw recordIdTaken(record);
+          throw error;
+        }
+        if (added.length === 0) {
+          // Another host inserted an active record for this source since our SELECT: that one wins.
+          const [winner] = await rows(c, SQL.activeBySource, [record.source]);
+          if (winner) return { inserted: false, record: rowToRecord(winner) };
+          throw new IngestError('CONFLICT', `the active record of ${record.source} changed while inserting`, { context: { file: record.source } });
+        }
+        if (lease) await c.query(SQL.lease, [lease.owner, lease.until, record.id]);
+        await addHistory(c, entry);
+        return { inserted: true, record: rowToRecord(recordToRow(record)) };
+      }, 'write');
+    },
+
+    async getRecord(id) {
+      return run(async (c) => {
+        const [row] = await rows(c, 'SELECT * FROM records WHERE id = $1', [id]);
+        return row && rowToRecord(row);
+      });
+    },
+
+    async updateRecord(record, entry) {
+      checkRecord(record, entry);
+      return run(async (c) => {
+        await updateRow(c, record);
+        await addHistory(c, entry);
+      }, 'write');
+    },
+
+    async findRecords(query) {
+      return run(async (c) => {
+        const { sql, params } = recordQuerySql(query, 'postgres');
+        return (await rows(c, sql, params)).map(rowToRecord);
+      });
+    },
+
+    async history(recordId) {
+      return run(async (c) => (await rows(c, 'SELECT * FROM history WHERE record_id = $1 ORDER BY seq', [recordId])).map(rowToEntry));
+    },
+
+    async counts() {
+      return run(async (c) => {
+        const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<StateName, number>;
+        for (const r of await rows(c, 'SELECT state, count(*) AS n FROM records GROUP BY state')) counts[r['state'] as StateName] = r['n'] as number;
+        return counts;
+      });
+    },
+
+    async claim(options) {
+      checkClaim(options);
+      const { owner, now, leaseMs, limit } = options;
+      return run(async (c) => (await rows(c, SQL.claim, [owner, now + leaseMs, now, limit])).map(rowToRecord).sort(byAge), 'write');
+    },
+
+    async release(recordId, owner) {
+      return run(async (c) => {
+        const { rowCount } = await c.query('UPDATE records SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2', [recordId, owner]);
+        if (!rowCount && (await rows(c, 'SELECT 1 FROM records WHERE id = $1', [recordId])).length === 0) throw recordNotFound(recordId);
+      }, 'write');
+    },
+
+    async commitArchived(record, entry, file, supersedes) {
+      checkCommit(record, entry, file, supersedes, tables);
+      return run(async (c) => {
+        await updateRow(c, record);
+        await addHistory(c, entry);
+        if (supersedes) {
+          await updateRow(c, supersedes.record);
+          await addHistory(c, supersedes.entry);
+          const { rowCount } = await c.query('UPDATE archived_files SET is_current = 0, superseded_by = $1 WHERE record_id = $2 AND is_current = 1', [
+            record.id,
+            supersedes.record.id,
+          ]);
+          if (!rowCount) {
+            throw new IngestError('NOT_FOUND', `record ${supersedes.record.id} has no current archived file to supersede`, {
+              context: { recordId: supersedes.record.id },
+            });
+          }
+        }
+        await writeArchived(c, file);
+      }, 'write');
+    },
+
+    async getArchived(archiveId) {
+      return run(async (c) => (await archivedOf(c, await rows(c, SQL.currentArchived, [archiveId])))[0], 'snapshot');
+    },
+
+    async findArchived(query) {
+      return run(async (c) => {
+        const { sql, params } = archivedQuerySql(withInstrumentName(query, names), tables, 'postgres');
+        return archivedOf(c, await rows(c, sql, params));
+      }, 'snapshot');
+    },
+
+    async importArchived(record, entry, file) {
+      checkImport(record, entry, file, tables);
+      return run(async (c) => {
+        try {
+          await c.query(SQL.importRecord, valuesOf(recordToRow(record), recordColumnNames));
+        } catch (error) {
+          if (violatesUnique(error, 'records_pkey')) throw recordIdTaken(record);
+          throw error;
+        }
+        await addHistory(c, entry);
+        await writeArchived(c, file);
+      }, 'write');
+    },
+
+    async storedInstruments(options = {}) {
+      return run((c) => readInstruments(c, options.allVersions === true), 'snapshot');
+    },
+
+    async archivedVersions(archiveId) {
+      return run(async (c) => archivedOf(c, await rows(c, 'SELECT * FROM archived_files WHERE archive_id = $1 ORDER BY archived_at, seq', [archiveId])), 'snapshot');
+    },
+
+    async pruneVersion(record, entry) {
+      checkRecord(record, entry);
+      return run(async (c) => {
+        const [row] = await rows(c, 'SELECT is_current FROM archived_files WHERE record_id = $1', [record.id]);
+        if (!row) throw new IngestError('NOT_FOUND', `record ${record.id} archived no file`, { context: { recordId: record.id } });
+        if (row['is_current']) {
+          throw new IngestError('ILLEGAL_TRANSITION', `record ${record.id} holds the current version; only superseded versions can be pruned`, { context: { recordId: record.id } });
+        }
+        await updateRow(c, record);
+        await addHistory(c, entry);
+        await c.query('DELETE FROM archived_locations WHERE record_id = $1', [record.id]);
+      }, 'write');
+    },
+
+    async addLocation(archiveId, location) {
+      return run(async (c) => {
+        const [row] = await rows(c, SQL.currentArchived, [archiveId]);
+        if (!row) throw archivedNotFound(archiveId);
+        await upsertLocation(c, row['record_id'], location);
+      }, 'write');
+    },
+  };
+}
