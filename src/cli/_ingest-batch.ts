@@ -12,8 +12,6 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { IngestError, isIngestError } from '../core/errors.js';
 import type { FileRecord } from '../core/lifecycle/record.js';
-import type { Catalog } from '../core/ports/catalog.js';
-import { nodeFiles } from '../io/node-files.js';
 import type { IngestCliOptions } from './_ingest-options.js';
 
 /** A file's outcome: its final record, `already` when it was archived from this path by an earlier run. */
@@ -32,20 +30,6 @@ export interface BatchHooks {
 
 /** The default quiet time of `ingest` (ms): as long as `watch` waits. */
 export const INGEST_QUIET_MS = 1000;
-
-/** The ARCHIVED record of `path` when the file there still has the SHA-256 it was archived with. */
-async function archivedFromHere(catalog: Catalog, path: string): Promise<FileRecord | undefined> {
-  const [record] = await catalog.findRecords({ source: path, states: ['ARCHIVED'], limit: 1, newestFirst: true });
-  if (!record?.sourceSha256) return undefined;
-  const files = nodeFiles();
-  const hash = files.sha256();
-  try {
-    for await (const chunk of files.read(path)) hash.update(chunk);
-  } catch {
-    return undefined; // unreadable now: let the engine say why
-  }
-  return hash.digest() === record.sourceSha256 ? record : undefined;
-}
 
 /**
  * Ingests `files` with one engine and returns their outcomes once all are final, in the order given.
@@ -79,19 +63,15 @@ export async function ingestBatch(files: readonly string[], options: IngestCliOp
   try {
     await ingestor.start();
     for (const file of files) {
-      const already = await archivedFromHere(ingestor.catalog, file);
-      if (already) {
-        finish({ record: already, already: true });
-        continue;
-      }
-      const { record } = await ingestor.submit({
+      const { record, alreadyArchived } = await ingestor.submit({
         path: file,
         trigger: 'cli',
         detectedAt: Date.now(),
         ...(assume ? { complete: true } : {}),
         ...(options.instrument ? { instrument: options.instrument } : {}),
       });
-      ids.add(record.id);
+      if (alreadyArchived) finish({ record, already: true });
+      else ids.add(record.id);
     }
     for (const record of await ingestor.settled([...ids])) finish({ record });
     return files.map((file) => outcomes.get(file)!);

@@ -19,6 +19,7 @@ import type { Transport } from '../ports/transport.js';
 import type { Trigger, TriggerAlert, WorkItem } from '../ports/trigger.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
 import { baseName, type StepContext, type StepOutcome } from './_context.js';
+import { archivedFromSource } from './_already-archived.js';
 import { commit } from './_commit.js';
 import { prepare } from './_prepare.js';
 import { stabilize } from './_stabilize.js';
@@ -48,8 +49,13 @@ export type EngineOptions = EngineSettings & {
 /** The result of {@link Ingestor.submit}. */
 export interface Submission {
   record: FileRecord;
-  /** False when the path already had an active record (a re-announcement). */
+  /** False when the path already had an active record (a re-announcement), or was archived already. */
   created: boolean;
+  /**
+   * True when the file at this path was archived from it before with the same bytes (a rerun, a watcher's
+   * restart): `record` is that ARCHIVED record and nothing new is recorded. Never set by {@link Ingestor.reingest}.
+   */
+  alreadyArchived?: boolean;
 }
 
 /** A running ingestion engine. */
@@ -466,6 +472,10 @@ export function createEngine(options: EngineOptions): Ingestor {
 
     async submit(item: WorkItem): Promise<Submission> {
       if (stopping || !started) throw new IngestError('INVALID_OPTIONS', 'the ingestor is not running; call start() first');
+      if (item.metadata?.['reingest'] !== true) {
+        const archived = await archivedFromSource(catalog, files, item.path);
+        if (archived) return { record: archived, created: false, alreadyArchived: true };
+      }
       const record = createRecord(
         {
           id: newId(),
