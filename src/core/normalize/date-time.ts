@@ -10,6 +10,7 @@ import type { HeaderView } from '../../instruments/header-view.js';
 import { resolveKeyword, valueText } from '../../instruments/rules.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
 import { utSecondsFromTime } from '../../instruments/archive-id.js';
+import { isCalendarDate } from './night.js';
 import type { HeaderEdit, NormalizeWarning } from './types.js';
 
 /** The repaired observation time. */
@@ -22,12 +23,9 @@ export interface ObservationTime {
   warnings: NormalizeWarning[];
 }
 
-
 const ISO_DATETIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)Z?$/;
 const DMY = /^(\d{2})\/(\d{2})\/(\d{2})$/;
 
-export { checkNight, isCalendarDate } from './night.js';
-import { isCalendarDate } from './night.js';
 
 /** Formats UT seconds since midnight as HH:MM:SS.ss (hundredths truncated, as archive ids are). */
 export function formatUt(utSeconds: number): string {
