@@ -11,6 +11,7 @@ import { createSqliteCatalog } from '../adapters/catalogs/sqlite.js';
 import { createPostgresCatalog } from '../adapters/catalogs/postgres.js';
 import { redact } from '../adapters/catalogs/_postgres-driver.js';
 import { builtinInstrument, builtinInstruments } from '../instruments/builtin/index.js';
+import { instrumentByName } from '../instruments/find-instrument.js';
 import { loadInstrumentDirectory, loadInstrumentFile } from '../instruments/load.js';
 import { parseInstrument } from '../instruments/parse-instrument.js';
 import type { InstrumentDescription } from '../instruments/schema.js';
@@ -57,10 +58,7 @@ export async function loadInstruments(paths: readonly string[] = []): Promise<In
 export function pickInstrument(instruments: readonly InstrumentDescription[], name: string | undefined): InstrumentDescription | undefined {
   if (name === undefined) return undefined;
   if (name.toLowerCase() === 'generic') return builtinInstrument('generic');
-  const wanted = name.trim().toUpperCase();
-  const found =
-    instruments.find((d) => d.name.toUpperCase() === wanted) ??
-    instruments.find((d) => d.aliases.some((a) => a.trim().toUpperCase() === wanted));
+  const found = instrumentByName(instruments, name);
   if (!found) {
     throw new IngestError('INVALID_OPTIONS', `--instrument ${name}: no such instrument (known: ${instruments.map((d) => d.name).join(', ')}, generic)`, {
       context: { field: 'instrument' },

@@ -14,6 +14,15 @@ function namesOf(d: InstrumentDescription): string[] {
 }
 
 /**
+ * The description called `name`: its name first, then an alias, case-insensitively (how `--instrument`, a
+ * request's declared instrument and catalog filters are read), or undefined.
+ */
+export function instrumentByName(instruments: readonly InstrumentDescription[], name: string): InstrumentDescription | undefined {
+  const wanted = name.trim().toLowerCase();
+  return instruments.find((d) => d.name.trim().toLowerCase() === wanted) ?? instruments.find((d) => namesOf(d).includes(wanted));
+}
+
+/**
  * The INSTRUME forms compared with aliases: the whole value, and its first word without a trailing colon
  * (Keck writes e.g. `DEIMOS: real science mosaic CCD subsystem`). Lower case.
  */

@@ -9,6 +9,7 @@
 import { IngestError } from '../../core/errors.js';
 import type { ArchivedFile, Catalog } from '../../core/ports/catalog.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
+import { instrumentByName } from '../../instruments/find-instrument.js';
 import { isAdmin, mayUse, refusal, type Principal } from './_auth.js';
 import type { FileIdentity } from './_identity.js';
 import type { ReceivedFile } from './_received.js';
@@ -21,12 +22,6 @@ export async function ownerOf(catalog: Catalog, file: ArchivedFile): Promise<str
   const record = await catalog.getRecord(file.recordId);
   const site = record?.metadata['site'];
   return typeof site === 'string' ? site : null;
-}
-
-/** The description a declared instrument name (or alias) stands for, or undefined. */
-export function declaredInstrument(instruments: readonly InstrumentDescription[], name: string): string | undefined {
-  const wanted = name.trim().toLowerCase();
-  return instruments.find((d) => [d.name, ...d.aliases].some((n) => n.trim().toLowerCase() === wanted))?.name;
 }
 
 /**
@@ -51,7 +46,7 @@ export function instrumentFor(principal: Principal, identity: FileIdentity, decl
       context: { file: name, keyword: 'INSTRUME' },
     });
   }
-  if (declared !== undefined && (declaredInstrument(instruments, declared) ?? declared.toUpperCase()) !== file) {
+  if (declared !== undefined && (instrumentByName(instruments, declared)?.name ?? declared.toUpperCase()) !== file) {
     throw refusal(
       new IngestError('BAD_REQUEST', `${name} was declared as ${declared}, but its INSTRUME resolves to ${file}; the file decides (refused, not relabelled)`, {
         context: { file: name, field: 'instrument' },

@@ -6,6 +6,7 @@ import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/c
 import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import type { Catalog } from '../../core/ports/catalog.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
+import { instrumentByName } from '../../instruments/find-instrument.js';
 import { checkNight } from '../../core/normalize/night.js';
 
 const OPS = ['!=', '<=', '>=', '=', '<', '>', 'like', 'in', 'not-null', 'null'] as const;
@@ -61,10 +62,7 @@ export async function withCatalog<T>(
  * @throws IngestError INVALID_OPTIONS naming the known instruments when none matches (never an empty answer)
  */
 export function resolveInstrumentName(name: string, instruments: readonly InstrumentDescription[]): string {
-  const wanted = name.trim().toLowerCase();
-  const found =
-    instruments.find((d) => d.name.toLowerCase() === wanted) ??
-    instruments.find((d) => d.aliases.some((a) => a.trim().toLowerCase() === wanted));
+  const found = instrumentByName(instruments, name);
   if (!found) {
     throw new IngestError('INVALID_OPTIONS', `--instrument ${JSON.stringify(name)}: no such instrument or alias (known: ${instruments.map((d) => d.name).join(', ')})`, {
       context: { field: 'instrument' },
