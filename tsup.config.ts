@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
-/** package.json's version, compiled into src/version.ts (archived headers carry it). */
+/** package.json's version, compiled into src/core/version.ts (archived headers carry it). */
 export const version = (JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
 export default defineConfig({
-  // The tests run the sources: give src/version.ts the version tsup compiles into dist/.
+  // The tests run the sources: give src/core/version.ts the version tsup compiles into dist/.
   define: { __FITS_INGEST_VERSION__: JSON.stringify(version) },
   test: {
     include: ['test/**/*.test.ts'],

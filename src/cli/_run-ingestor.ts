@@ -5,7 +5,7 @@ import { createFilesystemTransport } from '../adapters/transports/filesystem.js'
 import type { Trigger } from '../core/ports/trigger.js';
 import type { Ingestor } from '../core/runtime/engine.js';
 import { builtinInstrument } from '../instruments/builtin/index.js';
-import type { InstrumentDescription } from '../instruments/schema.js';
+import type { InstrumentDescription } from '../core/instruments/schema.js';
 import { createIngestor, type IngestorOptions } from '../ingestor.js';
 import type { IngestCliOptions } from './_ingest-options.js';
 import { defaultCatalogSpec, loadInstruments, openCatalog, pickInstrument } from './_setup.js';

@@ -9,12 +9,12 @@ import type { Catalog } from '../core/ports/catalog.js';
 import { createMemoryCatalog } from '../adapters/catalogs/memory.js';
 import { createSqliteCatalog } from '../adapters/catalogs/sqlite.js';
 import { createPostgresCatalog } from '../adapters/catalogs/postgres.js';
-import { redact } from '../adapters/catalogs/_postgres-driver.js';
+import { redact } from '../adapters/_shared/redact.js';
 import { builtinInstrument, builtinInstruments } from '../instruments/builtin/index.js';
-import { instrumentByName } from '../instruments/find-instrument.js';
+import { instrumentByName } from '../core/instruments/find-instrument.js';
 import { loadInstrumentDirectory, loadInstrumentFile } from '../instruments/load.js';
-import { parseInstrument } from '../instruments/parse-instrument.js';
-import type { InstrumentDescription } from '../instruments/schema.js';
+import { parseInstrument } from '../core/instruments/parse-instrument.js';
+import type { InstrumentDescription } from '../core/instruments/schema.js';
 import { statSync } from 'node:fs';
 
 /** Opens the catalog a `--catalog` spec names. */

@@ -15,7 +15,7 @@ import { registerMailCommands } from './commands/mail.js';
 import { registerMediaCommands } from './commands/media.js';
 import { registerStatusCommands } from './commands/status.js';
 import { registerVersionsCommands } from './commands/versions.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 
 /** Runs the CLI with the given arguments (without `node` and the script name); resolves to the exit code. */
 export async function runCli(argv: string[], io: CliIo = process): Promise<number> {

@@ -10,7 +10,16 @@ import { mkdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { writeVolumes } from '../adapters/transports/media/write-volumes.js';
 import type { DistributionManifest } from '../core/distribute/manifest.js';
-import type { WriteDistributionOptions } from './write-distribution.js';
+
+/** How a package goes onto tar volumes (`WriteDistributionOptions.volumes`). */
+export interface DistributionVolumes {
+  /** Maximum volume size: bytes, or `4G`, `700M`. */
+  volumeSize: number | string;
+  /** @default 1 */
+  copies?: number;
+  /** Volume labels: this prefix and six digits. @default 'DP' */
+  labelPrefix?: string;
+}
 
 /** A file to put on the volumes. */
 export interface VolumeSource {
@@ -24,7 +33,7 @@ export async function toVolumes(
   manifest: DistributionManifest,
   sources: ReadonlyMap<string, VolumeSource>,
   dir: string,
-  options: NonNullable<WriteDistributionOptions['volumes']>,
+  options: DistributionVolumes,
   now: number,
 ): Promise<void> {
   await mkdir(dir, { recursive: true });

@@ -27,7 +27,9 @@ import { unwrapForeignFile } from '../io/foreign-file.js';
 import { hashCopy, verifiedCopy } from './_files.js';
 import { writeSplit } from './_split-file.js';
 import { headerListing, planeOf, thumbnailOf, writePng } from './_thumbnails.js';
-import { toVolumes } from './_volumes.js';
+import { toVolumes, type DistributionVolumes } from './_volumes.js';
+
+export type { DistributionVolumes };
 
 /** Options of {@link writeDistribution}. */
 export interface WriteDistributionOptions {
@@ -38,14 +40,7 @@ export interface WriteDistributionOptions {
   /** Largest side of a thumbnail, in pixels. @default 256 */
   thumbnailSize?: number;
   /** Write the package to tar volumes in `out/volumes` instead of plain files. @default undefined */
-  volumes?: {
-    /** Maximum volume size: bytes, or `4G`, `700M`. */
-    volumeSize: number | string;
-    /** @default 1 */
-    copies?: number;
-    /** Volume labels: this prefix and six digits. @default 'DP' */
-    labelPrefix?: string;
-  };
+  volumes?: DistributionVolumes;
   /** Called after each archived file. @default undefined */
   onProgress?: (progress: { done: number; total: number; archiveId: string }) => void;
   /** Clock for the manifest and checksum comments (epoch ms). @default Date.now */

@@ -4,23 +4,23 @@
  *
  * @module
  */
-export * from './archive-id.js';
-export { parseArchiveTemplate, type TemplatePart, type TemplateParse } from './archive-template.js';
+export * from '../core/instruments/archive-id.js';
+export { parseArchiveTemplate, type TemplatePart, type TemplateParse } from '../core/instruments/archive-template.js';
 export * from './builtin/index.js';
-export * from './calibrations.js';
+export * from '../core/instruments/calibrations.js';
 export {
   conditionSchema,
   type Condition,
   type KeywordCondition,
   type KeywordTest,
   type Scalar,
-} from './condition.js';
-export * from './find-instrument.js';
-export * from './header-view.js';
-export { COLUMN_TYPES, defaultColumnName, type ColumnType, type KeywordColumn } from './keyword-column.js';
+} from '../core/instruments/condition.js';
+export * from '../core/instruments/find-instrument.js';
+export * from '../core/instruments/header-view.js';
+export { COLUMN_TYPES, defaultColumnName, type ColumnType, type KeywordColumn } from '../core/instruments/keyword-column.js';
 export * from './load.js';
-export * from './parse-instrument.js';
-export { globToRegExp, isPathAccepted, type PathPattern, type PathRules } from './path-filter.js';
-export * from './rules.js';
-export * from './schema.js';
-export * from './semester.js';
+export * from '../core/instruments/parse-instrument.js';
+export { globToRegExp, isPathAccepted, type PathPattern, type PathRules } from '../core/instruments/path-filter.js';
+export * from '../core/instruments/rules.js';
+export * from '../core/instruments/schema.js';
+export * from '../core/instruments/semester.js';

@@ -9,9 +9,9 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { IngestError, toIngestError } from '../core/errors.js';
-import { checkInstrumentSet } from './find-instrument.js';
-import { parseInstrument } from './parse-instrument.js';
-import type { InstrumentDescription, InstrumentInput } from './schema.js';
+import { checkInstrumentSet } from '../core/instruments/find-instrument.js';
+import { parseInstrument } from '../core/instruments/parse-instrument.js';
+import type { InstrumentDescription, InstrumentInput } from '../core/instruments/schema.js';
 
 const EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
 

@@ -8,7 +8,7 @@ import { link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IngestError } from '../core/errors.js';
 import { ChecksumAccumulator } from '../core/checksum/ones-complement.js';
-import { syncDirectory } from './_fs.js';
+import { syncDirectory } from './durable-fs.js';
 import { fileSink, pump } from './byte-pump.js';
 
 /** What a {@link copyRange} saw: the ones' complement sum and SHA-256 of the bytes copied. */

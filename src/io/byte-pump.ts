@@ -15,7 +15,7 @@
  */
 import { IngestError, toIngestError } from '../core/errors.js';
 import { sharedBuffers } from './_buffer-pool.js';
-import { writeAll, type PositionedWriter } from './_fs.js';
+import { writeAll, type PositionedWriter } from './durable-fs.js';
 
 /** Where the pump reads: positioned reads that may return fewer bytes than asked (a `fs.promises` FileHandle). */
 export interface PumpSource {

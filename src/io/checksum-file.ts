@@ -12,8 +12,8 @@ import { verifyHduSums, type HduChecksumReport, type HduSumResult } from '../cor
 import type { FitsWarning, HduStreamOptions } from '../core/fits/hdu-stream.js';
 import { classifyViolation } from '../core/fits/conformance.js';
 import { recoverJournal } from './checksum-journal.js';
-import { hduWalker } from './_hdu-walker.js';
-import { withFileForReading } from './_fs.js';
+import { hduWalker } from './hdu-walker.js';
+import { withFileForReading } from './durable-fs.js';
 import { pump } from './byte-pump.js';
 
 /** Options for {@link sumFile}. */

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { IngestError, toIngestError } from '../core/errors.js';
-import { syncDirectory } from './_fs.js';
+import { syncDirectory } from './durable-fs.js';
 
 const MAGIC = 'FITS-INGEST-JOURNAL 1\n';
 

@@ -13,7 +13,7 @@ import { open, rename, stat, unlink, chmod } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IngestError, toIngestError } from '../core/errors.js';
 import { applyChecksums } from '../core/checksum/hdu-checksums.js';
-import { syncDirectory, writeAll } from './_fs.js';
+import { syncDirectory, writeAll } from './durable-fs.js';
 import { fileSink, pump } from './byte-pump.js';
 import { sumFile, type SumFileOptions } from './checksum-file.js';
 import { applyWrites, recoverJournal, removeJournal, writeJournal, type JournalWrite } from './checksum-journal.js';

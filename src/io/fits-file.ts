@@ -5,7 +5,7 @@
  */
 import type { FitsWarning, HduInfo } from '../core/fits/hdu-stream.js';
 import { walkRandomAccess, type RandomAccessWalkOptions } from '../core/fits/random-access.js';
-import { withFileForReading } from './_fs.js';
+import { withFileForReading } from './durable-fs.js';
 
 /** Options for {@link walkFile}. */
 export type WalkFileOptions = Omit<RandomAccessWalkOptions, 'file'>;

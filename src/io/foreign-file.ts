@@ -22,7 +22,7 @@ import {
 } from '../core/fits/foreign-attachment.js';
 import { sumFile } from './checksum-file.js';
 import { copyRange, ownerNames, writeThroughTemp } from './_foreign-io.js';
-import { writeAll } from './_fs.js';
+import { writeAll } from './durable-fs.js';
 
 /** Options of {@link wrapForeignFile}. */
 export interface WrapForeignOptions {

@@ -8,7 +8,7 @@ import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FileAccess, FileStat, Hash, WritableFile } from '../core/ports/files.js';
 import { sharedBuffers } from './_buffer-pool.js';
-import { writeAll } from './_fs.js';
+import { writeAll } from './durable-fs.js';
 
 /** Options for {@link nodeFiles}. */
 export interface NodeFilesOptions {

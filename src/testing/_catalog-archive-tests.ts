@@ -19,7 +19,7 @@ import {
   testcamColumns,
   toTransferred,
 } from './_catalog-fixtures.js';
-import type { ConformanceHarness, DefineTest } from './catalog-conformance.js';
+import type { ConformanceHarness, DefineTest } from './_catalog-fixtures.js';
 
 /** Expects that a failed commit of record `n` (TRANSFERRED) left everything as it was. */
 async function expectNothingCommitted(h: ConformanceHarness, before: FileRecord, archiveId: string, held?: ArchivedFile): Promise<void> {

@@ -8,7 +8,7 @@ import { createRecord, type FileRecord } from '../core/lifecycle/record.js';
 import type { StateName } from '../core/lifecycle/states.js';
 import type { Catalog } from '../core/ports/catalog.js';
 import { T0, archived, archiveIdOf, inserted, rejection, step, toTransferred } from './_catalog-fixtures.js';
-import type { DefineTest } from './catalog-conformance.js';
+import type { DefineTest } from './_catalog-fixtures.js';
 
 const claim = (catalog: Catalog, owner: string, now: number, limit = 10, leaseMs = 1000): Promise<FileRecord[]> =>
   catalog.claim({ owner, now, leaseMs, limit });

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import type { CatalogInstrument } from '../adapters/catalogs/_columns.js';
 import { isIngestError, type IngestError, type IngestErrorCode } from '../core/errors.js';
 import { createRecord, type FileRecord, type HistoryEntry } from '../core/lifecycle/record.js';
 import { transition, type LifecycleEvent } from '../core/lifecycle/transition.js';
-import type { ArchivedFile, Catalog, ColumnValue } from '../core/ports/catalog.js';
+import type { ArchivedFile, Catalog, CatalogCapabilities, CatalogInstrument, ColumnValue } from '../core/ports/catalog.js';
 
 /** The start of conformance time (2023-11-14T22:13:20Z). */
 export const T0 = 1_700_000_000_000;
@@ -163,3 +162,39 @@ export async function rejectionNaming(fn: () => Promise<unknown>, word: string):
   if (!isIngestError(error)) return [error === undefined ? undefined : 'not an IngestError', false];
   return [error.code, (error as IngestError).message.includes(word)];
 }
+
+/** The matchers the suite uses; vitest's and jest's `expect` have them. */
+export interface ConformanceAssertion {
+  toBe(expected: unknown): void;
+  toEqual(expected: unknown): void;
+  toHaveLength(length: number): void;
+  toBeUndefined(): void;
+  toContain(item: unknown): void;
+  not: Omit<ConformanceAssertion, 'not'>;
+}
+
+/** A test body; `context.skip` (vitest) marks a test skipped at run time. */
+export type ConformanceTestBody = (context?: { skip?: (note?: string) => void }) => Promise<void>;
+
+/** The parts of a test framework the suite needs. `typeof import('vitest')` fits. */
+export interface ConformanceTestApi {
+  it: (name: string, body: ConformanceTestBody) => unknown;
+  expect: (actual: unknown) => ConformanceAssertion;
+  describe?: (name: string, body: () => void) => unknown;
+}
+
+/** What each test receives. */
+export interface ConformanceHarness {
+  expect: ConformanceTestApi['expect'];
+  /** The test's catalog, initialized. */
+  catalog: Catalog;
+  /**
+   * Opens (and initializes) another catalog on the same storage as `catalog`, or on `key`'s, built with
+   * `instruments` (default {@link CONFORMANCE_INSTRUMENTS}).
+   */
+  open(key?: string, instruments?: CatalogInstrument[]): Promise<Catalog>;
+}
+
+/** Registers one test; `needs` names a capability the test requires. */
+export type DefineTest = (name: string, body: (h: ConformanceHarness) => Promise<void>, needs?: keyof CatalogCapabilities) => void;
+

@@ -6,7 +6,7 @@
  * @module
  */
 import { archived, archiveIdOf, CONFORMANCE_INSTRUMENTS } from './_catalog-fixtures.js';
-import type { DefineTest } from './catalog-conformance.js';
+import type { DefineTest } from './_catalog-fixtures.js';
 
 export function instrumentTests(define: DefineTest): void {
   define('storedInstruments: the descriptions the catalog was built with, version 1 each', async ({ catalog, expect }) => {

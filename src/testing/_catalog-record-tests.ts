@@ -7,7 +7,7 @@
 import type { FileRecord, HistoryEntry } from '../core/lifecycle/record.js';
 import { transition } from '../core/lifecycle/transition.js';
 import { T0, archived, inserted, newRecord, rejection, step } from './_catalog-fixtures.js';
-import type { DefineTest } from './catalog-conformance.js';
+import type { DefineTest } from './_catalog-fixtures.js';
 
 /** A record with every optional field set, in an active state. */
 function fullRecord(): { record: FileRecord; entry: HistoryEntry } {

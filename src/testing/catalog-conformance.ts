@@ -12,36 +12,18 @@
  *
  * @module
  */
-import type { CatalogInstrument } from '../adapters/catalogs/_columns.js';
 import { STATES } from '../core/lifecycle/states.js';
-import type { Catalog, CatalogCapabilities } from '../core/ports/catalog.js';
-import { CONFORMANCE_INSTRUMENTS, rejection } from './_catalog-fixtures.js';
+import type { Catalog, CatalogInstrument } from '../core/ports/catalog.js';
+import { CONFORMANCE_INSTRUMENTS, rejection, type ConformanceTestApi, type DefineTest } from './_catalog-fixtures.js';
 import { archiveTests } from './_catalog-archive-tests.js';
 import { claimTests } from './_catalog-claim-tests.js';
 import { recordTests } from './_catalog-record-tests.js';
 import { instrumentTests } from './_catalog-instrument-tests.js';
 
 export { CONFORMANCE_INSTRUMENTS } from './_catalog-fixtures.js';
+export type { ConformanceAssertion, ConformanceHarness, ConformanceTestApi, ConformanceTestBody, DefineTest } from './_catalog-fixtures.js';
 
-/** The matchers the suite uses; vitest's and jest's `expect` have them. */
-export interface ConformanceAssertion {
-  toBe(expected: unknown): void;
-  toEqual(expected: unknown): void;
-  toHaveLength(length: number): void;
-  toBeUndefined(): void;
-  toContain(item: unknown): void;
-  not: Omit<ConformanceAssertion, 'not'>;
-}
 
-/** A test body; `context.skip` (vitest) marks a test skipped at run time. */
-export type ConformanceTestBody = (context?: { skip?: (note?: string) => void }) => Promise<void>;
-
-/** The parts of a test framework the suite needs. `typeof import('vitest')` fits. */
-export interface ConformanceTestApi {
-  it: (name: string, body: ConformanceTestBody) => unknown;
-  expect: (actual: unknown) => ConformanceAssertion;
-  describe?: (name: string, body: () => void) => unknown;
-}
 
 /** What the suite passes to `makeCatalog`. */
 export interface CatalogConformanceSetup {
@@ -67,21 +49,6 @@ export interface CatalogConformanceOptions {
 
 /** Makes a catalog for one test (not yet initialized: the suite calls `init`). */
 export type MakeCatalog = (setup: CatalogConformanceSetup) => Catalog | Promise<Catalog>;
-
-/** What each test receives. */
-export interface ConformanceHarness {
-  expect: ConformanceTestApi['expect'];
-  /** The test's catalog, initialized. */
-  catalog: Catalog;
-  /**
-   * Opens (and initializes) another catalog on the same storage as `catalog`, or on `key`'s, built with
-   * `instruments` (default {@link CONFORMANCE_INSTRUMENTS}).
-   */
-  open(key?: string, instruments?: CatalogInstrument[]): Promise<Catalog>;
-}
-
-/** Registers one test; `needs` names a capability the test requires. */
-export type DefineTest = (name: string, body: (h: ConformanceHarness) => Promise<void>, needs?: keyof CatalogCapabilities) => void;
 
 const runId = Math.random().toString(36).slice(2, 8);
 let keys = 0;

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { HduSums, TransferRequest } from '../core/ports/transport.js';
 import { onesComplementSum } from '../core/checksum/ones-complement.js';
-import { padToBlock } from '../core/fits/_bytes.js';
+import { padToBlock } from '../core/fits/bytes.js';
 
 /** A one-HDU FITS file of `dataBytes` random data bytes (BITPIX 8), with valid DATASUM and CHECKSUM. */
 export function checksummedFits(dataBytes: number): Uint8Array {

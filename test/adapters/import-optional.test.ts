@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { importFunction, importOptional } from '../../src/adapters/_import-optional.js';
+import { importFunction, importOptional } from '../../src/adapters/_shared/import-optional.js';
 import { isIngestError } from '../../src/core/errors.js';
 
 describe('importOptional (the optional peer dependencies, loaded at first use)', () => {

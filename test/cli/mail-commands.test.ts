@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkMailPassword } from '../../src/adapters/triggers/_mail-users.js';
-import { verifyBody } from '../../src/adapters/triggers/_mail-signature.js';
+import { checkMailPassword } from '../../src/adapters/triggers/mail-users.js';
+import { verifyBody } from '../../src/adapters/_shared/signature.js';
 import { cli } from '../helpers/cli.js';
 
 const SECRET = 'a shared secret of the mountain and the archive';

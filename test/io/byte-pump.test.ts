@@ -12,7 +12,7 @@ import { ChecksumAccumulator, onesComplementSum } from '../../src/core/checksum/
 import { isIngestError, type IngestError } from '../../src/core/errors.js';
 import { hashCopy } from '../../src/distribute/_files.js';
 import { copyRange } from '../../src/io/_foreign-io.js';
-import { hduWalker } from '../../src/io/_hdu-walker.js';
+import { hduWalker } from '../../src/io/hdu-walker.js';
 import { fileSink, pump } from '../../src/io/byte-pump.js';
 import { sumFile } from '../../src/io/checksum-file.js';
 import { FakeOutput, FakeSource, randomFits, reference, seeded } from './_fake-files.js';

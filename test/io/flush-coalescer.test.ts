@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlushCoalescer } from '../../src/io/_fs.js';
+import { FlushCoalescer } from '../../src/io/durable-fs.js';
 
 describe('FlushCoalescer', () => {
   it('shares flushes between callers, and always flushes after the call', async () => {

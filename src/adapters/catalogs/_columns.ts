@@ -7,18 +7,9 @@
 import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import { columnAccepts } from '../../core/normalize/columns.js';
-import type { ArchivedFile, ColumnValue } from '../../core/ports/catalog.js';
+import type { ArchivedFile, CatalogInstrument, ColumnValue, KeywordColumnType } from '../../core/ports/catalog.js';
 
-/** Column types of a keyword table (same as the instrument descriptions' `keywordTable[].type`). */
-export type KeywordColumnType = 'string' | 'integer' | 'real' | 'boolean' | 'date' | 'datetime';
-
-/** What a catalog needs of an instrument description: its name and keyword table. An `InstrumentDescription` fits. */
-export interface CatalogInstrument {
-  name: string;
-  /** Other names of the instrument; catalogs that store descriptions find its files by them too. */
-  aliases?: string[];
-  keywordTable: { column: string; type: KeywordColumnType }[];
-}
+export type { CatalogInstrument, KeywordColumnType };
 
 /** Column names a keyword table may not use: the catalog's own key column. */
 export const RESERVED_COLUMNS = ['record_id'];

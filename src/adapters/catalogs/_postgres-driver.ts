@@ -8,7 +8,8 @@
  */
 import type Pg from 'pg';
 import { IngestError, isIngestError, toIngestError, type ErrorContext } from '../../core/errors.js';
-import { importOptional } from '../_import-optional.js';
+import { importOptional } from '../_shared/import-optional.js';
+import { redact } from '../_shared/redact.js';
 
 /** The pool type of `pg`. */
 export type Pool = Pg.Pool;
@@ -20,12 +21,6 @@ const PG_PEER = { name: 'pg', range: '8', neededBy: 'the PostgreSQL catalog' };
 /** OIDs whose text form we parse to numbers: int8 (counts, sizes, epoch ms). */
 const INT8_OID = 20;
 
-/** Text with the password of any `scheme://user:password@` URL (and any `password=` parameter) replaced by `***`. */
-export function redact(text: string): string {
-  return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, '$1***@')
-    .replace(/(password=)[^&\s]*/gi, '$1***');
-}
 
 /** How to reach the server. */
 export interface PoolSettings {

@@ -9,7 +9,7 @@ import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, isFinal, type StateName } from '../../core/lifecycle/states.js';
 import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
-import { parseOptions } from '../_options.js';
+import { parseOptions } from '../_shared/options.js';
 import {
   activeSourceConflict,
   archiveIdTaken,

@@ -11,7 +11,7 @@ import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, type StateName } from '../../core/lifecycle/states.js';
 import type { ArchivedFile, Catalog, FileLocation, StoredInstrument } from '../../core/ports/catalog.js';
-import { parseOptions } from '../_options.js';
+import { parseOptions } from '../_shared/options.js';
 import {
   activeSourceConflict,
   archiveIdTaken,
@@ -26,7 +26,8 @@ import {
 import { checkClaim } from './_claims.js';
 import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.js';
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
-import { createPool, fromPgError, isConnectionError, redact, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
+import { createPool, fromPgError, isConnectionError, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
+import { redact } from '../_shared/redact.js';
 import { migrate, pgColumn } from './_postgres-schema.js';
 import { HISTORY_COLUMNS, SQL, UPDATABLE } from './_postgres-sql.js';
 import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';

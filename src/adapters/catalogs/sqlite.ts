@@ -11,7 +11,7 @@ import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, type StateName } from '../../core/lifecycle/states.js';
 import type { ArchivedFile, Catalog, FileLocation, StoredInstrument } from '../../core/ports/catalog.js';
-import { parseOptions } from '../_options.js';
+import { parseOptions } from '../_shared/options.js';
 import {
   activeSourceConflict,
   archiveIdTaken,

@@ -9,7 +9,7 @@ import { open } from 'node:fs/promises';
 import { HduChecksummer, verifyHduSums } from '../../core/checksum/hdu-checksums.js';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import { HduStreamParser } from '../../core/fits/hdu-stream.js';
-import type { FileMeta } from './_protocol.js';
+import type { FileMeta } from './protocol.js';
 
 /** The running check of one upload. */
 export class ArrivalCheck {

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
-import { parseOptions } from '../_options.js';
+import { parseOptions } from '../_shared/options.js';
 
 /** What a token may do: `push` files and products, `read` status and content, `admin` everything. */
 export const SCOPES = ['push', 'read', 'admin'] as const;

@@ -12,8 +12,8 @@ import { request as httpsRequest } from 'node:https';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../core/ports/logger.js';
-import { writeFileAtomic } from '../transports/_files.js';
-import { HEADERS, type CallbackPayload } from './_protocol.js';
+import { writeFileAtomic } from '../_shared/files.js';
+import { HEADERS, type CallbackPayload } from './protocol.js';
 import { backoffDelay, type RetrySettings } from './_retry.js';
 import { signWebhook } from './webhook.js';
 

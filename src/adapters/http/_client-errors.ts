@@ -7,7 +7,7 @@
  */
 import type { Response } from 'got';
 import { errorCodes, IngestError, type IngestErrorCode } from '../../core/errors.js';
-import { errorBodySchema } from './_protocol.js';
+import { errorBodySchema } from './protocol.js';
 
 const BY_STATUS: Record<number, IngestErrorCode> = {
   400: 'BAD_REQUEST',

@@ -12,9 +12,9 @@ import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { IngestError } from '../../core/errors.js';
 import { Header } from '../../core/fits/header.js';
 import { normalizeHeader } from '../../core/normalize/normalize.js';
-import { findInstrument } from '../../instruments/find-instrument.js';
-import { resolveKeyword, valueText } from '../../instruments/rules.js';
-import type { InstrumentDescription } from '../../instruments/schema.js';
+import { findInstrument } from '../../core/instruments/find-instrument.js';
+import { resolveKeyword, valueText } from '../../core/instruments/rules.js';
+import type { InstrumentDescription } from '../../core/instruments/schema.js';
 
 /** Cards read between two returns to the event loop. */
 export const SLICE_CARDS = 2304;

@@ -13,13 +13,13 @@ import type { FileRecord } from '../../core/lifecycle/record.js';
 import { isFinal } from '../../core/lifecycle/states.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
-import { writeFileAtomic } from '../transports/_files.js';
-import { KeyedMutex } from '../transports/_keyed-mutex.js';
-import { safeStem } from '../../core/runtime/_prepare.js';
+import { writeFileAtomic } from '../_shared/files.js';
+import { KeyedMutex } from '../_shared/keyed-mutex.js';
+import { productArchiveId } from '../../core/normalize/product-id.js';
 import { isAdmin, mayUse, refusal, type Principal } from './_auth.js';
 import { identifyFile, type FileIdentity } from './_identity.js';
 import { checkReplace, checkUploader, instrumentFor } from './_ownership.js';
-import type { IngestRequest, IngestStatus, ProductsRequest } from './_protocol.js';
+import type { IngestRequest, IngestStatus, ProductsRequest } from './protocol.js';
 import type { ReceivedFile, ReceivedStore } from './_received.js';
 import { recordStatus } from './_status.js';
 
@@ -133,7 +133,7 @@ export class IngestService {
 
   /** A reingest replaces the archived file its archive id names: only its owner (or an admin) may. */
   async #checkReplace(principal: Principal, identity: FileIdentity, request: Omit<IngestRequest, 'wait'>): Promise<void> {
-    const target = request.level > 0 && !request.prepared && request.parents[0] !== undefined ? `${request.parents[0]}_${safeStem(request.name)}` : identity.archiveId;
+    const target = request.level > 0 && !request.prepared && request.parents[0] !== undefined ? productArchiveId(request.parents[0], request.name) : identity.archiveId;
     if (target === null) {
       if (isAdmin(principal)) return;
       throw refusal(new IngestError('BAD_REQUEST', `cannot tell from the header of ${request.name} which archived file it replaces; only an admin token may reingest it`, { context: { file: request.name } }));

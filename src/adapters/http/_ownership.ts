@@ -8,8 +8,8 @@
  */
 import { IngestError } from '../../core/errors.js';
 import type { ArchivedFile, Catalog } from '../../core/ports/catalog.js';
-import type { InstrumentDescription } from '../../instruments/schema.js';
-import { instrumentByName } from '../../instruments/find-instrument.js';
+import type { InstrumentDescription } from '../../core/instruments/schema.js';
+import { instrumentByName } from '../../core/instruments/find-instrument.js';
 import { isAdmin, mayUse, refusal, type Principal } from './_auth.js';
 import type { FileIdentity } from './_identity.js';
 import type { ReceivedFile } from './_received.js';

@@ -10,9 +10,9 @@ import type { IncomingMessage } from 'node:http';
 import { IngestError } from '../../core/errors.js';
 import { authorize, isAdmin, mayUse, type Principal } from './_auth.js';
 import { contentLength, mediaType, queryValue, sendJson, validate } from './_http.js';
-import { FILE_CONTENT_TYPES, fileMetaSchema, type FileMeta, type IngestStatus, type Received } from './_protocol.js';
+import { FILE_CONTENT_TYPES, fileMetaSchema, type FileMeta, type IngestStatus, type Received } from './protocol.js';
 import type { ReceivedFile } from './_received.js';
-import type { RouteContext, Services } from './_routes.js';
+import type { RouteContext, Services } from './_route-types.js';
 import { instrumentFor } from './_ownership.js';
 import type { Admit } from './_uploads.js';
 

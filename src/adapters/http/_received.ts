@@ -10,11 +10,11 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDirectory } from '../../io/_fs.js';
-import { writeFileAtomic } from '../transports/_files.js';
-import { KeyedMutex } from '../transports/_keyed-mutex.js';
-import { safeDestination } from '../transports/_safe-path.js';
-import { FILE_NAME, SHA256, type FileMeta } from './_protocol.js';
+import { syncDirectory } from '../../io/durable-fs.js';
+import { writeFileAtomic } from '../_shared/files.js';
+import { KeyedMutex } from '../_shared/keyed-mutex.js';
+import { safeDestination } from '../_shared/safe-path.js';
+import { FILE_NAME, SHA256, type FileMeta } from './protocol.js';
 
 /** A verified file in the received store. */
 export interface ReceivedFile extends FileMeta {

@@ -7,46 +7,17 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IngestError } from '../../core/errors.js';
-import { VERSION } from '../../version.js';
-import { authorize, mayUse, refusal, type Principal, type Scope } from './_auth.js';
+import { VERSION } from '../../core/version.js';
+import { authorize, mayUse, refusal, type Principal } from './_auth.js';
 import { contentLength, readJson, sendJson, validate } from './_http.js';
 import { deleteIdle, listIdle } from './_idle.js';
-import type { IngestService } from './_ingest.js';
-import { API, HEADERS, ingestRequestSchema, productsRequestSchema, fileMetaSchema, type FileMeta } from './_protocol.js';
+import { API, HEADERS, ingestRequestSchema, productsRequestSchema, fileMetaSchema, type FileMeta } from './protocol.js';
 import type { ReceivedFile } from './_received.js';
 import { fileView, nightView, recordForArchiveId } from './_status.js';
 import { admitFor, receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
-import type { UploadStore } from './_uploads.js';
+import type { Route, RouteContext, Services } from './_route-types.js';
 
-/** What handlers share. */
-export interface Services {
-  uploads: UploadStore;
-  ingest: IngestService;
-  limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number; uploadTtlMs: number };
-  now: () => number;
-}
-
-/** One request, once routed and authenticated. */
-export interface RouteContext {
-  req: IncomingMessage;
-  res: ServerResponse;
-  params: string[];
-  query: URLSearchParams;
-  principal: Principal;
-  /** Lets a client that sent `Expect: 100-continue` send its body (call once the request is accepted). */
-  proceed(): void;
-}
-
-/** A route: `path` is written as in docs/openapi.yaml. */
-export interface Route {
-  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
-  path: string;
-  /** Any one of these scopes is enough; null = no token needed. */
-  scopes: readonly Scope[] | null;
-  handler: (ctx: RouteContext, services: Services) => Promise<void>;
-}
 
 const canRead = (principal: Principal) => (instrument: string | undefined) =>
   principal.instruments === '*' || (instrument !== undefined && principal.instruments.has(instrument.toUpperCase()));

@@ -8,7 +8,7 @@
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { isFinal, STATES, type StateName } from '../../core/lifecycle/states.js';
 import type { Catalog } from '../../core/ports/catalog.js';
-import type { IngestStatus, Metrics } from './_protocol.js';
+import type { IngestStatus, Metrics } from './protocol.js';
 import type { ReceivedFile } from './_received.js';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());

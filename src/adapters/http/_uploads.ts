@@ -11,10 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../core/errors.js';
-import { writeFileAtomic } from '../transports/_files.js';
+import { writeFileAtomic } from '../_shared/files.js';
 import { ArrivalCheck } from './_arrival.js';
 import { refusal } from './_auth.js';
-import { UPLOAD_ID, type FileMeta } from './_protocol.js';
+import { UPLOAD_ID, type FileMeta } from './protocol.js';
 import { ReceivedStore, type ReceivedFile } from './_received.js';
 
 /** Bytes written per system call (chunks from the socket are gathered up to this). */

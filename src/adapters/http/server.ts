@@ -25,14 +25,15 @@ import { IngestError } from '../../core/errors.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import { silentLogger, type Logger } from '../../core/ports/logger.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
-import { parseOptions } from '../_options.js';
+import { parseOptions } from '../_shared/options.js';
 import { ANONYMOUS, isRefusal, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
 import { CallbackSender } from './_callbacks.js';
 import { redactPaths, sendError } from './_http.js';
 import { sweepIdle } from './_idle.js';
 import { IngestService } from './_ingest.js';
 import { recordStatus } from './_status.js';
-import { ROUTES, type Route, type RouteContext, type Services } from './_routes.js';
+import { ROUTES } from './_routes.js';
+import type { Route, RouteContext, Services } from './_route-types.js';
 import { UploadStore } from './_uploads.js';
 
 export { loadTokensFile, SCOPES, type Scope, type TokenEntry } from './_auth.js';

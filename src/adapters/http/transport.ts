@@ -22,9 +22,9 @@ import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/ports/logger.js';
 import type { TransferReceipt, TransferRequest, Transport } from '../../core/ports/transport.js';
-import { parseOptions } from '../_options.js';
-import { IngestClient } from './_client.js';
-import { ARCHIVE_ID, FILE_NAME, API, type FileMeta, type IngestStatus } from './_protocol.js';
+import { parseOptions } from '../_shared/options.js';
+import { IngestClient } from './client.js';
+import { ARCHIVE_ID, FILE_NAME, API, type FileMeta, type IngestStatus } from './protocol.js';
 
 export { createWebhookHandler, verifyWebhook, type CallbackPayload, type IngestStatus, type Metrics, type VerifyWebhookOptions, type WebhookHandlerOptions } from './webhook.js';
 

@@ -12,11 +12,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IngestError } from '../../core/errors.js';
-import { signBody, verifyBody } from '../triggers/_mail-signature.js';
-import { HEADERS, type CallbackPayload } from './_protocol.js';
+import { signBody, verifyBody } from '../_shared/signature.js';
+import { HEADERS, type CallbackPayload } from './protocol.js';
 
-export type { CallbackPayload } from './_protocol.js';
-export type { IngestStatus, Metrics } from './_protocol.js';
+export type { CallbackPayload } from './protocol.js';
+export type { IngestStatus, Metrics } from './protocol.js';
 
 /**
  * The `X-Fits-Ingest-Signature` value for `body` sent at `nowMs` — the scheme the mail triggers and the webhook

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { KeywordMessage, KeywordValue } from '../../core/ports/keyword-source.js';
-import { parseOptions } from '../_options.js';
+import { parseOptions } from '../_shared/options.js';
 import { decodeRequest, encodePublication, encodeReply } from './_mktl.js';
 import { ENDPOINT, loadZeromq, serialSender } from './_zeromq.js';
 

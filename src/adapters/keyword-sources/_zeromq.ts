@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { importOptional, missingPeer, type OptionalPeer } from '../_import-optional.js';
+import { importOptional, missingPeer, type OptionalPeer } from '../_shared/import-optional.js';
 
 /** The `zeromq` module (v6). */
 export type ZeromqModule = typeof import('zeromq');

@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { KeywordMessage, KeywordSource, KeywordValue } from '../../core/ports/keyword-source.js';
-import { parseOptions } from '../_options.js';
+import { parseOptions } from '../_shared/options.js';
 import { SourceCore } from './_source-core.js';
 
 /** Name of {@link createMemoryKeywordSource}'s sources. */

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { KeywordMessage, KeywordSource } from '../../core/ports/keyword-source.js';
-import { parseOptions } from '../_options.js';
+import { parseOptions } from '../_shared/options.js';
 import { decodePublication, decodeReply, encodeRequest } from './_mktl.js';
 import { SourceCore } from './_source-core.js';
 import { ENDPOINT, loadZeromq, serialSender } from './_zeromq.js';

@@ -8,8 +8,8 @@ import type { Transporter } from 'nodemailer';
 import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { Notification, Notifier } from '../../core/ports/notifier.js';
-import { parseOptions } from '../_options.js';
-import { importFunction } from '../_import-optional.js';
+import { parseOptions } from '../_shared/options.js';
+import { importFunction } from '../_shared/import-optional.js';
 
 /** Name of the mail notifier. */
 export const MAIL_NOTIFIER = 'mail';

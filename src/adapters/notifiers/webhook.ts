@@ -16,9 +16,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { Notification, Notifier } from '../../core/ports/notifier.js';
-import { VERSION } from '../../version.js';
-import { parseOptions } from '../_options.js';
-import { SIGNATURE_HEADER, signBody, verifyBody } from '../triggers/_mail-signature.js';
+import { VERSION } from '../../core/version.js';
+import { parseOptions } from '../_shared/options.js';
+import { SIGNATURE_HEADER, signBody, verifyBody } from '../_shared/signature.js';
 
 /** Name of the webhook notifier. */
 export const WEBHOOK_NOTIFIER = 'webhook';

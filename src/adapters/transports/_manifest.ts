@@ -6,8 +6,8 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FlushCoalescer, syncDirectoryShared } from '../../io/_fs.js';
-import { removeStaleTemps, writeFileAtomic } from './_files.js';
+import { FlushCoalescer, syncDirectoryShared } from '../../io/durable-fs.js';
+import { removeStaleTemps, writeFileAtomic } from '../_shared/files.js';
 
 async function readIfExists(path: string): Promise<string | undefined> {
   try {

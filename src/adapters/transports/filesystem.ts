@@ -21,20 +21,20 @@ import { join, posix, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { DiscardTarget, TransferReceipt, TransferRequest, Transport } from '../../core/ports/transport.js';
-import { parseOptions } from '../_options.js';
-import { syncDirectoryShared } from '../../io/_fs.js';
+import { parseOptions } from '../_shared/options.js';
+import { syncDirectoryShared } from '../../io/durable-fs.js';
 import {
   linkOrCopy,
   removeStaleTemps,
   tempName,
   throwIfAborted,
   writeFileAtomic,
-} from './_files.js';
+} from '../_shared/files.js';
 import { inspect, notTheRequestedBytes } from './_verify.js';
-import { KeyedMutex } from './_keyed-mutex.js';
+import { KeyedMutex } from '../_shared/keyed-mutex.js';
 import { parseLayout, renderLayout, type Layout } from './_layout.js';
 import { Manifests } from './_manifest.js';
-import { DirectoryCache, safeDestination, type SafeDestination } from './_safe-path.js';
+import { DirectoryCache, safeDestination, type SafeDestination } from '../_shared/safe-path.js';
 
 /** Name of the shared-filesystem transport. */
 export const FILESYSTEM_TRANSPORT = 'filesystem';
@@ -331,4 +331,4 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
   };
 }
 
-export { listVersions, pruneVersion, type PrunedVersion, type PruneVersionOptions } from './_prune.js';
+export { listVersions, pruneVersion, type PrunedVersion, type PruneVersionOptions } from './prune-versions.js';

@@ -4,7 +4,7 @@
  * @module
  */
 import { basename, relative, sep } from 'node:path';
-import { globToRegExp } from '../../instruments/path-filter.js';
+import { globToRegExp } from '../../core/instruments/path-filter.js';
 
 /** Decides which paths below the watched roots are files to announce and directories to descend into. */
 export interface FileFilter {

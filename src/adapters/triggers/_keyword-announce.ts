@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { IngestError } from '../../core/errors.js';
 import type { KeywordMessage, KeywordValue } from '../../core/ports/keyword-source.js';
-import type { KeywordAnnouncement } from '../../instruments/schema.js';
+import type { KeywordAnnouncement } from '../../core/instruments/schema.js';
 
 /** What one message means for an announcement. */
 export type AnnounceOutcome =

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { KeywordMessage, KeywordSource, KeywordSourceState, Unsubscribe } from '../../core/ports/keyword-source.js';
 import type { TriggerSink, WorkItem } from '../../core/ports/trigger.js';
-import type { KeywordTriggerSettings } from '../../instruments/schema.js';
+import type { KeywordTriggerSettings } from '../../core/instruments/schema.js';
 import { Announcer } from './_keyword-announce.js';
 import { Heartbeats } from './_keyword-heartbeat.js';
 import type { DataRoots } from './_data-roots.js';

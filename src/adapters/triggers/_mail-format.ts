@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from 'zod';
+import { canonicalBody } from '../_shared/signature.js';
 
 const level = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 
@@ -147,10 +148,6 @@ export function parseAnnouncementBody(body: string): ParsedBody {
   return text.startsWith('{') ? parseJson(text) : parseText(text);
 }
 
-/** The body as it is signed: CRLF → LF, leading and trailing whitespace removed. */
-export function canonicalBody(body: string): string {
-  return body.replace(/\r\n?/g, '\n').trim();
-}
 
 function quote(value: string): string {
   return value !== '' && !/[\s"\\=]/.test(value) ? value : `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;

@@ -8,7 +8,7 @@
  */
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { TriggerSink } from '../../core/ports/trigger.js';
-import type { Announced } from './_mail-intake.js';
+import type { Announced } from './mail-intake.js';
 import { SeenFiles } from './_seen-files.js';
 
 /** What happened to the files of one message. */

@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import { open, mkdir, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { syncDirectory } from '../../io/_fs.js';
+import { syncDirectory } from '../../io/durable-fs.js';
 
 /** Creates `dir` with its `tmp`, `new` and `cur` subfolders if missing. */
 export async function ensureMaildir(dir: string): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { IngestError } from '../../core/errors.js';
 import type { TriggerSink } from '../../core/ports/trigger.js';
-import type { Envelope, Rejection } from './_mail-intake.js';
+import type { Envelope, Rejection } from './mail-intake.js';
 import { deliverWithHeaders, headerField, uniqueName } from './_mail-maildir.js';
 import { alertFrom } from './_submit-queue.js';
 

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { Trigger, TriggerSink, WorkItem } from '../../core/ports/trigger.js';
 import { compileGlob, createFileFilter, type FileFilter } from './_file-filter.js';
-import { parseOptions } from '../_options.js';
+import { parseOptions } from '../_shared/options.js';
 import { announceExisting } from './_scan.js';
 import { SeenFiles } from './_seen-files.js';
 import { alertFrom, SubmitQueue } from './_submit-queue.js';

@@ -16,10 +16,10 @@
  * @module
  */
 import { formatAnnouncementBody, parseAnnouncementBody, type AnnouncedFile, type ParsedBody } from './_mail-format.js';
-import { ANNOUNCE_SUBJECT } from './_mail-intake.js';
-import { SIGNATURE_HEADER, signBody } from './_mail-signature.js';
+import { ANNOUNCE_SUBJECT } from './mail-intake.js';
+import { SIGNATURE_HEADER, signBody } from '../_shared/signature.js';
 
-export { hashMailPassword } from './_mail-users.js';
+export { hashMailPassword } from './mail-users.js';
 export { ANNOUNCE_SUBJECT, SIGNATURE_HEADER };
 export type { AnnouncedFile, ParsedBody };
 

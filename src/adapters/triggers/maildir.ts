@@ -19,13 +19,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { Trigger, TriggerSink } from '../../core/ports/trigger.js';
-import { parseOptions } from '../_options.js';
+import { parseOptions } from '../_shared/options.js';
 import { MailGate } from './_mail-gate.js';
-import { mailParser, readAnnouncement, type Announced, type Envelope, type IntakeSettings } from './_mail-intake.js';
-import { intakeSettings, mailIntakeShape, refineSignature } from './_mail-options.js';
+import { mailParser, readAnnouncement, type Announced, type Envelope, type IntakeSettings } from './mail-intake.js';
+import { intakeSettings, mailIntakeShape, refineSignature } from './mail-options.js';
 import { keepRejected } from './_mail-reject.js';
 import { alertFrom } from './_submit-queue.js';
-import { syncDirectory } from '../../io/_fs.js';
+import { syncDirectory } from '../../io/durable-fs.js';
 
 /** Name of the Maildir trigger. */
 export const MAILDIR_TRIGGER = 'maildir';

@@ -16,14 +16,14 @@ import type { SMTPServer, SMTPServerDataStream, SMTPServerOptions, SMTPServerSes
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { Trigger, TriggerSink } from '../../core/ports/trigger.js';
-import { parseOptions } from '../_options.js';
+import { parseOptions } from '../_shared/options.js';
 import { MailGate } from './_mail-gate.js';
-import { importFunction } from '../_import-optional.js';
-import { mailParser, readAnnouncement, type Envelope, type IntakeSettings } from './_mail-intake.js';
+import { importFunction } from '../_shared/import-optional.js';
+import { mailParser, readAnnouncement, type Envelope, type IntakeSettings } from './mail-intake.js';
 import { ensureMaildir } from './_mail-maildir.js';
-import { intakeSettings, mailIntakeShape, refineSignature } from './_mail-options.js';
+import { intakeSettings, mailIntakeShape, refineSignature } from './mail-options.js';
 import { keepRejected } from './_mail-reject.js';
-import { checkMailPassword, readUsersFile } from './_mail-users.js';
+import { checkMailPassword, readUsersFile } from './mail-users.js';
 import { alertFrom } from './_submit-queue.js';
 
 /** Name of the SMTP trigger. */

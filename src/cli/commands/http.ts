@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { z } from 'zod';
-import type { FileMeta, IngestStatus } from '../../adapters/http/_protocol.js';
+import type { FileMeta, IngestStatus } from '../../adapters/http/protocol.js';
 import { IngestError, isIngestError } from '../../core/errors.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import type { Transport } from '../../core/ports/transport.js';
@@ -16,14 +16,14 @@ import { ingestOptions, printOutcome, type IngestCliOptions } from '../_ingest-o
 // got, the server, zod and the checksum engine load only when a command here runs (CLI startup stays fast).
 const lazy = {
   zod: () => import('zod'),
-  client: () => import('../../adapters/http/_client.js'),
-  protocol: () => import('../../adapters/http/_protocol.js'),
+  client: () => import('../../adapters/http/client.js'),
+  protocol: () => import('../../adapters/http/protocol.js'),
   server: () => import('../../adapters/http/server.js'),
   transport: () => import('../../adapters/http/transport.js'),
   sums: () => import('../../io/checksum-file.js'),
   checksum: () => import('../../core/checksum/hdu-checksums.js'),
   ingestor: () => import('../_run-ingestor.js'),
-  files: () => import('./ingest.js'),
+  files: () => import('../_scan-paths.js'),
 };
 
 /** Reads an option through a zod schema; a failure is a usage error naming the option. */

@@ -31,7 +31,7 @@ export function registerMailCommands(program: Command, io: CliIo, setExit: (code
     .addHelpText('after', '\nExample:\n  MAILPW=… fits-ingest mail hash-password --password-env MAILPW')
     .action(async (options: { passwordEnv: string }) => {
       try {
-        const { hashMailPassword } = await import('../../adapters/triggers/_mail-users.js');
+        const { hashMailPassword } = await import('../../adapters/triggers/mail-users.js');
         io.stdout.write(`${await hashMailPassword(fromEnv(options.passwordEnv, 'the password'))}\n`);
         setExit(EXIT_OK);
       } catch (error) {
@@ -53,7 +53,7 @@ export function registerMailCommands(program: Command, io: CliIo, setExit: (code
     )
     .action(async (file: string, options: { secretEnv: string; time?: string }) => {
       try {
-        const { signBody } = await import('../../adapters/triggers/_mail-signature.js');
+        const { signBody } = await import('../../adapters/_shared/signature.js');
         const seconds = options.time === undefined ? Date.now() / 1000 : Number(options.time);
         if (!Number.isFinite(seconds) || seconds < 0) throw new IngestError('INVALID_OPTIONS', `--time ${options.time}: expected unix seconds`, { context: { field: 'time' } });
         io.stdout.write(`${signBody(await readFile(file, 'utf8'), fromEnv(options.secretEnv, 'the shared secret'), seconds * 1000)}\n`);
@@ -72,8 +72,8 @@ export function registerMailCommands(program: Command, io: CliIo, setExit: (code
     .option('--json', 'one JSON object')
     .action(async (file: string, options: { root: string[]; secretEnv?: string; json?: boolean }) => {
       try {
-        const { readAnnouncement } = await import('../../adapters/triggers/_mail-intake.js');
-        const { parseIntakeSettings } = await import('../../adapters/triggers/_mail-options.js');
+        const { readAnnouncement } = await import('../../adapters/triggers/mail-intake.js');
+        const { parseIntakeSettings } = await import('../../adapters/triggers/mail-options.js');
         const secret = options.secretEnv === undefined ? undefined : fromEnv(options.secretEnv, 'the shared secret');
         const settings = parseIntakeSettings('mail-check', { roots: options.root, ...(secret !== undefined ? { secret } : {}) });
         const intake = await readAnnouncement(await readFile(file), { receivedAt: Date.now() }, settings);

@@ -5,8 +5,8 @@ import { STATES } from '../../core/lifecycle/states.js';
 import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/catalog.js';
 import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import type { Catalog } from '../../core/ports/catalog.js';
-import type { InstrumentDescription } from '../../instruments/schema.js';
-import { instrumentByName } from '../../instruments/find-instrument.js';
+import type { InstrumentDescription } from '../../core/instruments/schema.js';
+import { instrumentByName } from '../../core/instruments/find-instrument.js';
 import { checkNight } from '../../core/normalize/night.js';
 
 const OPS = ['!=', '<=', '>=', '=', '<', '>', 'like', 'in', 'not-null', 'null'] as const;

@@ -18,7 +18,7 @@ export function registerVersionsCommands(program: Command, io: CliIo, setExit: (
     .option('--json', 'one JSON object per version')
     .action(async (options: { catalog: string; archiveId: string; json?: boolean }) => {
       try {
-        const { listVersions } = await import('../../adapters/transports/_prune.js');
+        const { listVersions } = await import('../../adapters/transports/prune-versions.js');
         await withCatalog(options.catalog, async (catalog) => {
           const files = await listVersions(catalog, options.archiveId);
           for (const [i, file] of files.entries()) {
@@ -48,7 +48,7 @@ export function registerVersionsCommands(program: Command, io: CliIo, setExit: (
     .addHelpText('after', '\nExample:\n  fits-ingest versions prune --catalog sqlite:/archive/catalog.sqlite --archive-id KB.20261120.30615.05 --number 1 --yes')
     .action(async (options: { catalog: string; archiveId: string; number: string; yes?: boolean; actor?: string; json?: boolean }) => {
       try {
-        const { pruneVersion } = await import('../../adapters/transports/_prune.js');
+        const { pruneVersion } = await import('../../adapters/transports/prune-versions.js');
         const actor = options.actor ?? `admin:${userInfo().username}`;
         await withCatalog(options.catalog, async (catalog) => {
           const pruned = await pruneVersion({ catalog, archiveId: options.archiveId, version: Number(options.number), confirm: options.yes === true, actor });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ChecksumEngine, ScratchArena } from './engine.js';
+import type { ChecksumEngine, ScratchArena } from './engine-types.js';
 import { addOnesComplement, combineLanes, rotateRightBytes } from './_arith.js';
 import { scratchLayout, scratchViews } from './_scratch.js';
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ChecksumEngine, ScratchArena } from './engine.js';
+import type { ChecksumEngine, ScratchArena } from './engine-types.js';
 import { addOnesComplement } from './_arith.js';
 import { sumJs } from './_js-engine.js';
 import { scratchLayout, scratchViews } from './_scratch.js';

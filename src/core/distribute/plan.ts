@@ -8,8 +8,8 @@
  */
 import { IngestError } from '../errors.js';
 import type { ArchivedFile, Catalog } from '../ports/catalog.js';
-import { associateCalibrations } from '../../instruments/calibrations.js';
-import type { InstrumentDescription } from '../../instruments/schema.js';
+import { associateCalibrations } from '../instruments/calibrations.js';
+import type { InstrumentDescription } from '../instruments/schema.js';
 
 /** `raw`: files as archived; `products`: processed products when present; `split`: one file per extension. */
 export type DistributionFormat = 'raw' | 'products' | 'split';

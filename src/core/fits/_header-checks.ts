@@ -3,7 +3,7 @@
  * duplicates) and the error strict reading throws. Internal to src/core/fits.
  */
 import { IngestError, type ErrorContext } from '../errors.js';
-import { CARD } from './_bytes.js';
+import { CARD } from './bytes.js';
 import type { Card, HeaderIssue } from './header-card.js';
 
 const MANDATORY_FIXED = /^(SIMPLE|BITPIX|NAXIS\d*|XTENSION|PCOUNT|GCOUNT|END)$/;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { padToBlock } from './_bytes.js';
+import { padToBlock } from './bytes.js';
 import { Header } from './header.js';
 import type { FitsValue } from './header-card.js';
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { IngestError } from '../errors.js';
-import { CARD, KEYWORD_CHARS, hasNonAscii } from './_bytes.js';
+import { CARD, KEYWORD_CHARS, hasNonAscii } from './bytes.js';
 import type { Card, FitsComplex, FitsValue, ValueType } from './header-card.js';
 
 /** The FITS type a JavaScript value is written as. */

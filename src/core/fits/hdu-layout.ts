@@ -4,7 +4,7 @@
  * @module
  */
 import { IngestError, type ErrorContext } from '../errors.js';
-import { padToBlock } from './_bytes.js';
+import { padToBlock } from './bytes.js';
 import type { Header } from './header.js';
 
 /** What an HDU is. `extension` is a conforming extension of a type we do not know (sized by the generic rule). */

@@ -9,7 +9,7 @@
  * @module
  */
 import { IngestError, type ErrorContext } from '../errors.js';
-import { BLOCK, CARD, findEndCard } from './_bytes.js';
+import { BLOCK, CARD, findEndCard } from './bytes.js';
 import { dataLayout, type HduLayout } from './hdu-layout.js';
 import { Header } from './header.js';
 import type { HeaderIssue } from './header-card.js';

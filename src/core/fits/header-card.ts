@@ -6,7 +6,7 @@
  * @module
  */
 import { IngestError } from '../errors.js';
-import { CARD, KEYWORD_CHARS, hasNonAscii } from './_bytes.js';
+import { CARD, KEYWORD_CHARS, hasNonAscii } from './bytes.js';
 
 /** A complex value, `(re, im)` in the header. */
 export interface FitsComplex {

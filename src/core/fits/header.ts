@@ -5,7 +5,7 @@
  * @module
  */
 import { IngestError, type ErrorContext } from '../errors.js';
-import { CARD, bytesToLatin1, findEndCard, latin1ToBytes, padToBlock } from './_bytes.js';
+import { CARD, bytesToLatin1, findEndCard, latin1ToBytes, padToBlock } from './bytes.js';
 import { checkStructure, nonconforming } from './_header-checks.js';
 import { formatCard, valueTypeOf } from './card-format.js';
 import {

@@ -1,4 +1,4 @@
-export { BLOCK, CARD, CARDS_PER_BLOCK, padToBlock } from './_bytes.js';
+export { BLOCK, CARD, CARDS_PER_BLOCK, padToBlock } from './bytes.js';
 export * from './header-card.js';
 export * from './card-format.js';
 export * from './header.js';

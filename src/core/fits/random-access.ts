@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { BLOCK } from './_bytes.js';
+import { BLOCK } from './bytes.js';
 import { HduStreamParser, type FitsWarning, type HduInfo, type HduStreamOptions } from './hdu-stream.js';
 
 /** Bytes that can be read at any offset. */

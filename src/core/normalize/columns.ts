@@ -6,10 +6,10 @@
  * @module
  */
 import type { ColumnValue } from '../ports/catalog.js';
-import { hduHeader, type HeaderView } from '../../instruments/header-view.js';
-import type { ColumnType, KeywordColumn } from '../../instruments/keyword-column.js';
-import { resolveKeyword, valueNumber, valueText } from '../../instruments/rules.js';
-import type { InstrumentDescription } from '../../instruments/schema.js';
+import { hduHeader, type HeaderView } from '../instruments/header-view.js';
+import type { ColumnType, KeywordColumn } from '../instruments/keyword-column.js';
+import { resolveKeyword, valueNumber, valueText } from '../instruments/rules.js';
+import type { InstrumentDescription } from '../instruments/schema.js';
 import type { NormalizeWarning } from './types.js';
 
 /** Typed column values by column name, and the warnings raised on the way. */

@@ -6,10 +6,10 @@
  * @module
  */
 import { IngestError } from '../errors.js';
-import type { HeaderView } from '../../instruments/header-view.js';
-import { resolveKeyword, valueText } from '../../instruments/rules.js';
-import type { InstrumentDescription } from '../../instruments/schema.js';
-import { utSecondsFromTime } from '../../instruments/archive-id.js';
+import type { HeaderView } from '../instruments/header-view.js';
+import { resolveKeyword, valueText } from '../instruments/rules.js';
+import type { InstrumentDescription } from '../instruments/schema.js';
+import { utSecondsFromTime } from '../instruments/archive-id.js';
 import { isCalendarDate } from './night.js';
 import type { HeaderEdit, NormalizeWarning } from './types.js';
 

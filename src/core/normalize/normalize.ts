@@ -9,12 +9,12 @@
  */
 import { IngestError } from '../errors.js';
 import type { Header } from '../fits/header.js';
-import { VERSION } from '../../version.js';
-import { makeArchiveId } from '../../instruments/archive-id.js';
-import { evaluateImageType, evaluateProprietaryMonths, resolveKeyword, valueText } from '../../instruments/rules.js';
-import type { InstrumentDescription } from '../../instruments/schema.js';
-import { semesterOf } from '../../instruments/semester.js';
-import { withHdus } from '../../instruments/header-view.js';
+import { VERSION } from '../version.js';
+import { makeArchiveId } from '../instruments/archive-id.js';
+import { evaluateImageType, evaluateProprietaryMonths, resolveKeyword, valueText } from '../instruments/rules.js';
+import type { InstrumentDescription } from '../instruments/schema.js';
+import { semesterOf } from '../instruments/semester.js';
+import { withHdus } from '../instruments/header-view.js';
 import { repairObservationTime } from './date-time.js';
 import { nightOf } from './night.js';
 import { recordOriginals } from './originals.js';

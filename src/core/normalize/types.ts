@@ -5,7 +5,7 @@
  */
 import type { FitsValue } from '../fits/header-card.js';
 import type { Level } from '../lifecycle/record.js';
-import type { HeaderView } from '../../instruments/header-view.js';
+import type { HeaderView } from '../instruments/header-view.js';
 
 /** One change to a header: set `keyword` to `value` (adding the card if absent). */
 export interface HeaderEdit {

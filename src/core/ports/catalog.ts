@@ -13,6 +13,17 @@ import type { HduSums } from './transport.js';
 /** A catalog column value. */
 export type ColumnValue = string | number | boolean | null;
 
+/** Column types of a keyword table (same as the instrument descriptions' `keywordTable[].type`). */
+export type KeywordColumnType = 'string' | 'integer' | 'real' | 'boolean' | 'date' | 'datetime';
+
+/** What a catalog needs of an instrument description: its name and keyword table. An `InstrumentDescription` fits. */
+export interface CatalogInstrument {
+  name: string;
+  /** Other names of the instrument; catalogs that store descriptions find its files by them too. */
+  aliases?: string[];
+  keywordTable: { column: string; type: KeywordColumnType }[];
+}
+
 /** One copy of an archived file. */
 export interface FileLocation {
   /** Path or URL of the copy. */

@@ -14,7 +14,7 @@ import type { Clock } from '../ports/clock.js';
 import type { FileAccess } from '../ports/files.js';
 import type { Logger } from '../ports/logger.js';
 import type { HduSums, TransferReceipt, Transport } from '../ports/transport.js';
-import type { InstrumentDescription } from '../../instruments/schema.js';
+import type { InstrumentDescription } from '../instruments/schema.js';
 
 /** Stability detection settings (see {@link EngineOptions}). */
 export interface StabilitySettings {

@@ -15,12 +15,13 @@ import type { FileRecord, RecordWarning } from '../lifecycle/record.js';
 import { extractColumns } from '../normalize/columns.js';
 import { archiveIdValue, normalizeHeader, type NormalizedHeader } from '../normalize/normalize.js';
 import { isCalendarDate, nightOf } from '../normalize/night.js';
-import { utSecondsFromTime } from '../../instruments/archive-id.js';
+import { utSecondsFromTime } from '../instruments/archive-id.js';
 import type { Header } from '../fits/header.js';
-import type { InstrumentDescription } from '../../instruments/schema.js';
-import { findInstrument } from '../../instruments/find-instrument.js';
-import { isPathAccepted } from '../../instruments/path-filter.js';
+import type { InstrumentDescription } from '../instruments/schema.js';
+import { findInstrument } from '../instruments/find-instrument.js';
+import { isPathAccepted } from '../instruments/path-filter.js';
 import { failure, fitsWarnings, instrumentNamed, isReingest, joinPath, type StepContext, type StepOutcome } from './_context.js';
+import { productArchiveId } from '../normalize/product-id.js';
 
 function changed(record: FileRecord): StepOutcome {
   const error = new IngestError('SOURCE_CHANGED', 'the file changed after it was found stable', { context: { file: record.source } });
@@ -73,10 +74,6 @@ function announcedMismatch(record: FileRecord, size: number, sha256: string): In
   return problem === undefined ? undefined : new IngestError('CHECKSUM_MISMATCH', problem, { context: { file: record.source } });
 }
 
-/** A file-name stem safe inside an archive id. */
-export function safeStem(name: string): string {
-  return name.replace(/\.(fits?|fts)(\.fz|\.gz)?$/i, '').replace(/[^A-Za-z0-9._-]/g, '_');
-}
 
 export async function prepare(ctx: StepContext, record: FileRecord): Promise<StepOutcome> {
   // Timestamps written into the copy come from the record, not the clock: preparing the same source again (after
@@ -147,7 +144,7 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   let archiveId = normalized.archiveId;
   if (record.level > 0 && !isPreparedUpstream(record)) {
     // Products are named after their raw parent (KOA style: KB.20260101.12345.67_icubed).
-    archiveId = `${record.parents[0] ?? archiveId}_${safeStem(record.originalName)}`;
+    archiveId = productArchiveId(record.parents[0] ?? archiveId, record.originalName);
     normalized.header.set(description.outputKeywords.archiveId, archiveIdValue(description, archiveId));
   }
 

@@ -2,7 +2,7 @@
  * The engine's settings (everything but its ports), validated with zod at creation.
  */
 import { z } from 'zod';
-import { VERSION } from '../../version.js';
+import { VERSION } from '../version.js';
 
 export const settingsSchema = z.strictObject({
   /** Files processed at once. @default 4 */

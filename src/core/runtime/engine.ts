@@ -17,7 +17,7 @@ import type { FileAccess } from '../ports/files.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import type { Transport } from '../ports/transport.js';
 import type { Trigger, TriggerAlert, WorkItem } from '../ports/trigger.js';
-import type { InstrumentDescription } from '../../instruments/schema.js';
+import type { InstrumentDescription } from '../instruments/schema.js';
 import { baseName, type StepContext, type StepOutcome } from './_context.js';
 import { archivedFromSource } from './_already-archived.js';
 import { commit } from './_commit.js';

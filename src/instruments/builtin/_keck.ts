@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 
 type Column = NonNullable<InstrumentInput['keywordTable']>[number];
 

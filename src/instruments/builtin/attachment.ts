@@ -5,7 +5,7 @@
  * PROGID. They go through the same pipeline as frames and are cataloged with the columns below; `role:
  * attachments` keeps them from counting as a program's first frame of the night.
  */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 
 const kinds = ['weather', 'log', 'notes', 'other'];
 

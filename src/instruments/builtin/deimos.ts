@@ -1,5 +1,5 @@
 /** DEIMOS, the DEep Imaging Multi-Object Spectrograph (Keck II), and its flexure-compensation camera (FCS). */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 import { keck, keckColumns, keckKeywordMap } from './_keck.js';
 
 const fcs = { keyword: 'OUTDIR', contains: '/fcs' } as const;

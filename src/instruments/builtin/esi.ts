@@ -1,5 +1,5 @@
 /** ESI, the Echellette Spectrograph and Imager (Keck II). */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 import { keck, keckColumns, keckKeywordMap } from './_keck.js';
 
 const is = (keyword: string, value: string) => ({ keyword, equals: value }) as const;

@@ -3,7 +3,7 @@
  * keywords, guesses the image type from IMAGETYP/OBSTYPE, and builds an archive id from the observation date and
  * time and the file's content digest. It has no aliases, so `findInstrument` picks it only for INSTRUME = generic.
  */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 
 export const generic = {
   name: 'generic',

@@ -1,5 +1,5 @@
 /** HIRES, the High Resolution Echelle Spectrometer (Keck I). */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 import { keck, keckColumns, keckKeywordMap } from './_keck.js';
 
 const quartz = { keyword: 'LAMPNAME', contains: 'quartz' } as const;

@@ -5,8 +5,8 @@
  * @module
  */
 import { IngestError } from '../../core/errors.js';
-import { parseInstrument } from '../parse-instrument.js';
-import type { InstrumentDescription, InstrumentInput } from '../schema.js';
+import { parseInstrument } from '../../core/instruments/parse-instrument.js';
+import type { InstrumentDescription, InstrumentInput } from '../../core/instruments/schema.js';
 import { attachment } from './attachment.js';
 import { deimos } from './deimos.js';
 import { esi } from './esi.js';

@@ -1,5 +1,5 @@
 /** KCWI, the Keck Cosmic Web Imager (Keck II): blue and red IFU spectrograph arms and a focal-plane camera. */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 import { keck, keckColumns, keckDaytimeCalibrationRule, keckKeywordMap } from './_keck.js';
 
 const calibrations = ['bias', 'dark', 'arclamp', 'flatlamp', 'contbars', 'domeflat', 'twilightflat', 'fpc'];

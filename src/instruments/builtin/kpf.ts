@@ -1,5 +1,5 @@
 /** KPF, the Keck Planet Finder (Keck I): a stabilized high-resolution spectrograph for precise radial velocities. */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 import { keck, keckColumns, keckDaytimeCalibrationRule, keckKeywordMap, keckSemester } from './_keck.js';
 
 const types = ['object', 'bias', 'dark', 'arclamp', 'flatlamp', 'domeflat', 'twiflat'];

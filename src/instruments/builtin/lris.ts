@@ -1,5 +1,5 @@
 /** LRIS, the Low Resolution Imaging Spectrometer (Keck I), with its blue (LRISBLUE) and red arms. */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 import { keck, keckColumns, keckKeywordMap } from './_keck.js';
 
 const blue = { keyword: 'INSTRUME', matches: '^LRISP?BLUE\\b', flags: 'i' } as const;

@@ -3,7 +3,7 @@
  * raw files by exposure number and a type letter (`2345678o.fits`: o object, b bias, d dark, f flat); the
  * template scheme rebuilds that name as the archive id.
  */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 
 const obstype = (value: string) => ({ keyword: 'OBSTYPE', equals: value }) as const;
 

@@ -1,5 +1,5 @@
 /** MOSFIRE, the Multi-Object Spectrometer For Infra-Red Exploration (Keck I). */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 import { keck, keckColumns, keckKeywordMap, dataFileKeywords } from './_keck.js';
 
 const arcPower = { any: [{ keyword: 'PWSTATA7', equals: 1 }, { keyword: 'PWSTATA8', equals: 1 }] } as const;

@@ -1,5 +1,5 @@
 /** NIRC2, the near-infrared camera behind the Keck II adaptive optics. */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 import { keck, keckColumns, keckKeywordMap } from './_keck.js';
 
 const shutter = (state: 'open' | 'closed') => ({ keyword: 'SHRNAME', equals: state }) as const;

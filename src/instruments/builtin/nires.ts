@@ -1,5 +1,5 @@
 /** NIRES, the Near-Infrared Echellette Spectrometer (Keck II), with its slit-viewing imager. */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 import { keck, keckColumns, keckDaytimeCalibrationRule, keckKeywordMap, dataFileKeywords } from './_keck.js';
 
 export const nires = {

@@ -1,5 +1,5 @@
 /** NIRSPEC, the near-infrared echelle spectrograph (Keck II), with its slit-viewing camera (SCAM); NIRSPAO with AO. */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 import { keck, keckColumns, keckDaytimeCalibrationRule, keckKeywordMap, dataFileKeywords } from './_keck.js';
 
 const arcOn = { any: ['ARGON', 'KRYPTON', 'NEON', 'XENON'].map((keyword) => ({ keyword, equals: 'on' })) };

@@ -1,5 +1,5 @@
 /** OSIRIS, the OH-Suppressing Infra-Red Imaging Spectrograph behind the Keck I adaptive optics. */
-import type { InstrumentInput } from '../schema.js';
+import type { InstrumentInput } from '../../core/instruments/schema.js';
 import { keck, keckColumns, keckKeywordMap, dataFileKeywords } from './_keck.js';
 
 const imager = { keyword: 'INSTR', equals: 'imag' } as const;

@@ -4,7 +4,7 @@ import { createMemoryCatalog, type MemoryCatalogOptions } from '../../../src/ada
 import { createPostgresCatalog, type PostgresCatalogOptions } from '../../../src/adapters/catalogs/postgres.js';
 import { createSqliteCatalog, type SqliteCatalogOptions } from '../../../src/adapters/catalogs/sqlite.js';
 import type { Catalog } from '../../../src/core/ports/catalog.js';
-import type { InstrumentDescription } from '../../../src/instruments/schema.js';
+import type { InstrumentDescription } from '../../../src/core/instruments/schema.js';
 import { catalogConformance, type ConformanceTestApi } from '../../../src/testing/index.js';
 
 test('options: only path is required for SQLite, nothing for memory', () => {

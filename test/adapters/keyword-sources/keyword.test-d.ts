@@ -9,7 +9,7 @@ import {
 import { createKeywordTrigger, type KeywordTriggerOptions } from '../../../src/adapters/triggers/keyword.js';
 import type { KeywordMessage, KeywordSource, KeywordValue } from '../../../src/core/ports/keyword-source.js';
 import type { Trigger } from '../../../src/core/ports/trigger.js';
-import type { InstrumentDescription } from '../../../src/instruments/schema.js';
+import type { InstrumentDescription } from '../../../src/core/instruments/schema.js';
 
 test('the source factories return the KeywordSource port; only the endpoint (or bus) is required', () => {
   expectTypeOf(createZeromqKeywordSource).returns.toEqualTypeOf<KeywordSource>();

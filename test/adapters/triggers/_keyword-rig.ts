@@ -12,7 +12,7 @@ import {
 import { createKeywordTrigger, type KeywordTriggerOptions } from '../../../src/adapters/triggers/keyword.js';
 import type { KeywordMessage, KeywordSource } from '../../../src/core/ports/keyword-source.js';
 import type { Trigger } from '../../../src/core/ports/trigger.js';
-import type { KeywordTriggerInput } from '../../../src/instruments/schema.js';
+import type { KeywordTriggerInput } from '../../../src/core/instruments/schema.js';
 import { recordingSink, type RecordingSink } from '../../../src/testing/index.js';
 
 export const KEY = 'kbds.LOUTFILE';

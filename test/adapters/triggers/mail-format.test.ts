@@ -2,8 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkMailPassword } from '../../../src/adapters/triggers/_mail-users.js';
-import { verifyBody } from '../../../src/adapters/triggers/_mail-signature.js';
+import { checkMailPassword } from '../../../src/adapters/triggers/mail-users.js';
+import { verifyBody } from '../../../src/adapters/_shared/signature.js';
 import { buildAnnouncement, formatAnnouncement, hashMailPassword, parseAnnouncement, signAnnouncement, type AnnouncedFile } from '../../../src/adapters/triggers/mail.js';
 
 const problems = (body: string): string[] => {

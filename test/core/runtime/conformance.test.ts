@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteCatalog } from '../../../src/adapters/catalogs/sqlite.js';
 import { createFilesystemTransport } from '../../../src/adapters/transports/filesystem.js';
 import { builtinInstruments, createIngestor, type Ingestor } from '../../../src/index.js';
-import type { InstrumentDescription } from '../../../src/instruments/schema.js';
+import type { InstrumentDescription } from '../../../src/core/instruments/schema.js';
 import { frameName, makeFrame } from '../../../src/simulator/frames.js';
 import { archiveCheckStats, archivedCopiesUnder } from '../../helpers/archive-check.js';
 import { cli } from '../../helpers/cli.js';

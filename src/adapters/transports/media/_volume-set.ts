@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isIngestError, toIngestError } from '../../../core/errors.js';
-import { syncDirectoryShared, writeAll } from '../../../io/_fs.js';
+import { syncDirectoryShared, writeAll } from '../../../io/durable-fs.js';
 import { pump } from '../../../io/byte-pump.js';
 import { TAR_EOF, memberHeader, paddingOf } from './_tar.js';
 import { indexMemberName, indexText, labelMemberName, labelText, type VolumeLabel } from './_volume-index.js';

@@ -7,7 +7,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { IngestError } from '../../../core/errors.js';
-import { withFileForReading } from '../../../io/_fs.js';
+import { withFileForReading } from '../../../io/durable-fs.js';
 import { listMembers, type TarMember } from './_tar.js';
 import {
   indexMemberName,

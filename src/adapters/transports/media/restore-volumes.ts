@@ -9,7 +9,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import { IngestError, toIngestError } from '../../../core/errors.js';
 import type { Catalog } from '../../../core/ports/catalog.js';
-import { withFileForReading } from '../../../io/_fs.js';
+import { withFileForReading } from '../../../io/durable-fs.js';
 import { checkMember, readMember } from './_member-read.js';
 import type { IndexEntry, VolumeIndex } from './_volume-index.js';
 import { readVolume } from './read-volume.js';

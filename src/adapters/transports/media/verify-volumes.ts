@@ -8,7 +8,7 @@
  */
 import { IngestError, toIngestError } from '../../../core/errors.js';
 import type { Catalog } from '../../../core/ports/catalog.js';
-import { withFileForReading } from '../../../io/_fs.js';
+import { withFileForReading } from '../../../io/durable-fs.js';
 import { checkMember, readMember, type Expected } from './_member-read.js';
 import type { IndexEntry, VolumeIndex } from './_volume-index.js';
 import { readVolumeHandle } from './read-volume.js';

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { IngestError, isIngestError, toIngestError } from '../../../core/errors.js';
 import type { Catalog, MediumPlacement } from '../../../core/ports/catalog.js';
 import type { HduSums } from '../../../core/ports/transport.js';
-import { parseOptions } from '../../_options.js';
+import { parseOptions } from '../../_shared/options.js';
 import { continueSequence, volumeLabel } from './_sequence.js';
 import { TAR_EOF, memberHeader } from './_tar.js';
 import { MAX_COPIES, MEDIA_FORMAT, entryText, indexMemberName, labelMemberName, type IndexEntry, type VolumeLabel } from './_volume-index.js';

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from 'zod';
-import { IngestError } from '../core/errors.js';
+import { IngestError } from '../../core/errors.js';
 
 /** Parses `input` with `schema`, or throws IngestError INVALID_OPTIONS naming the adapter and the fields. */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, adapter: string): z.output<S> {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { IngestError } from '../core/errors.js';
+import { IngestError } from '../errors.js';
 import type { SemesterRule } from './schema.js';
 
 /** The semester id, e.g. `2024A`, for a UT date (`YYYY-MM-DD`) and UT seconds since midnight. */

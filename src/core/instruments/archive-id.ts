@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { IngestError } from '../core/errors.js';
+import { IngestError } from '../errors.js';
 import { parseArchiveTemplate, type TemplatePart } from './archive-template.js';
 import type { HeaderView } from './header-view.js';
 import { evaluatePrefix, resolveKeyword, valueText } from './rules.js';

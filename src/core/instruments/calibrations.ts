@@ -11,8 +11,8 @@
  *
  * @module
  */
-import type { CardJson } from '../core/fits/header.js';
-import type { ColumnValue } from '../core/ports/catalog.js';
+import type { CardJson } from '../fits/header.js';
+import type { ColumnValue } from '../ports/catalog.js';
 import { defaultColumnName } from './keyword-column.js';
 import type { HeaderValue, HeaderView } from './header-view.js';
 import { resolveKeyword, valueNumber, valueText, type PresentValue } from './rules.js';

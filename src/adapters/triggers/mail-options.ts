@@ -6,8 +6,8 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseOptions } from '../_options.js';
-import type { IntakeSettings } from './_mail-intake.js';
+import { parseOptions } from '../_shared/options.js';
+import type { IntakeSettings } from './mail-intake.js';
 
 const secret = z.string().min(16, 'use a secret of at least 16 characters');
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { IngestError } from '../core/errors.js';
+import { IngestError } from '../errors.js';
 import { formatField, problemsOf } from './_issues.js';
 import { instrumentSchema, type InstrumentDescription } from './schema.js';
 

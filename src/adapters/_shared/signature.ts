@@ -7,7 +7,6 @@
  * @module
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { canonicalBody } from './_mail-format.js';
 
 /** The header that carries the signature (mail and webhook). */
 export const SIGNATURE_HEADER = 'X-Fits-Ingest-Signature';
@@ -51,4 +50,9 @@ export function verifyBody(
   const given = Buffer.from(match[2]!.toLowerCase(), 'hex');
   const good = secrets.some((secret) => timingSafeEqual(Buffer.from(mac(secret, seconds, body), 'hex'), given));
   return good ? { ok: true } : { ok: false, reason: 'the signature does not match the body (wrong secret, or the body was changed)' };
+}
+
+/** The body as it is signed: CRLF → LF, leading and trailing whitespace removed. */
+export function canonicalBody(body: string): string {
+  return body.replace(/\r\n?/g, '\n').trim();
 }

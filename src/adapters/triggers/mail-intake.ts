@@ -10,9 +10,9 @@ import type { ParsedMail } from 'mailparser';
 import type { IngestErrorCode } from '../../core/errors.js';
 import type { WorkItem } from '../../core/ports/trigger.js';
 import { DataRoots } from './_data-roots.js';
-import { importFunction } from '../_import-optional.js';
+import { importFunction } from '../_shared/import-optional.js';
 import { parseAnnouncementBody, type ParsedFile } from './_mail-format.js';
-import { verifyBody, type SignatureWindow } from './_mail-signature.js';
+import { verifyBody, type SignatureWindow } from '../_shared/signature.js';
 
 /** The subject every announcement starts with (case-insensitive); free text may follow. */
 export const ANNOUNCE_SUBJECT = 'fits-ingest announce';

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { IngestError } from '../core/errors.js';
+import { IngestError } from '../../core/errors.js';
 
 /** An optional peer dependency, as package.json's peerDependencies declares it. */
 export interface OptionalPeer {

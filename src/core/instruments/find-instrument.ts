@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { IngestError, type ErrorContext } from '../core/errors.js';
+import { IngestError, type ErrorContext } from '../errors.js';
 import type { HeaderView } from './header-view.js';
 import { evaluateCondition, resolveKeyword, valueText } from './rules.js';
 import type { InstrumentDescription } from './schema.js';

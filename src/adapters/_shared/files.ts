@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { copyFile, link, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestError } from '../../core/errors.js';
-import { syncDirectory } from '../../io/_fs.js';
+import { syncDirectory } from '../../io/durable-fs.js';
 
 /** Throws IngestError ABORTED when `signal` has aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined, file: string): void {

@@ -12,9 +12,9 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Got, Response } from 'got';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { Logger } from '../../core/ports/logger.js';
-import { VERSION } from '../../version.js';
+import { VERSION } from '../../core/version.js';
 import { errorFrom, transportError } from './_client-errors.js';
-import { API, HEADERS, ingestStatusSchema, receivedSchema, uploadCreatedSchema, type FileMeta, type IngestRequest, type IngestStatus, type Received } from './_protocol.js';
+import { API, HEADERS, ingestStatusSchema, receivedSchema, uploadCreatedSchema, type FileMeta, type IngestRequest, type IngestStatus, type Received } from './protocol.js';
 import { backoffDelay, sleep, type RetrySettings } from './_retry.js';
 
 /** Resolved settings of {@link IngestClient}. */

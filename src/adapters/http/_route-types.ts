@@ -1,0 +1,33 @@
+/** What a route handler is given: the request once routed and authenticated, and the server's services. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Principal, Scope } from './_auth.js';
+import type { IngestService } from './_ingest.js';
+import type { UploadStore } from './_uploads.js';
+
+/** What handlers share. */
+export interface Services {
+  uploads: UploadStore;
+  ingest: IngestService;
+  limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number; uploadTtlMs: number };
+  now: () => number;
+}
+
+/** One request, once routed and authenticated. */
+export interface RouteContext {
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: string[];
+  query: URLSearchParams;
+  principal: Principal;
+  /** Lets a client that sent `Expect: 100-continue` send its body (call once the request is accepted). */
+  proceed(): void;
+}
+
+/** A route: `path` is written as in docs/openapi.yaml. */
+export interface Route {
+  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  /** Any one of these scopes is enough; null = no token needed. */
+  scopes: readonly Scope[] | null;
+  handler: (ctx: RouteContext, services: Services) => Promise<void>;
+}
