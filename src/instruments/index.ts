@@ -20,6 +20,8 @@ export * from '../core/instruments/header-view.js';
 export { COLUMN_TYPES, defaultColumnName, type ColumnType, type KeywordColumn } from '../core/instruments/keyword-column.js';
 export * from './load.js';
 export * from '../core/instruments/parse-instrument.js';
+export * from '../core/instruments/processing.js';
+export { processingRuleSchema } from '../core/instruments/processing-rules.js';
 export { globToRegExp, isPathAccepted, type PathPattern, type PathRules } from '../core/instruments/path-filter.js';
 export * from '../core/instruments/rules.js';
 export * from '../core/instruments/schema.js';

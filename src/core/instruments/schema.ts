@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { addProblem, whenValid } from './_issues.js';
 import { parseArchiveTemplate } from './archive-template.js';
 import { conditionSchema, keywordRefSchema } from './condition.js';
+import { checkProcessingRules, processingRuleSchema } from './processing-rules.js';
 import { pathRulesSchema } from './path-filter.js';
 import { keywordColumnSchema, type KeywordColumn } from './keyword-column.js';
 import { keywordTriggerSchema } from './keyword-trigger.js';
@@ -254,6 +255,8 @@ const baseSchema = z.strictObject({
   /** Ordered exceptions to `proprietaryMonths`; the first that applies wins. */
   proprietaryRules: z.array(proprietaryRuleSchema).default([]),
   calibrationRules: z.array(calibrationRuleSchema).default([]),
+  /** Which frames go to which pipeline, in which mode, on arrival or at the close of the night. */
+  processingRules: z.array(processingRuleSchema).default([]),
   paths: pathRulesSchema.prefault({}),
   semester: semesterSchema.optional(),
   levels: z
@@ -343,6 +346,7 @@ export const instrumentSchema = baseSchema.superRefine((d, ctx) => {
   checkArchiveId(d, ctx);
   checkUnique(d.keywordTable, ctx);
   checkImageTypes(d, ctx);
+  checkProcessingRules(d.processingRules, d.imageTypes, ctx);
 }, whenValid);
 
 /** A validated instrument description, defaults filled in. */
@@ -359,6 +363,8 @@ export type NormalizationPolicy = InstrumentDescription['normalization'];
 export type SemesterRule = NonNullable<InstrumentDescription['semester']>;
 /** One calibration-association rule. */
 export type CalibrationRule = InstrumentDescription['calibrationRules'][number];
+/** One processing rule. */
+export type { ProcessingRule } from './processing-rules.js';
 /** One image-type rule. */
 export type ImageTypeRule = InstrumentDescription['imageTypeRules'][number];
 /** The keyword-monitor settings (`keywordTrigger`), validated. */

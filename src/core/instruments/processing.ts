@@ -1,0 +1,35 @@
+/**
+ * Matching frames to processing rules (`processingRules` of an instrument description, see
+ * processing-rules.ts) and telling whether a matched frame can run yet.
+ *
+ * @module
+ */
+import type { HeaderView } from './header-view.js';
+import type { ProcessingRule } from './processing-rules.js';
+import { evaluateCondition } from './rules.js';
+import type { InstrumentDescription } from './schema.js';
+
+/** What a frame is, for matching rules. */
+export interface ProcessingFrame {
+  header: HeaderView;
+  imageType: string | undefined;
+  level: 0 | 1 | 2;
+}
+
+/** The rules `frame` matches for `on` (each rule is independent: a frame may feed several), highest priority first. */
+export function processingFor(
+  description: Pick<InstrumentDescription, 'processingRules' | 'keywordMap'>,
+  frame: ProcessingFrame,
+  on: ProcessingRule['on'],
+): ProcessingRule[] {
+  return description.processingRules
+    .filter((rule) => rule.on === on && rule.levels.includes(frame.level))
+    .filter((rule) => rule.imageTypes === undefined || (frame.imageType !== undefined && rule.imageTypes.includes(frame.imageType)))
+    .filter((rule) => rule.when === undefined || evaluateCondition(rule.when, frame.header, description.keywordMap))
+    .sort((a, b) => b.priority - a.priority);
+}
+
+/** Whether a frame under `rule` can run now: the calibration types it still waits for (empty when ready). */
+export function waitingFor(rule: ProcessingRule, mastersReady: ReadonlySet<string>): string[] {
+  return rule.needs.filter((type) => !mastersReady.has(type));
+}
