@@ -219,7 +219,8 @@ export function createEngine(options: EngineOptions): Ingestor {
     if (now < nextClaim) return;
     nextClaim = now + settings.claimIntervalMs;
     await claim().catch((error: unknown) => emitter.emit('error', toIngestError(error)));
-    await waiters.recheck(takeBack).catch((error: unknown) => emitter.emit('error', toIngestError(error)));
+    // Only on a shared catalog can another worker finish a record this engine's `settled` callers wait for.
+    if (catalog.capabilities.shared) await waiters.recheck(takeBack).catch((error: unknown) => emitter.emit('error', toIngestError(error)));
   }
 
   const sink = {
@@ -240,6 +241,7 @@ export function createEngine(options: EngineOptions): Ingestor {
       abort = new AbortController();
       abortOnStop = false;
       await openCatalog();
+      if (!catalog.capabilities.durable) logger.warn('the catalog is not durable: a crash loses the state of the files in flight, which are then ingested again from the start', { catalog: catalog.name });
       await cleanStaging(files, catalog, settings.staging, logger);
       scheduler.open();
       await claim();

@@ -67,20 +67,26 @@ export interface StartStopOptions<A extends unknown[]> {
    * rejects ALREADY_STARTED (triggers: create a new one). @default false
    */
   restartable?: boolean;
+  /**
+   * True when a stop during a start runs at once and the start is expected to notice and finish early (a one-shot
+   * scan that may take minutes). False makes the stop wait for the start to finish first. @default false
+   */
+  interruptStart?: boolean;
 }
 
 /** A service's start and stop, guarded by {@link startStop}. */
 export interface StartStop<A extends unknown[]> {
   /** Starts once; rejects ALREADY_STARTED while started (or once stopped, unless restartable). */
   start(...args: A): Promise<void>;
-  /** Stops once; idempotent (concurrent and later calls share the first stop). Waits for a start under way. */
+  /** Stops once; idempotent (concurrent and later calls share the first stop). */
   stop(): Promise<void>;
   readonly state: LifecycleState;
 }
 
 /**
  * The start/stop rules every service follows: one start at a time; a failed start is rolled back with `stop` and
- * may be retried; stop runs once, waits for a start under way, and is final unless `restartable`.
+ * may be retried; stop runs once (a stop before any start only makes a later start fail, unless restartable), and
+ * is final unless `restartable`.
  */
 export function startStop<A extends unknown[]>(options: StartStopOptions<A>): StartStop<A> {
   let state: LifecycleState = 'idle';
@@ -95,9 +101,12 @@ export function startStop<A extends unknown[]>(options: StartStopOptions<A>): St
     );
 
   async function runStop(): Promise<void> {
+    const during = starting;
+    if (during && !options.interruptStart) await during.catch(() => undefined);
     state = 'stopping';
     try {
       await options.stop();
+      if (during) await during.catch(() => undefined);
     } finally {
       state = restartable ? 'idle' : 'stopped';
       stopping = undefined;
@@ -114,11 +123,13 @@ export function startStop<A extends unknown[]>(options: StartStopOptions<A>): St
       starting = (async () => {
         try {
           await options.start(...args);
-          state = 'running';
+          if (state === 'starting') state = 'running';
         } catch (error) {
-          // Undo the half-done start so nothing is left open, then allow another try.
-          await options.stop().catch(() => undefined);
-          state = 'idle';
+          if (state === 'starting') {
+            // Undo the half-done start so nothing is left open, then allow another try.
+            await options.stop().catch(() => undefined);
+            state = 'idle';
+          }
           throw error;
         } finally {
           starting = undefined;
@@ -126,11 +137,14 @@ export function startStop<A extends unknown[]>(options: StartStopOptions<A>): St
       })();
       return starting;
     },
-    async stop(): Promise<void> {
-      if (starting) await starting.catch(() => undefined);
+    stop(): Promise<void> {
       if (stopping) return stopping;
-      if (state === 'running') return (stopping = runStop());
-      if (state === 'idle' && !restartable) state = 'stopped';
+      if (state === 'idle' || state === 'stopped') {
+        if (!restartable) state = 'stopped';
+        return Promise.resolve();
+      }
+      stopping = runStop();
+      return stopping;
     },
   };
 }
