@@ -22,7 +22,10 @@ import type { FileAccess, FileStat, Hash, WritableFile } from '../core/ports/fil
 
 /** Options of {@link createMemoryFiles}. */
 export interface MemoryFilesOptions {
-  /** Gives files their modification times. @default a counter that moves 1 ms per write */
+  /**
+   * Gives files their modification times; each write moves a file's mtime on by at least a microsecond, as
+   * nanosecond file system clocks do. @default a counter that moves 1 ms per write
+   */
   clock?: Pick<Clock, 'now'>;
   /** Size of the chunks `read` yields when the caller asks for none. @default 65536 */
   chunkSize?: number;
@@ -31,11 +34,13 @@ export interface MemoryFilesOptions {
 /** The operations faults can be injected into. */
 export type MemoryFileOperation = 'stat' | 'read' | 'readRange' | 'create' | 'write' | 'sync' | 'rename' | 'remove' | 'list';
 
-/** Something that happens when a reader of a file has read `afterBytes` bytes of it. */
+/** Something that happens when a read of a file reaches byte `atOffset` of it. */
 export interface ReadFault {
-  /** Bytes of the file a reader must have been given before the fault happens. @default 0 */
-  afterBytes?: number;
-  /** The read ends here, as if the file were shorter (a short read). */
+  /** The file offset at which the fault happens (a read covering it meets it). @default 0 */
+  atOffset?: number;
+  /** Only this kind of read meets the fault. @default either */
+  operation?: 'read' | 'readRange';
+  /** The read returns the bytes before `atOffset` only and ends there, as if the file were shorter (a short read). */
   short?: boolean;
   /** Runs once, then the read goes on over the file as it is now (a file changed under the reader). */
   change?: (files: MemoryFiles) => void;
@@ -53,7 +58,7 @@ export interface MemoryFiles extends FileAccess {
   paths(): string[];
   /** The next `times` calls of `operation` on `path` (every path: `'*'`) throw `error`. */
   fail(path: string, operation: MemoryFileOperation, error: Error, times?: number): void;
-  /** The next read (`read` or `readRange`) of `path` that reaches `fault.afterBytes` meets the fault. */
+  /** The next read (`read` or `readRange`) of `path` that reaches `fault.atOffset` meets the fault (once). */
   onRead(path: string, fault: ReadFault): void;
   /**
    * Holds every later operation on `path` (every path: `'*'`) until the returned function is called, to keep
@@ -92,17 +97,22 @@ export function createMemoryFiles(options: MemoryFilesOptions = {}): MemoryFiles
     throw failure.error;
   }
 
-  /** The fault a read of `path` meets once `given` bytes were given, if any (it is used up). */
-  function faultAt(path: string, given: number): ReadFault | undefined {
-    const i = readFaults.findIndex((f) => f.path === path && (f.fault.afterBytes ?? 0) <= given);
-    if (i < 0) return undefined;
-    return readFaults.splice(i, 1)[0]!.fault;
+  /** The first fault a `operation` of `path` meets in [from, to), if any. */
+  function faultIn(path: string, operation: 'read' | 'readRange', from: number, to: number): { at: number; fault: ReadFault; index: number } | undefined {
+    let found: { at: number; fault: ReadFault; index: number } | undefined;
+    readFaults.forEach((f, index) => {
+      const at = f.fault.atOffset ?? 0;
+      const kind = f.fault.operation ?? operation;
+      if (f.path === path && kind === operation && at >= from && at < to && (!found || at < found.at)) found = { at, fault: f.fault, index };
+    });
+    return found;
   }
 
   const notFound = (path: string): IngestError => new IngestError('FILE_NOT_FOUND', `no file ${path} in memory`, { context: { file: path } });
-  const write = (path: string, bytes: Uint8Array, mtimeMs = mtime()): void => {
+  const write = (path: string, bytes: Uint8Array, mtimeMs?: number): void => {
     const old = entries.get(path);
-    entries.set(path, { bytes, mtimeMs, ino: old?.ino ?? ++inodes });
+    const at = mtimeMs ?? Math.max(mtime(), old ? old.mtimeMs + 0.001 : 0);
+    entries.set(path, { bytes, mtimeMs: at, ino: old?.ino ?? ++inodes });
   };
 
   const files: MemoryFiles = {
@@ -147,28 +157,27 @@ export function createMemoryFiles(options: MemoryFilesOptions = {}): MemoryFiles
         if (!e) throw notFound(path);
         const end = Math.min(o.end ?? e.bytes.length, e.bytes.length);
         if (offset >= end) return;
-        const fault = faultAt(path, offset - (o.start ?? 0));
-        if (fault?.short) return;
-        if (fault?.change) {
-          fault.change(files);
+        let length = Math.min(o.chunkSize ?? chunkSize, end - offset);
+        const fault = faultIn(path, 'read', offset, offset + length);
+        if (fault && fault.at === offset) {
+          readFaults.splice(fault.index, 1);
+          if (fault.fault.short) return;
+          fault.fault.change?.(files);
           continue;
         }
-        const length = Math.min(o.chunkSize ?? chunkSize, end - offset);
+        if (fault) length = fault.at - offset; // stop the chunk where the fault is
         yield e.bytes.slice(offset, offset + length);
         offset += length;
       }
     },
     async readRange(path, offset, length) {
       await enter(path, 'readRange');
-      let fault = faultAt(path, 0);
-      if (fault?.change) {
-        fault.change(files);
-        fault = undefined;
-      }
+      const fault = faultIn(path, 'readRange', offset, offset + length);
+      if (fault) readFaults.splice(fault.index, 1);
+      fault?.fault.change?.(files);
       const e = entries.get(path);
       if (!e) throw notFound(path);
-      const bytes = e.bytes.slice(offset, offset + length);
-      return fault?.short ? bytes.slice(0, Math.floor(bytes.length / 2)) : bytes;
+      return e.bytes.slice(offset, fault?.fault.short ? fault.at : offset + length);
     },
     async create(path): Promise<WritableFile> {
       await enter(path, 'create');
