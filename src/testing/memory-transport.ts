@@ -58,6 +58,11 @@ function untilAborted(gate: Promise<void>, signal: AbortSignal | undefined): Pro
   });
 }
 
+/** ABORTED when the engine aborted the transfer (nothing is stored then). */
+function checkAborted(signal: AbortSignal | undefined, request: TransferRequest): void {
+  if (signal?.aborted) throw new IngestError('ABORTED', `the transfer of ${request.archiveId} was aborted`, { context: { file: request.path } });
+}
+
 /** Creates an empty in-memory archive. */
 export function createMemoryTransport(options: MemoryTransportOptions): MemoryTransport {
   const name = options.name ?? 'memory';
@@ -71,11 +76,12 @@ export function createMemoryTransport(options: MemoryTransportOptions): MemoryTr
   let transfers = 0;
   let closes = 0;
 
-  async function readStaged(request: TransferRequest): Promise<{ bytes: Uint8Array; sha256: string }> {
+  async function readStaged(request: TransferRequest, signal: AbortSignal | undefined): Promise<{ bytes: Uint8Array; sha256: string }> {
     const hash = options.files.sha256();
     const chunks: Uint8Array[] = [];
     let size = 0;
     for await (const chunk of options.files.read(request.path)) {
+      checkAborted(signal, request);
       hash.update(chunk);
       chunks.push(chunk.slice());
       size += chunk.length;
@@ -123,14 +129,15 @@ export function createMemoryTransport(options: MemoryTransportOptions): MemoryTr
       maxInFlight = Math.max(maxInFlight, inFlight);
       const startedAt = now();
       try {
-        for (const gate of [...held]) await untilAborted(gate, signal);
-        signal?.throwIfAborted();
+        for (const gate of [...held]) await untilAborted(gate, signal).catch(() => checkAborted(signal, request));
+        checkAborted(signal, request);
         const failure = failures[0];
         if (failure) {
           if (--failure.times <= 0) failures.shift();
           throw failure.error;
         }
-        const { bytes, sha256 } = await readStaged(request);
+        const { bytes, sha256 } = await readStaged(request, signal);
+        checkAborted(signal, request);
         const context = { file: request.path, archiveId: request.archiveId };
         if (sha256 !== request.sha256 || bytes.length !== request.size) {
           throw new IngestError('DIGEST_MISMATCH', `the staged copy has SHA-256 ${sha256} (${bytes.length} bytes), not ${request.sha256}`, { context });
