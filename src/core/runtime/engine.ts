@@ -252,8 +252,9 @@ export function createEngine(options: EngineOptions): Ingestor {
         startedTriggers.push(trigger);
       }
     },
-    // Also the rollback of a failed start: it undoes only what was done.
+    // Also the rollback of a failed start: it undoes only what was done, and leaves the transports open for the retry.
     async stop() {
+      const rollback = lifecycle.state === 'starting';
       for (const trigger of startedTriggers) await trigger.stop().catch((error: unknown) => logger.warn('trigger stop failed', { error: String(error) }));
       startedTriggers = [];
       scheduler.close();
@@ -263,7 +264,9 @@ export function createEngine(options: EngineOptions): Ingestor {
       await loop;
       loop = undefined;
       for (const id of scheduler.clear()) await catalog.release(id, settings.owner).catch(() => {});
-      for (const transport of transports) await transport.close?.().catch((error: unknown) => logger.warn('transport close failed', { transport: transport.name, error: String(error) }));
+      if (!rollback) {
+        for (const transport of transports) await transport.close?.().catch((error: unknown) => logger.warn('transport close failed', { transport: transport.name, error: String(error) }));
+      }
       if (options.ownsCatalog && openCatalog.done) await catalog.close();
       openCatalog.reset();
     },

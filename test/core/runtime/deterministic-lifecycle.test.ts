@@ -117,9 +117,11 @@ describe('engine lifecycle on the manual clock', () => {
     expect(isIngestError(again, 'ALREADY_STARTED')).toBe(true);
     const { record } = await r.engine.submit(item(r.frame(1)));
     await r.settle([record.id]);
+    expect(r.transport.closes).toBe(0); // the failed starts left the transports open for the retry
     await r.engine.stop();
     await r.engine.stop();
     expect(log.filter((l) => l.startsWith('stop'))).toEqual(['stop a', 'stop a', 'stop b']);
+    expect(r.transport.closes).toBe(1); // stopping twice closes once
   });
 
   it('closes the catalog on stop only when it owns it', async () => {
