@@ -173,7 +173,7 @@ export const errorCodes = {
   },
 
   // --- triggers and transports ---
-  ALREADY_STARTED: { kind: 'usage', hint: 'a trigger starts once; create a new one to start again' },
+  ALREADY_STARTED: { kind: 'usage', hint: 'it is started already: stop it first (the engine), or create a new one (a trigger starts once)' },
   WATCH_ERROR: {
     kind: 'transient',
     hint: 'check that the watched directory exists and is readable by this process; other paths keep being watched',

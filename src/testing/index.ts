@@ -9,3 +9,6 @@ export * from './trigger-conformance.js';
 export * from './transport-conformance.js';
 export * from './fits-fixtures.js';
 export * from './notifier-conformance.js';
+export * from './manual-clock.js';
+export * from './memory-files.js';
+export * from './memory-transport.js';

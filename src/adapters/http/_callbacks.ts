@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import type { Logger } from '../../core/ports/logger.js';
 import { writeFileAtomic } from '../_shared/files.js';
 import { HEADERS, type CallbackPayload } from './protocol.js';
-import { backoffDelay, type RetrySettings } from './_retry.js';
+import { backoffDelay } from '../../core/lifecycle/backoff.js';
+import { type RetrySettings } from './_retry.js';
 import { signWebhook } from './webhook.js';
 
 /** Settings of callback delivery. */

@@ -1,5 +1,6 @@
 /**
- * Retry timing shared by the HTTP client and the callback sender: exponential backoff with jitter.
+ * Retry settings shared by the HTTP client and the callback sender; the wait itself is the core's
+ * `backoffDelay` (src/core/lifecycle/backoff.ts).
  * Internal to src/adapters/http.
  *
  * @module
@@ -13,15 +14,6 @@ export interface RetrySettings {
   baseDelayMs: number;
   /** Longest delay between two attempts. */
   maxDelayMs: number;
-}
-
-/**
- * The wait after the `failures`-th failure (1 = after the first): `base × 2^(failures−1)`, capped at `max`, of
- * which a random half is taken off ("equal jitter"), so that senders that failed together do not retry in step.
- */
-export function backoffDelay(failures: number, settings: Omit<RetrySettings, 'maxAttempts'>, random: () => number = Math.random): number {
-  const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */

@@ -15,7 +15,8 @@ import type { Logger } from '../../core/ports/logger.js';
 import { VERSION } from '../../core/version.js';
 import { errorFrom, transportError } from './_client-errors.js';
 import { API, HEADERS, ingestStatusSchema, receivedSchema, uploadCreatedSchema, type FileMeta, type IngestRequest, type IngestStatus, type Received } from './protocol.js';
-import { backoffDelay, sleep, type RetrySettings } from './_retry.js';
+import { backoffDelay } from '../../core/lifecycle/backoff.js';
+import { sleep, type RetrySettings } from './_retry.js';
 
 /** Resolved settings of {@link IngestClient}. */
 export interface ClientSettings {

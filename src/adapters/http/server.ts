@@ -29,6 +29,7 @@ import { parseOptions } from '../_shared/options.js';
 import { ANONYMOUS, isRefusal, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
 import { CallbackSender } from './_callbacks.js';
 import { redactPaths, sendError } from './_http.js';
+import { initOnce } from '../../core/runtime/once.js';
 import { sweepIdle } from './_idle.js';
 import { IngestService } from './_ingest.js';
 import { recordStatus } from './_status.js';
@@ -155,7 +156,6 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
   const callbacks = new CallbackSender({ dir: join(root, 'callbacks'), settings: options.callbacks, target: (site) => tokens.callbackOf(site), logger, random, fsync: options.fsync });
   const services: Services = { uploads, ingest, limits: options.limits, now };
   const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
-  let started: Promise<void> | undefined;
   let sweeper: NodeJS.Timeout | undefined;
 
   const callback = (event: 'archived' | 'failed') => (record: FileRecord) => {
@@ -168,18 +168,18 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
   const [archived, failed] = [callback('archived'), callback('failed')];
   ingestor.on('archived', archived).on('duplicate', archived).on('invalid', failed).on('abandoned', failed);
 
-  const start = (): Promise<void> =>
-    (started ??= (async () => {
-      await mkdir(root, { recursive: true });
-      await uploads.init();
-      await ingest.init();
-      callbacks.onAttempt = (id, outcome) => server.onCallback?.(id, outcome);
-      await callbacks.start();
-      const sweep = () => void sweepIdle(uploads, ingest, now(), options.limits.uploadTtlMs, logger).catch((error: unknown) => logger.warn('upload sweep failed', { error: String(error) }));
-      sweep();
-      sweeper = setInterval(sweep, Math.min(options.limits.uploadTtlMs, 3_600_000));
-      sweeper.unref();
-    })());
+  // Once, for every request and listen; a failed start (a full disk…) is tried again by the next one.
+  const start = initOnce(async () => {
+    await mkdir(root, { recursive: true });
+    await uploads.init();
+    await ingest.init();
+    callbacks.onAttempt = (id, outcome) => server.onCallback?.(id, outcome);
+    await callbacks.start();
+    const sweep = () => void sweepIdle(uploads, ingest, now(), options.limits.uploadTtlMs, logger).catch((error: unknown) => logger.warn('upload sweep failed', { error: String(error) }));
+    sweep();
+    sweeper = setInterval(sweep, Math.min(options.limits.uploadTtlMs, 3_600_000));
+    sweeper.unref();
+  });
 
   const authenticate = (req: IncomingMessage, route: Route): Principal | undefined => {
     if (route.scopes === null) return undefined;

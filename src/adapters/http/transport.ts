@@ -115,8 +115,8 @@ function verdict(request: TransferRequest, status: IngestStatus): boolean {
 }
 
 /**
- * A transport to a fits-ingest ingest server over HTTP(S). Capabilities:
- * `{ atomicRename: true, resumable: true, remote: true }`.
+ * A transport to a fits-ingest ingest server over HTTP(S). Large files go as resumable uploads; the server
+ * places files atomically.
  *
  * @throws IngestError INVALID_OPTIONS for bad options.
  */
@@ -170,7 +170,6 @@ export function createHttpTransport(input: HttpTransportOptions): Transport {
 
   return {
     name: options.name,
-    capabilities: { atomicRename: true, resumable: true, remote: true },
     transfer: async (request, signal) => {
       try {
         return await transfer(request, signal);

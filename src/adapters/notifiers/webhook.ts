@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
+import { backoffDelay } from '../../core/lifecycle/backoff.js';
 import type { Notification, Notifier } from '../../core/ports/notifier.js';
 import { VERSION } from '../../core/version.js';
 import { parseOptions } from '../_shared/options.js';
@@ -56,11 +57,6 @@ export interface WebhookPayload extends Notification {
 }
 
 const RETRIED = (status: number): boolean => status === 408 || status === 429 || status >= 500;
-
-function backoff(attempt: number, baseMs: number, maxMs: number): number {
-  const plain = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-  return Math.round(plain * (0.5 + Math.random() / 2));
-}
 
 function retryAfterMs(header: string | null): number | undefined {
   if (header === null) return undefined;
@@ -111,7 +107,7 @@ export function createWebhookNotifier(input: WebhookNotifierOptions): Notifier {
           if (error instanceof IngestError) throw error;
           last = (error as Error).name === 'TimeoutError' ? `no reply within ${options.timeoutMs} ms` : String((error as Error).cause ?? error);
         }
-        if (attempt < maxAttempts) await delay(Math.min(maxDelayMs, wait ?? backoff(attempt, baseDelayMs, maxDelayMs)));
+        if (attempt < maxAttempts) await delay(Math.min(maxDelayMs, wait ?? backoffDelay(attempt, { baseDelayMs, maxDelayMs })));
       }
       throw new IngestError('NOTIFY_FAILED', `${options.url} did not take the ${notification.kind} notification after ${maxAttempts} attempt(s): ${last}`, {
         context: { kind: notification.kind, attempts: maxAttempts },

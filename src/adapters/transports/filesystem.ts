@@ -161,8 +161,8 @@ function sidecarJson(request: TransferRequest, digest: { size: number; sha256: s
 }
 
 /**
- * A transport into a directory tree on a filesystem this machine mounts. Capabilities:
- * `{ atomicRename: true, resumable: false, remote: false }`. Transfers to one destination are serialized within
+ * A transport into a directory tree on a filesystem this machine mounts; files appear atomically (temp name, flush,
+ * rename). Transfers to one destination are serialized within
  * this process; across processes the temp cleanup may make a concurrent transfer of the same id fail with a
  * transient error, never corrupt the archive.
  *
@@ -322,7 +322,6 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
 
   return {
     name: options.name,
-    capabilities: { atomicRename: true, resumable: false, remote: false },
     transfer: wrap(transfer),
     committed: wrap(committed),
     discard: async (target) => discard(target).catch((error: unknown) => {

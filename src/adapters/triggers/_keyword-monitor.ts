@@ -8,6 +8,7 @@
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IngestError, toIngestError } from '../../core/errors.js';
+import { backoffDelay } from '../../core/lifecycle/backoff.js';
 import type { KeywordMessage, KeywordSource, KeywordSourceState, Unsubscribe } from '../../core/ports/keyword-source.js';
 import type { TriggerSink, WorkItem } from '../../core/ports/trigger.js';
 import type { KeywordTriggerSettings } from '../../core/instruments/schema.js';
@@ -142,10 +143,9 @@ export class KeywordMonitor {
     const { initialDelayMs, maxDelayMs } = this.#s.reconnect;
     this.#track(
       (async () => {
-        for (let attempt = 0; !this.#stopped && this.#s.source.state !== 'connected'; attempt++) {
-          const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** Math.min(attempt, 30));
+        for (let failures = 1; !this.#stopped && this.#s.source.state !== 'connected'; failures++) {
           try {
-            await sleep(delay * (0.5 + Math.random() / 2), undefined, { signal: this.#abort.signal });
+            await sleep(backoffDelay(Math.min(failures, 31), { baseDelayMs: initialDelayMs, maxDelayMs }), undefined, { signal: this.#abort.signal });
             await this.#s.source.connect();
             return;
           } catch {

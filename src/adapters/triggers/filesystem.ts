@@ -17,7 +17,7 @@
 import type { Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { IngestError } from '../../core/errors.js';
+import { startStop } from '../../core/runtime/once.js';
 import type { Trigger, TriggerSink, WorkItem } from '../../core/ports/trigger.js';
 import { compileGlob, createFileFilter, type FileFilter } from './_file-filter.js';
 import { parseOptions } from '../_shared/options.js';
@@ -138,10 +138,6 @@ function newQueue(options: CommonOptions, sink: TriggerSink, seen?: SeenFiles): 
   });
 }
 
-function alreadyStarted(name: string): IngestError {
-  return new IngestError('ALREADY_STARTED', `trigger "${name}" was already started (or stopped); create a new one`);
-}
-
 /**
  * A trigger that announces the files already in `paths` once, oldest first, then finishes: `start()` resolves
  * when every file has been submitted. `continuous: false`. Items have `complete: false` (see the module notes).
@@ -151,15 +147,13 @@ function alreadyStarted(name: string): IngestError {
 export function createScanTrigger(input: ScanTriggerOptions): Trigger {
   const options = parseOptions(scanTriggerOptionsSchema, input, 'the filesystem scan trigger');
   const roots = options.paths.map((path) => resolve(path));
-  let started = false;
   let stopped = false;
   let queue: SubmitQueue | undefined;
-  return {
-    name: options.name,
-    capabilities: { continuous: false, announcesComplete: false },
-    async start(sink) {
-      if (started) throw alreadyStarted(options.name);
-      started = true;
+  const lifecycle = startStop({
+    name: `trigger "${options.name}"`,
+    interruptStart: true, // stop() ends a long scan early
+    async start(sink: TriggerSink) {
+      stopped = false;
       queue = newQueue(options, sink);
       await announceExisting({
         roots,
@@ -178,7 +172,8 @@ export function createScanTrigger(input: ScanTriggerOptions): Trigger {
       stopped = true;
       await queue?.close();
     },
-  };
+  });
+  return { name: options.name, capabilities: { continuous: false, announcesComplete: false }, start: lifecycle.start, stop: lifecycle.stop };
 }
 
 /**
@@ -207,19 +202,19 @@ export function createFilesystemTrigger(input: FilesystemTriggerOptions): Trigge
     makeItem: (path, stats, detectedAt) => workItem(options, path, stats, detectedAt),
   };
   let run: WatchRun | undefined;
-  let stopped = false;
-  return {
-    name: options.name,
-    capabilities: { continuous: true, announcesComplete: false },
-    async start(sink) {
-      if (run || stopped) throw alreadyStarted(options.name);
+  const lifecycle = startStop({
+    name: `trigger "${options.name}"`,
+    interruptStart: true,
+    async start(sink: TriggerSink) {
       const seen = new SeenFiles(options.seenLimit);
       run = new WatchRun(settings, sink, newQueue(options, sink, seen), seen);
       await run.start();
     },
     async stop() {
-      stopped = true;
-      await run?.stop();
+      const stopping = run;
+      run = undefined;
+      await stopping?.stop();
     },
-  };
+  });
+  return { name: options.name, capabilities: { continuous: true, announcesComplete: false }, start: lifecycle.start, stop: lifecycle.stop };
 }

@@ -10,9 +10,9 @@
  * @module
  */
 import { z } from 'zod';
-import { IngestError } from '../../core/errors.js';
+import { startStop } from '../../core/runtime/once.js';
 import type { KeywordSource } from '../../core/ports/keyword-source.js';
-import type { Trigger } from '../../core/ports/trigger.js';
+import type { Trigger, TriggerSink } from '../../core/ports/trigger.js';
 import { keywordTriggerSchema } from '../../core/instruments/keyword-trigger.js';
 import type { KeywordTriggerInput } from '../../core/instruments/schema.js';
 import { parseOptions } from '../_shared/options.js';
@@ -99,14 +99,10 @@ export function createKeywordTrigger(input: KeywordTriggerOptions): Trigger {
   const keywords = options.instrument.keywordTrigger!;
   const roots = new DataRoots(options.roots ?? keywords.roots);
   let monitor: KeywordMonitor | undefined;
-  let stopped = false;
-  return {
-    name: options.name,
-    capabilities: { continuous: true, announcesComplete: true },
-    async start(sink) {
-      if (monitor || stopped) {
-        throw new IngestError('ALREADY_STARTED', `trigger "${options.name}" was already started (or stopped); create a new one`);
-      }
+  const lifecycle = startStop({
+    name: `trigger "${options.name}"`,
+    interruptStart: true,
+    async start(sink: TriggerSink) {
       const queue = new SubmitQueue({ sink, trigger: options.name, concurrency: options.maxConcurrentSubmits, backlogAlert: options.maxQueue });
       monitor = new KeywordMonitor(
         {
@@ -126,8 +122,10 @@ export function createKeywordTrigger(input: KeywordTriggerOptions): Trigger {
       await monitor.start();
     },
     async stop() {
-      stopped = true;
-      await monitor?.stop();
+      const stopping = monitor;
+      monitor = undefined;
+      await stopping?.stop();
     },
-  };
+  });
+  return { name: options.name, capabilities: { continuous: true, announcesComplete: true }, start: lifecycle.start, stop: lifecycle.stop };
 }

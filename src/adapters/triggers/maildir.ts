@@ -19,6 +19,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { Trigger, TriggerSink } from '../../core/ports/trigger.js';
+import { startStop } from '../../core/runtime/once.js';
 import { parseOptions } from '../_shared/options.js';
 import { MailGate } from './_mail-gate.js';
 import { mailParser, readAnnouncement, type Announced, type Envelope, type IntakeSettings } from './mail-intake.js';
@@ -189,28 +190,23 @@ export function createMaildirTrigger(input: MaildirTriggerOptions): Trigger {
   const options = parseOptions(maildirTriggerOptionsSchema, input, 'the Maildir trigger');
   const settings = intakeSettings(options.name, options);
   let poller: Poller | undefined;
-  let stopped = false;
-  let stopping: Promise<void> | undefined;
-  return {
-    name: options.name,
-    capabilities: { continuous: true, announcesComplete: true },
-    async start(sink) {
-      if (poller || stopped) throw new IngestError('ALREADY_STARTED', `trigger "${options.name}" was already started (or stopped); create a new one`);
+  const lifecycle = startStop({
+    name: `trigger "${options.name}"`,
+    async start(sink: TriggerSink) {
       await mailParser();
       const run = new Poller(options, settings, sink);
       poller = run;
       run.loop = run.run();
     },
-    stop() {
-      stopped = true;
-      stopping ??= (async () => {
-        if (!poller) return;
-        poller.abort.abort();
-        const gateClosed = poller.gate.close();
-        await poller.loop;
-        await gateClosed;
-      })();
-      return stopping;
+    async stop() {
+      const run = poller;
+      poller = undefined;
+      if (!run) return;
+      run.abort.abort();
+      const gateClosed = run.gate.close();
+      await run.loop;
+      await gateClosed;
     },
-  };
+  });
+  return { name: options.name, capabilities: { continuous: true, announcesComplete: true }, start: lifecycle.start, stop: lifecycle.stop };
 }

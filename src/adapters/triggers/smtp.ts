@@ -16,6 +16,7 @@ import type { SMTPServer, SMTPServerDataStream, SMTPServerOptions, SMTPServerSes
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { Trigger, TriggerSink } from '../../core/ports/trigger.js';
+import { startStop } from '../../core/runtime/once.js';
 import { parseOptions } from '../_shared/options.js';
 import { MailGate } from './_mail-gate.js';
 import { importFunction } from '../_shared/import-optional.js';
@@ -175,16 +176,12 @@ export function createSmtpTrigger(input: SmtpTriggerOptions): SmtpTrigger {
   const settings = intakeSettings(options.name, options);
   const rejectedDir = resolve(options.rejectedDir);
   let receiver: Receiver | undefined;
-  let stopped = false;
-  let stopping: Promise<void> | undefined;
   let listening: { host: string; port: number } | undefined;
 
-  return {
-    name: options.name,
-    capabilities: { continuous: true, announcesComplete: true },
-    address: () => listening,
-    async start(sink) {
-      if (receiver || stopped) throw new IngestError('ALREADY_STARTED', `trigger "${options.name}" was already started (or stopped); create a new one`);
+  const lifecycle = startStop({
+    name: `trigger "${options.name}"`,
+    interruptStart: true,
+    async start(sink: TriggerSink) {
       const Server = await importFunction<ServerClass>({ name: 'smtp-server', range: '3', neededBy: 'the SMTP trigger' }, 'SMTPServer');
       await mailParser();
       const users = { ...(options.usersFile ? await readUsersFile(options.usersFile) : {}), ...options.users };
@@ -227,21 +224,25 @@ export function createSmtpTrigger(input: SmtpTriggerOptions): SmtpTrigger {
       const address = server.server.address();
       listening = typeof address === 'object' && address ? { host: address.address, port: address.port } : { host: options.host, port: options.port };
     },
-    stop() {
-      stopped = true;
-      stopping ??= (async () => {
-        const run = receiver;
-        if (!run) return;
-        run.stopping = true;
-        const closed = new Promise<void>((done) => (run.server ? run.server.close(() => done()) : done()));
-        const gateClosed = run.gate.close();
-        await Promise.allSettled([...run.handling]);
-        await gateClosed;
-        for (const connection of run.server?.connections ?? []) connection.close();
-        await closed;
-        listening = undefined;
-      })();
-      return stopping;
+    async stop() {
+      const run = receiver;
+      receiver = undefined;
+      if (!run) return;
+      run.stopping = true;
+      const closed = new Promise<void>((done) => (run.server ? run.server.close(() => done()) : done()));
+      const gateClosed = run.gate.close();
+      await Promise.allSettled([...run.handling]);
+      await gateClosed;
+      for (const connection of run.server?.connections ?? []) connection.close();
+      await closed;
+      listening = undefined;
     },
+  });
+  return {
+    name: options.name,
+    capabilities: { continuous: true, announcesComplete: true },
+    address: () => listening,
+    start: lifecycle.start,
+    stop: lifecycle.stop,
   };
 }

@@ -50,11 +50,21 @@ export function isFinal(state: StateName): boolean {
 /** The work the runtime does to move a file out of a state. */
 export type StepName = 'stabilize' | 'prepare' | 'transfer' | 'commit';
 
-/** The step that moves a file on from each active state. */
-export const NEXT_STEP: Partial<Record<StateName, StepName>> = {
+/**
+ * The step that moves a file on from each state; null where no step runs: final states, and FAILED (which waits
+ * for its retry time, then takes RETRY back to the state it resumes from). Exhaustive: a new state does not
+ * compile until it is listed here.
+ */
+export const NEXT_STEP: Readonly<Record<StateName, StepName | null>> = {
   DETECTED: 'stabilize',
   STABLE: 'prepare',
   PREPARED: 'transfer',
   TRANSFERRING: 'transfer',
   TRANSFERRED: 'commit',
+  ARCHIVED: null,
+  INVALID: null,
+  FAILED: null,
+  ABANDONED: null,
+  DUPLICATE: null,
+  SUPERSEDED: null,
 };

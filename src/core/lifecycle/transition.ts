@@ -7,7 +7,10 @@
  */
 import { IngestError } from '../errors.js';
 import type { FileRecord, HistoryEntry, RecordError, RecordWarning } from './record.js';
+import { backoffDelay } from './backoff.js';
 import { NEXT_STEP, type StateName, type StepName } from './states.js';
+
+export { backoffDelay, type BackoffPolicy } from './backoff.js';
 
 /** Something that happened to a file. `actor` defaults to `runtime`. */
 export type LifecycleEvent = { actor?: string } & (
@@ -89,15 +92,6 @@ export interface TransitionResult {
   entry?: HistoryEntry;
 }
 
-/**
- * The delay before retry number `attempt` (1-based): half of `base × 2^(attempt−1)` (capped at max) plus a random
- * part up to the other half ("equal jitter"), so retries from many files spread out but never come too soon.
- */
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + random() * (ceiling / 2));
-}
-
 /** Which events each state accepts (WARN is accepted everywhere). Exhaustive: a new state must be listed. */
 export const ACCEPTS: Record<StateName, readonly LifecycleEventType[]> = {
   DETECTED: ['STABLE', 'INVALID', 'FAILED', 'DUPLICATE'],
@@ -120,9 +114,10 @@ function resumeState(state: StateName): StateName {
   return state;
 }
 
+/** The `run` effect of a state that has a step (see {@link NEXT_STEP}). */
 function stepOf(state: StateName): Effect[] {
   const step = NEXT_STEP[state];
-  return step ? [{ type: 'run', step }] : [];
+  return step === null ? [] : [{ type: 'run', step }];
 }
 
 /**

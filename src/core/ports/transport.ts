@@ -58,20 +58,9 @@ export interface TransferReceipt {
   finishedAt: number;
 }
 
-/** What a transport can do; the runtime branches on these, never on names. */
-export interface TransportCapabilities {
-  /** Destination files appear atomically (temp name + rename), never half-written. */
-  atomicRename: boolean;
-  /** An interrupted transfer continues where it stopped. */
-  resumable: boolean;
-  /** The destination is another machine. */
-  remote: boolean;
-}
-
 /** A destination for archived files. */
 export interface Transport {
   readonly name: string;
-  readonly capabilities: TransportCapabilities;
   /**
    * Puts the file at the destination and verifies it there. Idempotent: when identical bytes are already in
    * place it returns a receipt with `alreadyPresent`. When different bytes hold the archive id and `replace` is
@@ -86,5 +75,6 @@ export interface Transport {
   discard?(target: DiscardTarget): Promise<void>;
   /** Called after the catalog committed the file (e.g. to append it to the night's digest manifest). */
   committed?(request: TransferRequest, receipt: TransferReceipt): Promise<void>;
+  /** Releases what the transport holds (connections…). The engine calls it when it stops. */
   close?(): Promise<void>;
 }

@@ -17,6 +17,8 @@ export interface CommitResult {
   result: TransitionResult;
   file: ArchivedFile;
   superseded?: FileRecord;
+  /** The superseded version's transition (stored in the same transaction), whose effects the engine carries out. */
+  supersededTransition?: TransitionResult;
 }
 
 function text(value: unknown): string | undefined {
@@ -69,18 +71,20 @@ export async function commit(ctx: StepContext, record: FileRecord, signal?: Abor
 
     const result = transition(record, { type: 'ARCHIVED' }, file.archivedAt);
     let supersedes: { record: FileRecord; entry: HistoryEntry } | undefined;
+    let supersededTransition: TransitionResult | undefined;
     if (isReingest(record)) {
       const current = await ctx.catalog.getArchived(file.archiveId);
       const old = current && current.recordId !== record.id ? await ctx.catalog.getRecord(current.recordId) : undefined;
       if (old?.state === 'ARCHIVED') {
         const moved = transition(old, { type: 'SUPERSEDE', by: record.id, actor: 'reingest' }, file.archivedAt);
         supersedes = { record: moved.record, entry: moved.entry! };
+        supersededTransition = moved;
       }
     }
     await ctx.catalog.commitArchived(result.record, result.entry!, file, supersedes);
     ctx.receipts.delete(record.id);
     ctx.staged.delete(record.id);
-    return supersedes ? { result, file, superseded: supersedes.record } : { result, file };
+    return supersedes ? { result, file, superseded: supersedes.record, supersededTransition: supersededTransition! } : { result, file };
   } catch (error) {
     const e = toIngestError(error, { file: record.source });
     if (e.code === 'CONFLICT') throw e;

@@ -89,11 +89,16 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   // copy is padded the same way or the file is refused.
   const parser = new HduStreamParser(checksummer, { file: source, totalSize: before.size, repairFill: true });
   const sourceHash = ctx.files.sha256();
+  let sourceRead = 0;
   try {
     for await (const chunk of ctx.files.read(source)) {
+      sourceRead += chunk.length;
       sourceHash.update(chunk);
       parser.push(chunk);
     }
+    // Fewer (or more) bytes than stat said is not a truncated file but a read that went wrong or a file rewritten
+    // under us: transient, prepared again (never INVALID).
+    if (sourceRead !== before.size) return changed(record);
     parser.end();
   } catch (error) {
     return { event: failure(toIngestError(error, { file: source }), 'prepare') };

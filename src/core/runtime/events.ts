@@ -26,6 +26,8 @@ export interface IngestorEvents {
   abandoned: (record: FileRecord) => void;
   /** Identical to a file already archived (`record.duplicateOf`). */
   duplicate: (record: FileRecord) => void;
+  /** An operator requeued the record (from INVALID, ABANDONED, DUPLICATE or FAILED): it starts over. */
+  requeued: (record: FileRecord) => void;
   /** An archived file was replaced by a reingest. */
   superseded: (record: FileRecord) => void;
   /** A trigger reported something that is not a file (a stale heartbeat, a rejected announcement…). */

@@ -111,15 +111,19 @@ describe('createKeywordTrigger options', () => {
     }
   });
 
-  it('start() rejects with the source error when the source cannot load, and ALREADY_STARTED the second time', async () => {
-    const broken = createMemoryKeywordSource({ bus: createMemoryKeywordBus() });
-    const source = new Proxy(broken, {
+  it('start() rejects with the source error when the source cannot load; a later start retries; ALREADY_STARTED once started', async () => {
+    const working = createMemoryKeywordSource({ bus: createMemoryKeywordBus() });
+    let loadable = false;
+    const source = new Proxy(working, {
       get: (target, property) =>
-        property === 'connect' ? () => Promise.reject(new IngestError('DEPENDENCY_MISSING', 'no zeromq')) : Reflect.get(target, property),
+        property === 'connect' && !loadable ? () => Promise.reject(new IngestError('DEPENDENCY_MISSING', 'no zeromq')) : Reflect.get(target, property),
     }) as KeywordSource;
     const trigger = createKeywordTrigger({ source, instrument: instrument() });
     await expect(trigger.start(recordingSink())).rejects.toMatchObject({ code: 'DEPENDENCY_MISSING' });
+    loadable = true; // the operator installed the package
+    await trigger.start(recordingSink());
     await expect(trigger.start(recordingSink())).rejects.toMatchObject({ code: 'ALREADY_STARTED' });
     await trigger.stop();
+    await expect(trigger.start(recordingSink())).rejects.toMatchObject({ code: 'ALREADY_STARTED' });
   });
 });
