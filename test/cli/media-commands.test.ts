@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteCatalog } from '../../src/adapters/catalogs/sqlite.js';
-import { frameName, makeFrame } from '../../src/simulator/frames.js';
 import { cli } from '../helpers/cli.js';
+import { writeFrames } from '../helpers/frames.js';
 
 const T = Date.UTC(2026, 10, 20, 6, 0, 0);
 let dir: string;
@@ -19,12 +19,7 @@ const rows = async (spec = catalogSpec()): Promise<Row[]> => (await cli('catalog
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fits-cli-media-'));
-  const incoming = join(dir, 'incoming');
-  mkdirSync(incoming);
-  for (let n = 1; n <= 6; n++) {
-    const options = { time: new Date(T + n * 61_000), frameNumber: n, axes: [64, 64] as [number, number] };
-    writeFileSync(join(incoming, frameName(options)), makeFrame(options));
-  }
+  const incoming = writeFrames(join(dir, 'incoming'), 6, T);
   archive = join(dir, 'archive');
   const r = await cli('ingest', incoming, '--archive', archive);
   expect(r.code, r.stderr).toBe(0);
