@@ -4,13 +4,12 @@
  * bytes aside, the stray file is reported and never deleted.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteCatalog } from '../../src/adapters/catalogs/sqlite.js';
 import { cli } from '../helpers/cli.js';
-import { writeFrames } from '../helpers/frames.js';
+import { ingestedArchive } from '../helpers/frames.js';
 
 const T = Date.UTC(2026, 10, 20, 6, 0, 0);
 let dir: string;
@@ -34,13 +33,7 @@ const flip = (path: string, at: number): void => {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fits-cli-scrub-'));
-  const incoming = writeFrames(join(dir, 'incoming'), 6, T);
-  archive = join(dir, 'archive');
-  const r = await cli('ingest', incoming, '--archive', archive);
-  expect(r.code, r.stderr).toBe(0);
-  vols = join(dir, 'vols');
-  mkdirSync(vols);
+  ({ dir, archive, vols } = await ingestedArchive('fits-cli-scrub-', 6, T));
   const w = await cli('media', 'write', '--catalog', spec(), '--out', vols, '--volume-size', '48K', '--copies', '2');
   expect(w.code, w.stderr).toBe(0);
 });

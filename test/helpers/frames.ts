@@ -1,5 +1,6 @@
 /** Simulated frames written to a directory, for tests that ingest a small night with the CLI. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { frameName, makeFrame } from '../../src/simulator/frames.js';
 
@@ -11,4 +12,20 @@ export function writeFrames(dir: string, count: number, startMs: number): string
     writeFileSync(join(dir, frameName(options)), makeFrame(options));
   }
   return dir;
+}
+
+/**
+ * A temp directory holding `archive/` made by `fits-ingest ingest` of `count` simulated frames (asserting exit 0)
+ * and an empty `vols/` for media volumes.
+ */
+export async function ingestedArchive(prefix: string, count: number, startMs: number): Promise<{ dir: string; archive: string; vols: string }> {
+  const { cli } = await import('./cli.js');
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const incoming = writeFrames(join(dir, 'incoming'), count, startMs);
+  const archive = join(dir, 'archive');
+  const r = await cli('ingest', incoming, '--archive', archive);
+  if (r.code !== 0) throw new Error(`ingest exited ${r.code}: ${r.stderr}`);
+  const vols = join(dir, 'vols');
+  mkdirSync(vols);
+  return { dir, archive, vols };
 }
