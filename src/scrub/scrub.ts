@@ -44,7 +44,7 @@ export interface ScrubOptions {
   busyPollMs?: number;
   /** Coverage target: every copy verified within this many days. @default 30 */
   coverageDays?: number;
-  /** Go on pass after pass until `signal` aborts (the background scrub of `watch`/`serve`). @default false: one full cycle */
+  /** Go on pass after pass until `signal` aborts (the background scrub of `watch`/`serve`). @default false: to the end of the pass */
   continuous?: boolean;
   /** Continuous mode: idle between passes. @default 60000 */
   passIntervalMs?: number;
@@ -108,7 +108,7 @@ export interface ScrubReport {
   elapsedMs: number;
   /** Time spent waiting for ingestion to be idle. */
   pausedMs: number;
-  /** Every archived file was checked (a full cycle ended); false when `forMs` or `signal` stopped the run. */
+  /** The pass reached its end (every archived file after the cursor the run started from was checked); false when `forMs` or `signal` stopped the run first. */
   complete: boolean;
   passesCompleted: number;
   cursor: ScrubCursor;
@@ -141,7 +141,7 @@ export async function scrubCoverage(catalog: Catalog, now: number, targetDays = 
 
 /**
  * Runs the scrub: reconciliation (with `archive`), then the archived files in archive-id order from the cursor,
- * around to where it started (one full cycle), or on and on with `continuous`.
+ * to the end of the pass (a run resumes the pass an earlier run left unfinished), or on and on with `continuous`.
  *
  * @example
  * ```ts
@@ -207,8 +207,6 @@ export async function scrub(options: ScrubOptions): Promise<ScrubReport> {
     cursor.savedAt = clock.now();
     await store.save(cursor);
   };
-  const stopAt = options.continuous ? undefined : cursor.after;
-  let wrapped = false;
   let complete = false;
   let passesCompleted = 0;
   let lastSave = clock.now();
@@ -216,10 +214,6 @@ export async function scrub(options: ScrubOptions): Promise<ScrubReport> {
   await reconcileNow();
   outer: for (;;) {
     for await (const current of archivedAfter(catalog, cursor.after)) {
-      if (wrapped && stopAt !== undefined && current.archiveId > stopAt) {
-        complete = true;
-        break outer;
-      }
       if (stopped()) break outer;
       await checkArchiveId(current.archiveId);
       cursor.after = current.archiveId;
@@ -230,16 +224,10 @@ export async function scrub(options: ScrubOptions): Promise<ScrubReport> {
       }
     }
     passesCompleted++;
+    complete = true;
     cursor = { pass: cursor.pass + 1, after: '', passStartedAt: clock.now(), savedAt: clock.now() };
     await save();
-    if (!options.continuous) {
-      if (stopAt === '' || wrapped) {
-        complete = true;
-        break;
-      }
-      wrapped = true;
-      continue;
-    }
+    if (!options.continuous) break;
     checked.clear();
     if (stopped()) break;
     await clock.sleep(options.passIntervalMs ?? 60_000, signal).catch(() => {});
