@@ -10,7 +10,7 @@ import { isAbsolute } from 'node:path';
 import { isIngestError, toIngestError } from '../core/errors.js';
 import type { ArchivedFile, FileLocation } from '../core/ports/catalog.js';
 import { withFileForReading } from '../io/_fs.js';
-import { firstDifference, readAndVerify, type CopyRead } from '../io/_read-verify.js';
+import { firstDifference, readAndVerify, type CopyRead } from '../io/read-verify.js';
 
 /** A copy of an archived file as the scrub sees it. */
 export interface CopyRef {

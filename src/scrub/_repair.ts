@@ -13,7 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { IngestError, toIngestError } from '../core/errors.js';
 import { fileSink, pump } from '../io/byte-pump.js';
 import { syncDirectory, withFileForReading, writeAll, type PositionedWriter } from '../io/_fs.js';
-import { firstDifference, readAndVerify } from '../io/_read-verify.js';
+import { firstDifference, readAndVerify } from '../io/read-verify.js';
 import type { CopyRef } from './_copies.js';
 
 /** A file-name-safe UTC stamp, e.g. `20261203T142800Z`. */

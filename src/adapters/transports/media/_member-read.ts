@@ -9,7 +9,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { IngestError, isIngestError } from '../../../core/errors.js';
 import type { PositionedWriter } from '../../../io/_fs.js';
-import { firstDifference, readAndVerify, type CopyRead, type ExpectedCopy } from '../../../io/_read-verify.js';
+import { firstDifference, readAndVerify, type CopyRead, type ExpectedCopy } from '../../../io/read-verify.js';
 import type { HduSums } from '../../../core/ports/transport.js';
 import type { IndexEntry } from './_volume-index.js';
 

@@ -3,7 +3,7 @@
  * its SHA-256 and walking it as FITS (every HDU's DATASUM/CHECKSUM verified, the primary header kept), with an
  * optional sink given every chunk (a restore target, a rate limiter); then the first way what was read differs
  * from what it should be. Shared by `media verify`/`restore` (members) and the scrub (archived copies). Internal
- * to src/io and its callers.
+ * by src/adapters/transports/media and src/scrub.
  *
  * @module
  */
