@@ -2,7 +2,7 @@
  * One read of a stored copy (a whole file, or a byte range such as a tar member) through the byte pump, computing
  * its SHA-256 and walking it as FITS (every HDU's DATASUM/CHECKSUM verified, the primary header kept), with an
  * optional sink given every chunk (a restore target, a rate limiter); then the first way what was read differs
- * from what it should be. Shared by `media verify`/`restore` (members) and the scrub (archived copies). Internal
+ * from what it should be. Shared by `media verify`/`restore` (members) and the scrub (archived copies); used
  * by src/adapters/transports/media and src/scrub.
  *
  * @module
