@@ -30,6 +30,7 @@ export const entries: Record<string, string> = {
   'notifiers/webhook': 'src/adapters/notifiers/webhook.ts',
   'transports/media': 'src/adapters/transports/media/index.ts',
   'distribute/index': 'src/distribute/index.ts',
+  'scrub/index': 'src/scrub/index.ts',
 };
 
 const common = {

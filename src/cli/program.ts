@@ -13,6 +13,7 @@ import { registerIngestCommands } from './commands/ingest.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerMailCommands } from './commands/mail.js';
 import { registerMediaCommands } from './commands/media.js';
+import { registerScrubCommand } from './commands/scrub.js';
 import { registerStatusCommands } from './commands/status.js';
 import { registerVersionsCommands } from './commands/versions.js';
 import { VERSION } from '../core/version.js';
@@ -40,6 +41,7 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
   registerForeignCommands(program, io, setExit);
   registerMediaCommands(program, io, setExit);
   registerDistributeCommand(program, io, setExit);
+  registerScrubCommand(program, io, setExit);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(output);

@@ -242,6 +242,18 @@ export function archiveTests(define: DefineTest): void {
     expect(await rejection(() => catalog.addLocation('nope', tape))).toBe('NOT_FOUND');
   });
 
+  define('markVerified refreshes one copy of a record, current or superseded, and nothing else', async ({ catalog, expect }) => {
+    if (!catalog.markVerified) return expect(catalog.markVerified).toBeUndefined();
+    const { file } = await archived(catalog, 1);
+    const tape = { uri: 'tape://VOL042/TC.fits', transport: 'media', verifiedAt: T0 + 1000 };
+    await catalog.addLocation(file.archiveId, tape);
+    expect(await catalog.markVerified(file.recordId, tape.uri, T0 + 5000)).toBe(true);
+    expect((await catalog.getArchived(file.archiveId))!.locations).toEqual([...file.locations, { ...tape, verifiedAt: T0 + 5000 }]);
+    expect(await catalog.markVerified(file.recordId, 'tape://nowhere', T0 + 6000)).toBe(false);
+    expect(await catalog.markVerified('rec-none', tape.uri, T0 + 6000)).toBe(false);
+    expect((await catalog.getArchived(file.archiveId))!.locations).toEqual([...file.locations, { ...tape, verifiedAt: T0 + 5000 }]);
+  });
+
   define('importArchived stores an archived file that was never ingested, with one history entry', async ({ catalog, expect }) => {
     const { file: held } = await archived(catalog, 1);
     const { record, entry, file } = imported(50);

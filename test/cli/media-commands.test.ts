@@ -1,12 +1,11 @@
 /** `fits-ingest media write|verify|index|restore` on a real archive made by `fits-ingest ingest`. */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteCatalog } from '../../src/adapters/catalogs/sqlite.js';
-import { frameName, makeFrame } from '../../src/simulator/frames.js';
 import { cli } from '../helpers/cli.js';
+import { ingestedArchive } from '../helpers/frames.js';
 
 const T = Date.UTC(2026, 10, 20, 6, 0, 0);
 let dir: string;
@@ -18,18 +17,7 @@ interface Row { archiveId: string; sha256: string; size: number; locations: { ur
 const rows = async (spec = catalogSpec()): Promise<Row[]> => (await cli('catalog', 'query', '--catalog', spec, '--json')).lines.map((l) => JSON.parse(l) as Row);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fits-cli-media-'));
-  const incoming = join(dir, 'incoming');
-  mkdirSync(incoming);
-  for (let n = 1; n <= 6; n++) {
-    const options = { time: new Date(T + n * 61_000), frameNumber: n, axes: [64, 64] as [number, number] };
-    writeFileSync(join(incoming, frameName(options)), makeFrame(options));
-  }
-  archive = join(dir, 'archive');
-  const r = await cli('ingest', incoming, '--archive', archive);
-  expect(r.code, r.stderr).toBe(0);
-  vols = join(dir, 'vols');
-  mkdirSync(vols);
+  ({ dir, archive, vols } = await ingestedArchive('fits-cli-media-', 6, T));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

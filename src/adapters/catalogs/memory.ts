@@ -304,5 +304,12 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       if (recordId === undefined) throw archivedNotFound(archiveId);
       mergeLocation(files.get(recordId)!.file.locations, location);
     },
+
+    async markVerified(recordId, uri, verifiedAt) {
+      ready();
+      const location = files.get(recordId)?.file.locations.find((l) => l.uri === uri);
+      if (location) location.verifiedAt = verifiedAt;
+      return location !== undefined;
+    },
   };
 }

@@ -387,5 +387,9 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
         await upsertLocation(c, row['record_id'], location);
       }, 'write');
     },
+
+    async markVerified(recordId, uri, verifiedAt) {
+      return run(async (c) => ((await c.query('UPDATE archived_locations SET verified_at = $1 WHERE record_id = $2 AND uri = $3', [verifiedAt, recordId, uri])).rowCount ?? 0) > 0, 'write');
+    },
   };
 }

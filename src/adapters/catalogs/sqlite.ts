@@ -396,5 +396,9 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
         upsertLocation(row['record_id'], location);
       }, 'write');
     },
+
+    async markVerified(recordId, uri, verifiedAt) {
+      return run(() => stmt('UPDATE archived_locations SET verified_at = ? WHERE record_id = ? AND uri = ?').run(verifiedAt, recordId, uri).changes > 0, 'write');
+    },
   };
 }

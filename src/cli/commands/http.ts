@@ -12,6 +12,7 @@ import type { FileRecord } from '../../core/lifecycle/record.js';
 import type { Transport } from '../../core/ports/transport.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import { ingestOptions, printOutcome, type IngestCliOptions } from '../_ingest-options.js';
+import { scrubRateOption } from '../_background-scrub.js';
 
 // got, the server, zod and the checksum engine load only when a command here runs (CLI startup stays fast).
 const lazy = {
@@ -75,6 +76,7 @@ export async function httpTransportFromOptions(options: SendCliOptions): Promise
 }
 
 interface ServeOptions extends IngestCliOptions {
+  scrubRate?: string;
   port: string;
   host: string;
   tlsCert?: string;
@@ -148,12 +150,14 @@ async function serve(io: CliIo, options: ServeOptions): Promise<void> {
   const done = (record: FileRecord): void => printOutcome(io, record, options.json);
   ingestor.on('archived', done).on('invalid', done).on('abandoned', done).on('duplicate', done);
   let listening: Awaited<ReturnType<typeof server.listen>> | undefined;
+  let background: import('../_background-scrub.js').BackgroundScrub | undefined;
   const signals = onSignals((signal, n) => {
     io.stderr.write(`fits-ingest serve: ${signal}: ${n === 1 ? 'finishing requests and files in progress…' : 'cutting connections, aborting files in progress'}\n`);
     if (n > 1) listening?.server.closeAllConnections();
   });
   try {
     await ingestor.start();
+    background = await (await import('../_background-scrub.js')).startBackgroundScrub(ingestor, archive, options.scrubRate, io, 'serve');
     const tls = options.tlsCert ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey!) } : undefined;
     listening = await server.listen({ port, host: options.host, ...(tls ? { tls } : {}) });
     if (options.json) printJsonLine(io, { event: 'listening', url: listening.url, port: listening.port });
@@ -163,6 +167,7 @@ async function serve(io: CliIo, options: ServeOptions): Promise<void> {
     signals.dispose();
     await listening?.close(10_000);
     await server.close();
+    await background?.stop();
     await ingestor.stop();
     await ingestor.catalog.close();
   }
@@ -259,7 +264,7 @@ async function push(io: CliIo, paths: string[], options: PushOptions): Promise<n
 }
 
 export function registerHttpCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  ingestOptions(program.command('serve').description('run the archive\'s HTTP ingest server: receive, verify, archive and report files sent by observatories and pipelines'))
+  scrubRateOption(ingestOptions(program.command('serve').description('run the archive\'s HTTP ingest server: receive, verify, archive and report files sent by observatories and pipelines')))
     .option('--port <n>', 'TCP port (0 = any free port, printed at start)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')

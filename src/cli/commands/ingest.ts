@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { IngestError } from '../../core/errors.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
+import { scrubRateOption } from '../_background-scrub.js';
 import { ingestOptions, printOutcome, type IngestCliOptions } from '../_ingest-options.js';
 import { httpTransportFromOptions, sendOptions, type SendCliOptions } from './http.js';
 import { KIND_TEXT, scan } from '../_scan-paths.js';
@@ -68,7 +69,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
       }
     });
 
-  sendOptions(
+  scrubRateOption(sendOptions(
     ingestOptions(
       program
         .command('watch')
@@ -76,7 +77,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
         .argument('<dir...>', 'folders to watch (files already there are ingested too)'),
     ),
     false,
-  )
+  ))
     .option('--poll', 'poll the folders instead of using file-system events (NFS)')
     .option('--no-existing', 'ignore files already in the folders at start')
     .addHelpText(
@@ -88,8 +89,9 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
         'Examples:\n  fits-ingest watch /data/kcwi/incoming --archive /archive --json\n' +
         '  fits-ingest watch /data/kcwi/incoming --archive /var/lib/fits-ingest --to https://archive.example.org:8443',
     )
-    .action(async (dirs: string[], options: IngestCliOptions & SendCliOptions & { poll?: boolean; existing?: boolean }) => {
+    .action(async (dirs: string[], options: IngestCliOptions & SendCliOptions & { poll?: boolean; existing?: boolean; scrubRate?: string }) => {
       let ingestor;
+      let background: import('../_background-scrub.js').BackgroundScrub | undefined;
       try {
         const { createFilesystemTrigger } = await import('../../adapters/triggers/filesystem.js');
         const { ingestorFromOptions } = await import('../_run-ingestor.js');
@@ -122,6 +124,8 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
           process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
         });
         await ingestor.start();
+        const { startBackgroundScrub } = await import('../_background-scrub.js');
+        background = await startBackgroundScrub(ingestor, resolve(options.archive), options.scrubRate, io, 'watch');
         io.stderr.write(`fits-ingest watch: watching ${dirs.join(', ')}\n`);
         await stopped;
         setExit(exit);
@@ -129,6 +133,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
         io.stderr.write(`fits-ingest watch: ${errorLine(error)}\n`);
         setExit(EXIT_USAGE);
       } finally {
+        await background?.stop();
         await ingestor?.stop();
         await ingestor?.catalog.close();
       }

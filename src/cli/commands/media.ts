@@ -16,8 +16,12 @@ const failed = (io: CliIo, command: string, error: unknown, json: boolean | unde
 type WriteOptions = FileQueryOptions & { catalog: string; out: string[]; volumeSize: string; copies: string; labelPrefix: string; again?: boolean; json?: boolean };
 
 async function write(io: CliIo, options: WriteOptions): Promise<number> {
-  const { writeVolumes, archivedItem, isOnMedia } = await media();
+  const { writeVolumes, archivedItem, isOnMedia, recordLastVolume } = await media();
   return withCatalog(options.catalog, async (catalog) => {
+    // A crash after the last volume was completed but before its locations were recorded: record them now, so
+    // its files are not written twice.
+    const reconciled = await recordLastVolume(options.out, { catalog, labelPrefix: options.labelPrefix });
+    if (reconciled.recorded > 0) io.stderr.write(`fits-ingest media write: ${reconciled.recorded} locations of ${reconciled.volumes.join(', ')} were missing from the catalog (an interrupted run); recorded\n`);
     const files = await catalog.findArchived(fileQueryOf(options));
     const items: MediaItem[] = [];
     let problems = 0;

@@ -236,4 +236,11 @@ export interface Catalog {
    * the record's archived file is the current one.
    */
   pruneVersion?(record: FileRecord, entry: HistoryEntry): Promise<void>;
+  /**
+   * Records that the copy at `uri` of the archived file stored by record `recordId` (current or superseded) was
+   * read back and found intact at `verifiedAt`. Resolves to false, changing nothing, when that record has no
+   * location with that URI (e.g. pruned meanwhile). Optional: without it, the scrub falls back to
+   * {@link addLocation} for current files only.
+   */
+  markVerified?(recordId: string, uri: string, verifiedAt: number): Promise<boolean>;
 }

@@ -26,13 +26,10 @@ export interface SequenceState {
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/**
- * Reads the highest complete volume of the prefix in `dirs` (any copy) and removes partial volumes of the prefix:
- * an interrupted run's partial volume is re-written under the same label by this run.
- */
-export async function continueSequence(dirs: readonly string[], prefix: string): Promise<SequenceState> {
+/** The complete volumes of the highest number of the prefix in `dirs` (every copy found), and the partial volumes. */
+export async function scanVolumes(dirs: readonly string[], prefix: string): Promise<{ last?: { volume: number; paths: string[] }; partials: string[] }> {
   const pattern = new RegExp(`^${escape(prefix)}(\\d{6})\\.c(\\d+)\\.tar(${escape(PARTIAL_SUFFIX)})?$`);
-  let best: { volume: number; path: string } | undefined;
+  let last: { volume: number; paths: string[] } | undefined;
   const partials: string[] = [];
   for (const dir of new Set(dirs)) {
     let names: string[];
@@ -41,14 +38,25 @@ export async function continueSequence(dirs: readonly string[], prefix: string):
     } catch (error) {
       throw toIngestError(error, { file: dir });
     }
-    for (const name of names) {
+    for (const name of names.sort()) {
       const m = pattern.exec(name);
       if (!m) continue;
       const volume = Number(m[1]);
       if (m[3]) partials.push(join(dir, name));
-      else if (!best || volume > best.volume) best = { volume, path: join(dir, name) };
+      else if (!last || volume > last.volume) last = { volume, paths: [join(dir, name)] };
+      else if (volume === last.volume) last.paths.push(join(dir, name));
     }
   }
+  return last ? { last, partials } : { partials };
+}
+
+/**
+ * Reads the highest complete volume of the prefix in `dirs` (any copy) and removes partial volumes of the prefix:
+ * an interrupted run's partial volume is re-written under the same label by this run.
+ */
+export async function continueSequence(dirs: readonly string[], prefix: string): Promise<SequenceState> {
+  const { last, partials } = await scanVolumes(dirs, prefix);
+  const best = last && { volume: last.volume, path: last.paths[0]! };
   let state: SequenceState = { nextVolume: 1, nextSerial: 1, discarded: [] };
   if (best) {
     const { index } = await readVolume(best.path).catch((error: unknown) => {

@@ -25,3 +25,4 @@ export { verifyVolumes, checkSequence, type VerifyVolumesOptions, type VerifyVol
 export { restoreFromVolumes, type RestoreOptions, type RestoreReport, type RestoredFile } from './restore-volumes.js';
 export { indexVolumes, type IndexVolumesOptions, type IndexVolumesReport } from './index-volumes.js';
 export { archivedItem, isOnMedia } from './archived-items.js';
+export { recordLastVolume, type RecordLastVolumeReport } from './record-last-volume.js';
