@@ -26,8 +26,9 @@ import type { FileRecord } from '../../core/lifecycle/record.js';
 import { silentLogger, type Logger } from '../../core/ports/logger.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
 import { parseOptions } from '../_options.js';
-import { ANONYMOUS, isRefusal, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
+import { ANONYMOUS, PUBLIC, isRefusal, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
 import { CallbackSender } from './_callbacks.js';
+import { releaseDue, type Release } from './_embargo.js';
 import { redactPaths, sendError } from './_http.js';
 import { sweepIdle } from './_idle.js';
 import { IngestService } from './_ingest.js';
@@ -35,6 +36,7 @@ import { recordStatus } from './_status.js';
 import { ROUTES, type Route, type RouteContext, type Services } from './_routes.js';
 import { UploadStore } from './_uploads.js';
 
+export type { Release } from './_embargo.js';
 export { loadTokensFile, SCOPES, type Scope, type TokenEntry } from './_auth.js';
 export { createWebhookHandler, signWebhook, verifyWebhook, type CallbackPayload, type IngestStatus, type Metrics, type VerifyWebhookOptions, type WebhookHandlerOptions } from './webhook.js';
 
@@ -48,6 +50,13 @@ const serverOptionsSchema = z.strictObject({
   tokens: z.array(tokenEntrySchema).default([]),
   /** Accept requests without a token, with every scope: for tests on loopback only. @default false */
   allowAnonymous: z.boolean().default(false),
+  /**
+   * Serve released files (their proprietary period over) to callers without a token: file metadata, downloads,
+   * nights listings (`serve --public`). Proprietary files stay invisible to them. @default false
+   */
+  public: z.boolean().default(false),
+  /** How often to record the releases of files whose proprietary period ended, in ms. @default 60000 */
+  releaseCheckMs: z.int().min(10).default(60_000),
   limits: z
     .strictObject({
       /** Largest file accepted. @default 68719476736 (64 GiB) */
@@ -91,6 +100,8 @@ export type IngestServerOptions = z.input<typeof serverOptionsSchema> & {
   logger?: Logger;
   /** Uniform random numbers for retry jitter. @default Math.random */
   random?: () => number;
+  /** The time (epoch ms) for token expiry and proprietary periods; injectable for tests. @default Date.now */
+  now?: () => number;
 };
 
 /** Options of {@link IngestServer.listen}. */
@@ -125,6 +136,13 @@ export interface IngestServer {
   listen(options?: ListenOptions): Promise<ListeningServer>;
   /** Stops callbacks and sweeps and leaves the ingestor alone (pending callbacks resume at the next start). */
   close(): Promise<void>;
+  /**
+   * Records a RELEASE in the history of each archived file whose proprietary period ended (also run every
+   * `releaseCheckMs`), tells {@link IngestServer.onRelease}, and returns them.
+   */
+  checkReleases(): Promise<Release[]>;
+  /** Called for each release recorded. */
+  onRelease?: (release: Release) => void;
   /** Called after each callback attempt. */
   onCallback?: (deliveryId: string, outcome: { ok: boolean; status?: number; error?: string; final: boolean }) => void;
 }
@@ -144,18 +162,18 @@ function compile(route: Route): RegExp {
  * @throws IngestError INVALID_OPTIONS for bad options (a token entry, a limit…).
  */
 export function createIngestServer(input: IngestServerOptions): IngestServer {
-  const { ingestor, logger = silentLogger, random = Math.random, ...rest } = input;
+  const { ingestor, logger = silentLogger, random = Math.random, now = () => Date.now(), ...rest } = input;
   const options = parseOptions(serverOptionsSchema, rest, 'the ingest server');
   const root = resolve(options.uploads);
   const tokens = new TokenStore(options.tokens);
   const uploads = new UploadStore(root, options.fsync);
-  const now = () => Date.now();
   const ingest = new IngestService({ ingestor, received: uploads.received, heldDir: join(root, 'held'), trigger: options.name, keepReceived: options.keepReceived, fsync: options.fsync, logger, now });
   const callbacks = new CallbackSender({ dir: join(root, 'callbacks'), settings: options.callbacks, target: (site) => tokens.callbackOf(site), logger, random, fsync: options.fsync });
   const services: Services = { uploads, ingest, limits: options.limits, now };
   const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
   let started: Promise<void> | undefined;
   let sweeper: NodeJS.Timeout | undefined;
+  let releaser: NodeJS.Timeout | undefined;
 
   const callback = (event: 'archived' | 'failed') => (record: FileRecord) => {
     const site = record.metadata['site'];
@@ -178,11 +196,14 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
       sweep();
       sweeper = setInterval(sweep, Math.min(options.limits.uploadTtlMs, 3_600_000));
       sweeper.unref();
+      releaser = setInterval(() => void server.checkReleases().catch((error: unknown) => logger.warn('release check failed', { error: String(error) })), options.releaseCheckMs);
+      releaser.unref();
     })());
 
   const authenticate = (req: IncomingMessage, route: Route): Principal | undefined => {
     if (route.scopes === null) return undefined;
     if (options.allowAnonymous && req.headers.authorization === undefined) return ANONYMOUS;
+    if (options.public && req.headers.authorization === undefined && route.scopes.includes('read')) return PUBLIC;
     return tokens.authenticate(req.headers.authorization, now());
   };
 
@@ -277,8 +298,17 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
         },
       };
     },
+    async checkReleases(): Promise<Release[]> {
+      const released = await releaseDue(ingestor.catalog, now());
+      for (const release of released) {
+        logger.info('released', { archiveId: release.file.archiveId, program: release.file.program, releaseDate: release.record.metadata['released'] });
+        server.onRelease?.(release);
+      }
+      return released;
+    },
     async close(): Promise<void> {
       clearInterval(sweeper);
+      clearInterval(releaser);
       ingestor.off('archived', archived).off('duplicate', archived).off('invalid', failed).off('abandoned', failed);
       ingest.dispose();
       await callbacks.close();
