@@ -14,6 +14,9 @@ import { registerInspectCommands } from './commands/inspect.js';
 import { registerMailCommands } from './commands/mail.js';
 import { registerMediaCommands } from './commands/media.js';
 import { registerStatusCommands } from './commands/status.js';
+import { registerHistoryCommand } from './commands/history.js';
+import { registerReingestCommand } from './commands/reingest.js';
+import { registerRequeueCommand } from './commands/requeue.js';
 import { registerVersionsCommands } from './commands/versions.js';
 import { VERSION } from '../version.js';
 
@@ -40,6 +43,9 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
   registerForeignCommands(program, io, setExit);
   registerMediaCommands(program, io, setExit);
   registerDistributeCommand(program, io, setExit);
+  registerRequeueCommand(program, io, setExit);
+  registerReingestCommand(program, io, setExit);
+  registerHistoryCommand(program, io, setExit);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(output);
