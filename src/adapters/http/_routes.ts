@@ -181,7 +181,7 @@ async function file(ctx: RouteContext, s: Services): Promise<void> {
   sendJson(ctx.res, 200, view);
 }
 
-async function content(ctx: RouteContext, s: Services): Promise<void> {
+export async function content(ctx: RouteContext, s: Services): Promise<void> {
   const archiveId = ctx.params[0]!;
   const record = await recordForArchiveId(s.ingest.catalog, archiveId);
   const archived = record?.state === 'ARCHIVED' ? await s.ingest.catalog.getArchived(archiveId) : undefined;

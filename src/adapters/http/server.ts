@@ -29,6 +29,7 @@ import { parseOptions } from '../_options.js';
 import { ANONYMOUS, PUBLIC, isRefusal, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
 import { CallbackSender } from './_callbacks.js';
 import { releaseDue, type Release } from './_embargo.js';
+import { createPages, type PagesOptions } from './_page-routes.js';
 import { redactPaths, sendError } from './_http.js';
 import { sweepIdle } from './_idle.js';
 import { IngestService } from './_ingest.js';
@@ -37,6 +38,7 @@ import { ROUTES, type Route, type RouteContext, type Services } from './_routes.
 import { UploadStore } from './_uploads.js';
 
 export type { Release } from './_embargo.js';
+export type { PagesOptions } from './_page-routes.js';
 export { loadTokensFile, SCOPES, type Scope, type TokenEntry } from './_auth.js';
 export { createWebhookHandler, signWebhook, verifyWebhook, type CallbackPayload, type IngestStatus, type Metrics, type VerifyWebhookOptions, type WebhookHandlerOptions } from './webhook.js';
 
@@ -102,6 +104,11 @@ export type IngestServerOptions = z.input<typeof serverOptionsSchema> & {
   random?: () => number;
   /** The time (epoch ms) for token expiry and proprietary periods; injectable for tests. @default Date.now */
   now?: () => number;
+  /**
+   * Serve the operator monitor and the observer portal under `/ui/` (docs/portal.md): `true`, or options (the
+   * archive root whose disk space the monitor shows…). @default false
+   */
+  pages?: boolean | PagesOptions;
 };
 
 /** Options of {@link IngestServer.listen}. */
@@ -162,7 +169,7 @@ function compile(route: Route): RegExp {
  * @throws IngestError INVALID_OPTIONS for bad options (a token entry, a limit…).
  */
 export function createIngestServer(input: IngestServerOptions): IngestServer {
-  const { ingestor, logger = silentLogger, random = Math.random, now = () => Date.now(), ...rest } = input;
+  const { ingestor, logger = silentLogger, random = Math.random, now = () => Date.now(), pages: pagesOption = false, ...rest } = input;
   const options = parseOptions(serverOptionsSchema, rest, 'the ingest server');
   const root = resolve(options.uploads);
   const tokens = new TokenStore(options.tokens);
@@ -171,6 +178,8 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
   const callbacks = new CallbackSender({ dir: join(root, 'callbacks'), settings: options.callbacks, target: (site) => tokens.callbackOf(site), logger, random, fsync: options.fsync });
   const services: Services = { uploads, ingest, limits: options.limits, now };
   const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
+  let secure = false;
+  const pages = pagesOption === false ? undefined : createPages({ ingestor, tokens, services, logger, secure: () => secure, options: pagesOption === true ? {} : pagesOption });
   let started: Promise<void> | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   let releaser: NodeJS.Timeout | undefined;
@@ -214,6 +223,11 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
       path = decodeURIComponent(url.pathname);
     } catch {
       throw new IngestError('BAD_REQUEST', 'the path is not valid percent-encoding');
+    }
+    if (pages && (path === '/' || path === '/ui' || path.startsWith('/ui/'))) {
+      await start();
+      await pages.handle(req, res, path, url.searchParams);
+      return;
     }
     const method = req.method === 'HEAD' && !routes.some((r) => r.route.method === 'HEAD' && r.pattern.test(path)) ? 'GET' : req.method;
     const matches = routes.filter((r) => r.pattern.test(path));
@@ -266,6 +280,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     start,
     async listen(listen: ListenOptions = {}): Promise<ListeningServer> {
       await start();
+      secure ||= listen.tls !== undefined;
       const http = listen.tls ? createHttpsServer({ cert: listen.tls.cert, key: listen.tls.key }) : createHttpServer();
       http.on('request', (req, res) => dispatch(req, res, false));
       http.on('checkContinue', (req, res) => dispatch(req, res, true));
@@ -303,12 +318,14 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
       for (const release of released) {
         logger.info('released', { archiveId: release.file.archiveId, program: release.file.program, releaseDate: release.record.metadata['released'] });
         server.onRelease?.(release);
+        pages?.released(release);
       }
       return released;
     },
     async close(): Promise<void> {
       clearInterval(sweeper);
       clearInterval(releaser);
+      pages?.close();
       ingestor.off('archived', archived).off('duplicate', archived).off('invalid', failed).off('abandoned', failed);
       ingest.dispose();
       await callbacks.close();

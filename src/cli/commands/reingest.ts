@@ -3,9 +3,7 @@
  * (SUPERSEDED, its bytes kept: `fits-ingest versions list`). Takes paths, or archive ids (the file is read again
  * from its original source, or from the archived copy when the source is gone).
  */
-import { copyFile, mkdtemp, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { IngestError } from '../../core/errors.js';
 import type { Catalog } from '../../core/ports/catalog.js';
@@ -22,14 +20,9 @@ async function pathOf(catalog: Catalog, target: string): Promise<string> {
   if (!archived) {
     throw new IngestError('FILE_NOT_FOUND', `${target} is neither a file nor an archive id the catalog knows`, { context: { file: target } });
   }
-  if (await isFile(archived.source)) return archived.source;
-  for (const location of archived.locations) {
-    if (!location.uri.startsWith('/') || !(await isFile(location.uri))) continue;
-    // Read from a copy, so the new version can never be written over the bytes it is made from.
-    const copy = join(await mkdtemp(join(tmpdir(), 'fits-reingest-')), archived.originalName);
-    await copyFile(location.uri, copy);
-    return copy;
-  }
+  const { reingestSource } = await import('../../adapters/http/pages/_data.js');
+  const path = await reingestSource(archived);
+  if (path) return path;
   throw new IngestError('FILE_NOT_FOUND', `neither the source ${archived.source} nor any archived copy of ${target} is readable here`, {
     context: { file: archived.source, archiveId: target },
   });

@@ -1,8 +1,7 @@
 /** `fits-ingest status` and `fits-ingest catalog query`: what the catalog knows. */
 import type { Command } from 'commander';
 import { IngestError } from '../../core/errors.js';
-import { isFinal, STATES } from '../../core/lifecycle/states.js';
-import type { FileRecord } from '../../core/lifecycle/record.js';
+import { STATES } from '../../core/lifecycle/states.js';
 import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/catalog.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import type { Catalog } from '../../core/ports/catalog.js';
@@ -125,13 +124,6 @@ export function stuckThresholdMs(text: string): number {
   return Math.round(Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'm') as 'm']);
 }
 
-/** Files in a non-final state (FAILED included) not changed for `olderThanMs` at `now`, oldest first. */
-export async function stuckRecords(catalog: Catalog, now: number, olderThanMs: number): Promise<FileRecord[]> {
-  const states = STATES.filter((s) => !isFinal(s));
-  const records = await catalog.findRecords({ states, updatedBefore: now - olderThanMs, limit: 10_000 });
-  return records.sort((a, b) => a.updatedAt - b.updatedAt);
-}
-
 export function registerStatusCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('status')
@@ -146,6 +138,7 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
       try {
         if (options.stuck) {
           const ms = stuckThresholdMs(options.olderThan);
+          const { stuckRecords } = await import('../../adapters/http/pages/_data.js');
           const stuck = await withCatalog(options.catalog, (catalog) => stuckRecords(catalog, Date.now(), ms));
           for (const r of stuck) {
             const row = { recordId: r.id, file: r.source, state: r.state, archiveId: r.archiveId ?? null, attempts: r.attempts, updatedAt: new Date(r.updatedAt).toISOString(), code: r.error?.code ?? null };
