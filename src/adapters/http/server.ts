@@ -30,6 +30,7 @@ import { ANONYMOUS, PUBLIC, isRefusal, TokenStore, tokenEntrySchema, type Princi
 import { CallbackSender } from './_callbacks.js';
 import { releaseDue, type Release } from './_embargo.js';
 import { createPages, type PagesOptions } from './_page-routes.js';
+import type { LiveFeed } from './pages/_live.js';
 import { redactPaths, sendError } from './_http.js';
 import { sweepIdle } from './_idle.js';
 import { IngestService } from './_ingest.js';
@@ -148,6 +149,8 @@ export interface IngestServer {
    * `releaseCheckMs`), tells {@link IngestServer.onRelease}, and returns them.
    */
   checkReleases(): Promise<Release[]>;
+  /** The pages (`pages` option), with their live event feed. */
+  readonly pages: { readonly feed: LiveFeed } | undefined;
   /** Called for each release recorded. */
   onRelease?: (release: Release) => void;
   /** Called after each callback attempt. */
@@ -277,6 +280,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
 
   const server: IngestServer = {
     handler: (req, res) => dispatch(req, res, false),
+    pages,
     start,
     async listen(listen: ListenOptions = {}): Promise<ListeningServer> {
       await start();
@@ -304,6 +308,8 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
         port,
         server: http,
         close: async (graceMs = 10_000) => {
+          // Event streams never end on their own: end them so a stop does not wait the whole grace period.
+          pages?.feed.close();
           const closed = new Promise<void>((resolveClose) => http.close(() => resolveClose()));
           http.closeIdleConnections();
           const timer = setTimeout(() => http.closeAllConnections(), graceMs);

@@ -1,8 +1,8 @@
 /**
  * Live updates for the pages over Server-Sent Events. Each ingestion event is serialized once, then written to
  * every client allowed to read the file ({@link mayRead}, the same rule as the API). A client's buffer is
- * bounded: while a slow client has more than `maxBufferedBytes` unsent, its events are dropped (counted) and,
- * once it drains, it is told to reload its snapshot (`resync`); ingestion never waits for a client.
+ * bounded: once a slow client has more than `maxBufferedBytes` unsent, its events are dropped (counted) until its
+ * buffer has emptied; then it is told to reload its snapshot (`resync`). Ingestion never waits for a client.
  * Internal to src/adapters/http.
  *
  * @module
@@ -22,6 +22,8 @@ interface Client {
   res: ServerResponse;
   principal: Principal;
   skipped: number;
+  /** Watches a client that lost events until its buffer empties. */
+  watch?: NodeJS.Timeout;
 }
 
 /** Options of {@link LiveFeed}. */
@@ -45,7 +47,7 @@ export class LiveFeed {
 
   constructor(private readonly options: LiveFeedOptions) {
     this.#heartbeat = setInterval(() => {
-      for (const c of this.#clients) if (c.res.writableLength === 0) c.res.write(': ping\n\n');
+      for (const c of this.#clients) if (c.res.writableLength === 0 && c.skipped === 0) c.res.write(': ping\n\n');
     }, options.heartbeatMs ?? 15_000);
     this.#heartbeat.unref();
   }
@@ -61,12 +63,10 @@ export class LiveFeed {
     res.write(`retry: 2000\n: connected\n\n`);
     const client: Client = { res, principal, skipped: 0 };
     this.#clients.add(client);
-    res.on('drain', () => {
-      if (client.skipped === 0) return;
-      res.write(`event: resync\ndata: ${JSON.stringify({ skipped: client.skipped })}\n\n`);
-      client.skipped = 0;
+    res.on('close', () => {
+      clearInterval(client.watch);
+      this.#clients.delete(client);
     });
-    res.on('close', () => this.#clients.delete(client));
     return true;
   }
 
@@ -78,19 +78,35 @@ export class LiveFeed {
     const limit = this.options.maxBufferedBytes ?? 262_144;
     for (const client of this.#clients) {
       if (!mayRead(client.principal, event.readable, now)) continue;
-      if (client.res.writableLength > limit) {
-        client.skipped++;
-        this.dropped++;
+      if (client.skipped > 0 || client.res.writableLength > limit) {
+        this.#skip(client);
         continue;
       }
       client.res.write(text);
     }
   }
 
+  /** Drops an event for a slow client; once its buffer has emptied, it is told how many it missed (`resync`). */
+  #skip(client: Client): void {
+    client.skipped++;
+    this.dropped++;
+    client.watch ??= setInterval(() => {
+      if (client.res.writableLength > 0) return;
+      client.res.write(`event: resync\ndata: ${JSON.stringify({ skipped: client.skipped })}\n\n`);
+      client.skipped = 0;
+      clearInterval(client.watch);
+      delete client.watch;
+    }, 100);
+    client.watch.unref();
+  }
+
   /** Ends every stream. */
   close(): void {
     clearInterval(this.#heartbeat);
-    for (const c of this.#clients) c.res.end();
+    for (const c of this.#clients) {
+      clearInterval(c.watch);
+      c.res.end();
+    }
     this.#clients.clear();
   }
 }
