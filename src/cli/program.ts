@@ -15,6 +15,7 @@ import { registerMailCommands } from './commands/mail.js';
 import { registerMediaCommands } from './commands/media.js';
 import { registerStatusCommands } from './commands/status.js';
 import { registerHistoryCommand } from './commands/history.js';
+import { registerPullCommand } from './commands/pull.js';
 import { registerReingestCommand } from './commands/reingest.js';
 import { registerRequeueCommand } from './commands/requeue.js';
 import { registerVersionsCommands } from './commands/versions.js';
@@ -46,6 +47,7 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
   registerRequeueCommand(program, io, setExit);
   registerReingestCommand(program, io, setExit);
   registerHistoryCommand(program, io, setExit);
+  registerPullCommand(program, io, setExit);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(output);

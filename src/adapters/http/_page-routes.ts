@@ -39,12 +39,13 @@ export interface PagesOptions {
   maxClients?: number;
 }
 
-const require = createRequire(import.meta.url);
+/** A file of an installed package, resolved from this module's location. */
+const packageFile = (name: string): string => createRequire(import.meta.url).resolve(name);
 const NIGHT = /^\d{4}-\d{2}-\d{2}$/;
 const ID = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/;
 const STATIC: Record<string, { type: string; body: () => Promise<string | Buffer> }> = {
-  'uPlot.iife.min.js': { type: 'text/javascript', body: () => readFile(require.resolve('uplot/dist/uPlot.iife.min.js')) },
-  'uPlot.min.css': { type: 'text/css', body: () => readFile(require.resolve('uplot/dist/uPlot.min.css')) },
+  'uPlot.iife.min.js': { type: 'text/javascript', body: () => readFile(packageFile('uplot/dist/uPlot.iife.min.js')) },
+  'uPlot.min.css': { type: 'text/css', body: () => readFile(packageFile('uplot/dist/uPlot.min.css')) },
   'style.css': { type: 'text/css', body: async () => STYLE_CSS },
   'common.js': { type: 'text/javascript', body: async () => COMMON_JS },
   'monitor.js': { type: 'text/javascript', body: async () => MONITOR_JS },

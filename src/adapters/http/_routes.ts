@@ -163,7 +163,11 @@ async function night(ctx: RouteContext, s: Services): Promise<void> {
   const n = ctx.params[0]!;
   const catalog = s.ingest.catalog;
   const now = s.now();
-  const readable = async (record: FileRecord, archived?: ArchivedFile) => mayRead(ctx.principal, await readableOf(catalog, record, archived), now);
+  const program = ctx.query.get('program')?.toUpperCase();
+  const readable = async (record: FileRecord, archived?: ArchivedFile) => {
+    if (program !== undefined && archived?.program?.toUpperCase() !== program) return false;
+    return mayRead(ctx.principal, await readableOf(catalog, record, archived), now);
+  };
   sendJson(ctx.res, 200, await nightView(catalog, n, await s.ingest.heldCount(n, ctx.principal), readable));
 }
 
@@ -199,12 +203,16 @@ export async function content(ctx: RouteContext, s: Services): Promise<void> {
   if (!source) throw unknown();
   if (!mayRead(ctx.principal, source, s.now())) throw refusal(unknown());
   const { size } = await stat(source.path);
-  ctx.res.writeHead(200, {
-    'content-type': 'application/fits',
-    'content-length': String(size),
-    'repr-digest': `sha-256=:${Buffer.from(source.sha256, 'hex').toString('base64')}:`,
-  });
-  createReadStream(source.path).on('error', () => ctx.res.destroy()).pipe(ctx.res);
+  const headers = { 'content-type': 'application/fits', 'accept-ranges': 'bytes', 'repr-digest': `sha-256=:${Buffer.from(source.sha256, 'hex').toString('base64')}:` };
+  // `Range: bytes=N-` resumes a broken download (the digest is always the whole file's).
+  const range = /^bytes=(\d{1,16})-$/.exec(String(ctx.req.headers.range ?? ''));
+  const start = range ? Number(range[1]) : 0;
+  if (range && start >= size && size > 0) {
+    return void ctx.res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+  }
+  if (range) ctx.res.writeHead(206, { ...headers, 'content-length': String(size - start), 'content-range': `bytes ${start}-${Math.max(start, size - 1)}/${size}` });
+  else ctx.res.writeHead(200, { ...headers, 'content-length': String(size) });
+  createReadStream(source.path, { start }).on('error', () => ctx.res.destroy()).pipe(ctx.res);
 }
 
 async function proprietary(ctx: RouteContext, s: Services): Promise<void> {
