@@ -42,7 +42,7 @@ function writeFrames(dir) {
 async function run(name, frames, clients) {
   const dir = join(DIR, name);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(dir, 'archive'), { recursive: true });
   const catalog = createSqliteCatalog({ path: join(dir, 'catalog.sqlite'), instruments: [...builtinInstruments()] });
   const ingestor = createIngestor({ instruments: builtinInstruments(), catalog, transports: [createFilesystemTransport({ root: join(dir, 'archive') })], staging: join(dir, 'staging'), concurrency: 4 });
   const server = createIngestServer({ ingestor, uploads: join(dir, 'uploads'), tokens: TOKENS, pages: { archiveRoot: dir } });
@@ -64,7 +64,7 @@ async function run(name, frames, clients) {
   const records = await ingestor.settled(ids);
   const seconds = (performance.now() - started) / 1000;
   const archived = records.filter((r) => r.state === 'ARCHIVED').length;
-  if (archived !== frames.length) throw new Error(`${name}: ${archived} of ${frames.length} archived`);
+  if (archived !== frames.length) throw new Error(`${name}: ${archived} of ${frames.length} archived (${records.find((r) => r.state !== "ARCHIVED")?.state}: ${records.find((r) => r.state !== "ARCHIVED")?.error?.message})`);
   let delays = [];
   let events = 0;
   if (child) {

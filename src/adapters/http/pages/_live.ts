@@ -22,6 +22,9 @@ interface Client {
   res: ServerResponse;
   principal: Principal;
   skipped: number;
+  /** Events waiting for this tick's single write. */
+  pending: string[];
+  pendingBytes: number;
   /** Watches a client that lost events until its buffer empties. */
   watch?: NodeJS.Timeout;
 }
@@ -42,6 +45,7 @@ export class LiveFeed {
   readonly #clients = new Set<Client>();
   #id = 0;
   readonly #heartbeat: NodeJS.Timeout;
+  #flushing = false;
   /** Events dropped for slow clients so far (all clients). */
   dropped = 0;
 
@@ -61,7 +65,7 @@ export class LiveFeed {
     if (this.#clients.size >= (this.options.maxClients ?? 1000)) return false;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'keep-alive' });
     res.write(`retry: 2000\n: connected\n\n`);
-    const client: Client = { res, principal, skipped: 0 };
+    const client: Client = { res, principal, skipped: 0, pending: [], pendingBytes: 0 };
     this.#clients.add(client);
     res.on('close', () => {
       clearInterval(client.watch);
@@ -78,11 +82,27 @@ export class LiveFeed {
     const limit = this.options.maxBufferedBytes ?? 262_144;
     for (const client of this.#clients) {
       if (!mayRead(client.principal, event.readable, now)) continue;
-      if (client.skipped > 0 || client.res.writableLength > limit) {
+      if (client.skipped > 0 || client.res.writableLength + client.pendingBytes > limit) {
         this.#skip(client);
         continue;
       }
-      client.res.write(text);
+      client.pending.push(text);
+      client.pendingBytes += text.length;
+    }
+    // One write per client per turn of the event loop, however many events the turn produced.
+    if (!this.#flushing) {
+      this.#flushing = true;
+      setImmediate(() => this.#flush());
+    }
+  }
+
+  #flush(): void {
+    this.#flushing = false;
+    for (const client of this.#clients) {
+      if (client.pending.length === 0) continue;
+      client.res.write(client.pending.length === 1 ? client.pending[0]! : client.pending.join(''));
+      client.pending = [];
+      client.pendingBytes = 0;
     }
   }
 
