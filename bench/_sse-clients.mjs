@@ -44,7 +44,7 @@ const count = Number(countText);
 for (let i = 0; i < count; i++) await open(await login(tokens[i % tokens.length]));
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
-  process.stdout.write(`${JSON.stringify({ events, delays })}\n`);
-  process.exit(0);
+  // Exit only once the (large) line has reached the pipe.
+  process.stdout.write(`${JSON.stringify({ events, delays })}\n`, () => process.exit(0));
 });
 setInterval(() => {}, 1 << 30);
