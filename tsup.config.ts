@@ -38,6 +38,8 @@ const common = {
   target: 'node20',
   platform: 'node',
   splitting: true,
+  // import.meta.url in the CommonJS builds (the pages find uPlot's files in node_modules from it).
+  shims: true,
   define: { __FITS_INGEST_VERSION__: JSON.stringify(version) },
 } as const;
 

@@ -19,6 +19,7 @@ const BENCHES = {
   http: 'http.mjs',
   media: 'media.mjs',
   scrub: 'scrub.mjs',
+  portal: 'portal.mjs',
 };
 
 const wanted = process.argv.slice(2);

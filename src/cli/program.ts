@@ -15,6 +15,10 @@ import { registerMailCommands } from './commands/mail.js';
 import { registerMediaCommands } from './commands/media.js';
 import { registerScrubCommand } from './commands/scrub.js';
 import { registerStatusCommands } from './commands/status.js';
+import { registerHistoryCommand } from './commands/history.js';
+import { registerPullCommand } from './commands/pull.js';
+import { registerReingestCommand } from './commands/reingest.js';
+import { registerRequeueCommand } from './commands/requeue.js';
 import { registerVersionsCommands } from './commands/versions.js';
 import { VERSION } from '../core/version.js';
 
@@ -42,6 +46,10 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
   registerMediaCommands(program, io, setExit);
   registerDistributeCommand(program, io, setExit);
   registerScrubCommand(program, io, setExit);
+  registerRequeueCommand(program, io, setExit);
+  registerReingestCommand(program, io, setExit);
+  registerHistoryCommand(program, io, setExit);
+  registerPullCommand(program, io, setExit);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(output);

@@ -26,7 +26,7 @@ import { walkFile } from '../io/fits-file.js';
 import { unwrapForeignFile } from '../io/foreign-file.js';
 import { hashCopy, verifiedCopy } from './_files.js';
 import { writeSplit } from './_split-file.js';
-import { headerListing, planeOf, thumbnailOf, writePng } from './_thumbnails.js';
+import { headerListing, planeOf, thumbnailOf, writePng } from './thumbnails.js';
 import { toVolumes, type DistributionVolumes } from './_volumes.js';
 
 export type { DistributionVolumes };

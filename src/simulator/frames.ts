@@ -1,7 +1,7 @@
 /**
  * Realistic instrument frames for demos and tests: a primary HDU with the keywords a Keck-like instrument
  * writes (INSTRUME, CAMERA, DATE-OBS, UT, IMTYPE, PROGID, FRAMENO…), optional image extensions, and pixel data
- * with noise. Also the broken files real nights produce (truncated, empty, missing END, not FITS).
+ * that looks like the sky (bias and overscan, read and photon noise, stars, sky, cosmic rays, vignetted flats). Also the broken files real nights produce (truncated, empty, missing END, not FITS).
  *
  * @module
  */
@@ -37,22 +37,135 @@ export interface FrameOptions {
 
 const IMTYPE: Record<FrameKind, string> = { object: 'OBJECT', bias: 'BIAS', dark: 'DARK', flatlamp: 'FLATLAMP', arclamp: 'ARCLAMP' };
 
-/** Pixels: a bias level, a gradient, and noise from a small deterministic generator. */
+/** A small deterministic generator: uniform in [0, 1) and standard normal deviates (xorshift32, Box–Muller). */
+function generator(seed: number): { uniform: () => number; normal: () => number } {
+  let state = (seed * 2654435761) >>> 0 || 1;
+  const uniform = (): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+  let spare: number | undefined;
+  const normal = (): number => {
+    if (spare !== undefined) {
+      const value = spare;
+      spare = undefined;
+      return value;
+    }
+    const u = Math.max(uniform(), 1e-12);
+    const v = uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+  return { uniform, normal };
+}
+
+/** The detector's fixed properties (the same for every frame): bias level, read noise, gain, overscan width. */
+const DETECTOR = { bias: 1000, readNoise: 4, gain: 1.5, darkPerSecond: 0.02 };
+
+/**
+ * Pixels that look like the sky, deterministic from `seed`: every frame has a bias level with a faint column
+ * pattern and read noise, and an overscan strip (the last 1/16 of the columns, at least 4) with bias only; darks
+ * add dark current and hot pixels; flats a lamp level with vignetting and pixel-to-pixel response; arcs emission
+ * lines; objects a sky background, stars with a Moffat PSF (β = 3, FWHM ≈ 3 px) and cosmic-ray hits. Photon noise
+ * is Gaussian with the Poisson variance (in electrons, through the gain).
+ */
 function pixels(axes: [number, number], kind: FrameKind, seed: number): Uint8Array {
   const [nx, ny] = axes;
+  const rng = generator(seed);
+  const overscan = Math.max(4, Math.floor(nx / 16));
+  const active = Math.max(1, nx - overscan);
+  const signal = new Float64Array(nx * ny);
+  const exptime = kind === 'bias' ? 0 : kind === 'object' ? 300 : kind === 'dark' ? 600 : 10;
+  const cx = active / 2;
+  const cy = ny / 2;
+  const r2max = cx * cx + cy * cy;
+
+  if (kind === 'flatlamp' || kind === 'object') {
+    const level = kind === 'flatlamp' ? 20_000 : 300; // lamp, or sky background (ADU)
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < active; x++) {
+        const r2 = ((x - cx) ** 2 + (y - cy) ** 2) / r2max;
+        signal[y * nx + x] = level * (1 - 0.35 * r2) * (kind === 'flatlamp' ? 1 + 0.01 * rng.normal() : 1);
+      }
+    }
+  }
+  if (kind === 'arclamp') {
+    const lines = 8 + Math.floor(rng.uniform() * 8);
+    for (let l = 0; l < lines; l++) {
+      const x0 = rng.uniform() * active;
+      const peak = 2000 + rng.uniform() * 25_000;
+      for (let x = Math.max(0, Math.floor(x0 - 6)); x < Math.min(active, Math.ceil(x0 + 6)); x++) {
+        const v = peak * Math.exp(-((x - x0) ** 2) / (2 * 1.2 ** 2));
+        for (let y = 0; y < ny; y++) signal[y * nx + x]! += v;
+      }
+    }
+  }
+  if (kind === 'object') {
+    // Stars: about 40 per 512 × 512, fluxes from a power law, Moffat profile, drawn out to 8 FWHM.
+    const stars = Math.max(3, Math.round((40 * active * ny) / (512 * 512)));
+    const fwhm = 2.6 + rng.uniform() * 1.2;
+    const beta = 3;
+    const alpha = fwhm / (2 * Math.sqrt(2 ** (1 / beta) - 1));
+    const norm = (beta - 1) / (Math.PI * alpha * alpha);
+    const reach = Math.ceil(4 * fwhm);
+    for (let i = 0; i < stars; i++) {
+      const sx = rng.uniform() * active;
+      const sy = rng.uniform() * ny;
+      const flux = 2e4 * Math.pow(1 - rng.uniform() * 0.999, -1.3); // total ADU
+      for (let y = Math.max(0, Math.floor(sy - reach)); y < Math.min(ny, Math.ceil(sy + reach)); y++) {
+        for (let x = Math.max(0, Math.floor(sx - reach)); x < Math.min(active, Math.ceil(sx + reach)); x++) {
+          const r2 = ((x + 0.5 - sx) ** 2 + (y + 0.5 - sy) ** 2) / (alpha * alpha);
+          signal[y * nx + x]! += flux * norm * Math.pow(1 + r2, -beta);
+        }
+      }
+    }
+  }
+  if (kind === 'dark') {
+    for (let i = 0; i < active * ny * 0.0005; i++) {
+      const x = Math.floor(rng.uniform() * active);
+      const y = Math.floor(rng.uniform() * ny);
+      signal[y * nx + x]! += 500 + rng.uniform() * 8000; // hot pixels
+    }
+  }
+
   const data = new Uint8Array(nx * ny * 2);
   const view = new DataView(data.buffer);
-  let state = (seed * 2654435761) >>> 0 || 1;
-  const level = kind === 'bias' ? 1000 : kind === 'flatlamp' ? 20000 : kind === 'arclamp' ? 5000 : 1500;
+  const dark = kind === 'bias' ? 0 : DETECTOR.darkPerSecond * exptime;
   for (let y = 0; y < ny; y++) {
     for (let x = 0; x < nx; x++) {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      const noise = ((state >>> 0) % 64) - 32;
-      const value = level + ((x + y) % 200) + noise;
-      view.setInt16((y * nx + x) * 2, Math.max(-32768, Math.min(32767, value - 32768)), false);
+      const i = y * nx + x;
+      let value = DETECTOR.bias + 3 * Math.sin(x / 7) + DETECTOR.readNoise * rng.normal();
+      if (x < active) {
+        const electrons = (signal[i]! + dark) * DETECTOR.gain;
+        value += (electrons + Math.sqrt(Math.max(electrons, 0)) * rng.normal()) / DETECTOR.gain;
+      }
+      signal[i] = value;
     }
+  }
+  if (kind !== 'bias' && exptime > 0) {
+    // Cosmic rays: about 2 per 512 × 512 per 10 s of exposure, each a short track of a few bright pixels.
+    const hits = Math.round((active * ny * exptime) / (512 * 512 * 5) * (0.5 + rng.uniform()));
+    for (let h = 0; h < hits; h++) {
+      let x = rng.uniform() * active;
+      let y = rng.uniform() * ny;
+      const angle = rng.uniform() * 2 * Math.PI;
+      const length = 1 + Math.floor(rng.uniform() * 4);
+      const energy = 1500 + rng.uniform() * 20_000;
+      for (let step = 0; step < length; step++) {
+        const px = Math.floor(x);
+        const py = Math.floor(y);
+        if (px >= 0 && px < active && py >= 0 && py < ny) signal[py * nx + px]! += energy / length;
+        x += Math.cos(angle);
+        y += Math.sin(angle);
+      }
+    }
+  }
+  for (let i = 0; i < nx * ny; i++) {
+    const adu = Math.max(0, Math.min(65535, Math.round(signal[i]!)));
+    view.setInt16(i * 2, adu - 32768, false);
   }
   return data;
 }

@@ -30,6 +30,11 @@ export const tokenEntrySchema = z
     scopes: z.array(z.enum(SCOPES)).min(1),
     /** Instruments the token may send or read (upper or lower case); `*` for all. @default ['*'] */
     instruments: z.array(z.string().min(1)).min(1).default(['*']),
+    /**
+     * Programs (PROGID, e.g. K123) whose proprietary files the token may read before their release date; `*` for
+     * all. Files of other programs are, for this token, not there until released. @default ['*']
+     */
+    programs: z.array(z.string().regex(/^(\*|[A-Za-z0-9._+-]{1,64})$/, 'a program id of A-Z a-z 0-9 . _ + -, or *')).min(1).default(['*']),
     /** The token is refused after this instant (ISO 8601, e.g. 2027-01-31 or 2027-01-31T12:00:00Z). */
     expires: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
     /** Where to POST signed status callbacks for files this token sends (archived, failed). */
@@ -56,6 +61,8 @@ export interface Principal {
   scopes: ReadonlySet<Scope>;
   /** Upper-case instrument names, or '*'. */
   instruments: ReadonlySet<string> | '*';
+  /** Upper-case program ids whose proprietary files it may read, or '*' (absent: '*'). */
+  programs?: ReadonlySet<string> | '*';
   callback?: { url: string; secret: string };
 }
 
@@ -99,6 +106,7 @@ export class TokenStore {
         site: entry.site,
         scopes: new Set(entry.scopes),
         instruments: entry.instruments.includes('*') ? '*' : new Set(entry.instruments.map((i) => i.toUpperCase())),
+        programs: entry.programs.includes('*') ? '*' : new Set(entry.programs.map((p) => p.toUpperCase())),
         ...(entry.callback ? { callback: entry.callback } : {}),
       },
     }));
@@ -155,6 +163,38 @@ export function authorize(principal: Principal, scope: Scope, instrument?: strin
 export function mayUse(principal: Principal, instrument: string | null | undefined): boolean {
   if (principal.instruments === '*') return true;
   return instrument !== undefined && instrument !== null && principal.instruments.has(instrument.toUpperCase());
+}
+
+/** What decides who may read a file: its instrument, its program and the end of its proprietary period. */
+export interface ReadableFile {
+  instrument: string | null | undefined;
+  /** PROGID of the file; unknown until it is archived. */
+  program?: string | null | undefined;
+  /** First day (YYYY-MM-DD, UT) the file is public; unknown means proprietary. */
+  releaseDate?: string | null | undefined;
+}
+
+/** Callers without a token on a `--public` server: released files only, read scope only. */
+export const PUBLIC: Principal = { site: 'public', scopes: new Set(['read']), instruments: '*', programs: new Set() };
+
+/** True when `releaseDate` (YYYY-MM-DD, the first public day, from 00:00 UT) has come at `now`. */
+export function isReleased(releaseDate: string | null | undefined, now: number): boolean {
+  if (releaseDate === undefined || releaseDate === null) return false;
+  const at = Date.parse(`${releaseDate}T00:00:00Z`);
+  return Number.isFinite(at) && now >= at;
+}
+
+/**
+ * The one read-permission check (API, pages, downloads, event streams): `principal` may read `file` at `now`
+ * when it may use the file's instrument and either the file is released, or the token belongs to the file's
+ * program (or to every program), or it is an admin. Whoever may not read a file gets the answer for an unknown id.
+ */
+export function mayRead(principal: Principal, file: ReadableFile, now: number): boolean {
+  if (!mayUse(principal, file.instrument)) return false;
+  const programs = principal.programs ?? '*';
+  if (programs === '*' || isAdmin(principal)) return true;
+  if (file.program && programs.has(file.program.toUpperCase())) return true;
+  return isReleased(file.releaseDate, now);
 }
 
 /** True when `principal` acts for every site (admin scope). */

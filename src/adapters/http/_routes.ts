@@ -9,7 +9,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { IngestError } from '../../core/errors.js';
 import { VERSION } from '../../core/version.js';
-import { authorize, mayUse, refusal, type Principal } from './_auth.js';
+import { authorize, isAdmin, mayRead, refusal, type Principal } from './_auth.js';
+import { extendProprietary, readableOf } from './_embargo.js';
 import { contentLength, readJson, sendJson, validate } from './_http.js';
 import { deleteIdle, listIdle } from './_idle.js';
 import { API, HEADERS, ingestRequestSchema, productsRequestSchema, fileMetaSchema, type FileMeta } from './protocol.js';
@@ -17,10 +18,18 @@ import type { ReceivedFile } from './_received.js';
 import { fileView, nightView, recordForArchiveId } from './_status.js';
 import { admitFor, receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
 import type { Route, RouteContext, Services } from './_route-types.js';
+import type { FileRecord } from '../../core/lifecycle/record.js';
+import type { ArchivedFile } from '../../core/ports/catalog.js';
+import { z } from 'zod';
+
+const proprietaryRequestSchema = z.strictObject({
+  /** The new first public day, YYYY-MM-DD (UT). */
+  until: z.iso.date(),
+  /** Why (kept in the file's history). */
+  reason: z.string().max(500).optional(),
+});
 
 
-const canRead = (principal: Principal) => (instrument: string | undefined) =>
-  principal.instruments === '*' || (instrument !== undefined && principal.instruments.has(instrument.toUpperCase()));
 const waitSeconds = (s: Services, asked: number): number => Math.min(asked, s.limits.maxWaitSeconds);
 const siteFilter = (p: Principal) => (p.scopes.has('admin') ? undefined : p.site);
 
@@ -93,10 +102,14 @@ function queryWait(ctx: RouteContext): number {
 
 async function ingestStatus(ctx: RouteContext, s: Services): Promise<void> {
   const id = ctx.params[0]!;
-  const record = await s.ingest.catalog.getRecord(id);
-  if (record && !mayUse(ctx.principal, record.instrument)) throw refusal(new IngestError('NOT_FOUND', `no ingestion ${id}`));
+  const catalog = s.ingest.catalog;
+  const readable = async () => {
+    const record = await catalog.getRecord(id);
+    return !record || mayRead(ctx.principal, await readableOf(catalog, record), s.now());
+  };
+  if (!(await readable())) throw refusal(new IngestError('NOT_FOUND', `no ingestion ${id}`));
   const status = await s.ingest.wait(id, waitSeconds(s, queryWait(ctx)));
-  if (!mayUse(ctx.principal, status.instrument)) throw refusal(new IngestError('NOT_FOUND', `no ingestion ${id}`));
+  if (!(await readable())) throw refusal(new IngestError('NOT_FOUND', `no ingestion ${id}`));
   sendJson(ctx.res, 200, status);
 }
 
@@ -119,7 +132,14 @@ async function release(ctx: RouteContext, s: Services): Promise<void> {
 
 async function night(ctx: RouteContext, s: Services): Promise<void> {
   const n = ctx.params[0]!;
-  sendJson(ctx.res, 200, await nightView(s.ingest.catalog, n, await s.ingest.heldCount(n, ctx.principal), canRead(ctx.principal)));
+  const catalog = s.ingest.catalog;
+  const now = s.now();
+  const program = ctx.query.get('program')?.toUpperCase();
+  const readable = async (record: FileRecord, archived?: ArchivedFile) => {
+    if (program !== undefined && archived?.program?.toUpperCase() !== program) return false;
+    return mayRead(ctx.principal, await readableOf(catalog, record, archived), now);
+  };
+  sendJson(ctx.res, 200, await nightView(catalog, n, await s.ingest.heldCount(n, ctx.principal), readable));
 }
 
 async function file(ctx: RouteContext, s: Services): Promise<void> {
@@ -127,20 +147,24 @@ async function file(ctx: RouteContext, s: Services): Promise<void> {
   const view = await fileView(s.ingest.catalog, archiveId, s.uploads.received.forArchiveId(archiveId), `${API}/files/${archiveId}/content`);
   const unknown = () => new IngestError('NOT_FOUND', `the archive knows nothing under ${archiveId}`, { context: { archiveId } });
   if (!view) throw unknown();
-  // Another instrument's file is, for this token, not there: the same answer as an unknown id.
+  // Another instrument's file, or another program's before its release, is for this token not there: the same
+  // answer as an unknown id.
   const received = s.uploads.received.forArchiveId(archiveId);
-  if (!mayUse(ctx.principal, view.ingest?.instrument ?? received?.instrument ?? null)) throw refusal(unknown());
+  const record = await recordForArchiveId(s.ingest.catalog, archiveId);
+  const readable = record ? await readableOf(s.ingest.catalog, record) : { instrument: received?.instrument ?? null };
+  if (!mayRead(ctx.principal, readable, s.now())) throw refusal(unknown());
   sendJson(ctx.res, 200, view);
 }
 
-async function content(ctx: RouteContext, s: Services): Promise<void> {
+export async function content(ctx: RouteContext, s: Services): Promise<void> {
   const archiveId = ctx.params[0]!;
   const record = await recordForArchiveId(s.ingest.catalog, archiveId);
   const archived = record?.state === 'ARCHIVED' ? await s.ingest.catalog.getArchived(archiveId) : undefined;
-  let source: { path: string; sha256: string; instrument: string | undefined } | undefined;
+  let source: { path: string; sha256: string; instrument: string | undefined; program?: string | undefined; releaseDate?: string | null } | undefined;
   for (const location of archived?.locations ?? []) {
     if (location.uri.startsWith('/') && (await stat(location.uri).then((st) => st.isFile(), () => false))) {
-      source = { path: location.uri, sha256: archived!.sha256, instrument: archived!.instrument };
+      const { program, releaseDate } = await readableOf(s.ingest.catalog, record!, archived);
+      source = { path: location.uri, sha256: archived!.sha256, instrument: archived!.instrument, program: program ?? undefined, releaseDate };
       break;
     }
   }
@@ -148,14 +172,26 @@ async function content(ctx: RouteContext, s: Services): Promise<void> {
   source ??= received && { path: received.path, sha256: received.sha256, instrument: received.instrument };
   const unknown = () => new IngestError('NOT_FOUND', `the archive holds no bytes under ${archiveId}`, { context: { archiveId } });
   if (!source) throw unknown();
-  if (!mayUse(ctx.principal, source.instrument ?? null)) throw refusal(unknown());
+  if (!mayRead(ctx.principal, source, s.now())) throw refusal(unknown());
   const { size } = await stat(source.path);
-  ctx.res.writeHead(200, {
-    'content-type': 'application/fits',
-    'content-length': String(size),
-    'repr-digest': `sha-256=:${Buffer.from(source.sha256, 'hex').toString('base64')}:`,
-  });
-  createReadStream(source.path).on('error', () => ctx.res.destroy()).pipe(ctx.res);
+  const headers = { 'content-type': 'application/fits', 'accept-ranges': 'bytes', 'repr-digest': `sha-256=:${Buffer.from(source.sha256, 'hex').toString('base64')}:` };
+  // `Range: bytes=N-` resumes a broken download (the digest is always the whole file's).
+  const range = /^bytes=(\d{1,16})-$/.exec(String(ctx.req.headers.range ?? ''));
+  const start = range ? Number(range[1]) : 0;
+  if (range && start >= size && size > 0) {
+    return void ctx.res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
+  }
+  if (range) ctx.res.writeHead(206, { ...headers, 'content-length': String(size - start), 'content-range': `bytes ${start}-${Math.max(start, size - 1)}/${size}` });
+  else ctx.res.writeHead(200, { ...headers, 'content-length': String(size) });
+  createReadStream(source.path, { start }).on('error', () => ctx.res.destroy()).pipe(ctx.res);
+}
+
+async function proprietary(ctx: RouteContext, s: Services): Promise<void> {
+  ctx.proceed();
+  const body = validate(proprietaryRequestSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/files/{archiveId}/proprietary');
+  if (!isAdmin(ctx.principal)) throw new IngestError('FORBIDDEN', `the token of ${ctx.principal.site} lacks the "admin" scope`);
+  const record = await extendProprietary(s.ingest.catalog, ctx.params[0]!, body.until, `operator:${ctx.principal.site}`, s.now(), body.reason);
+  sendJson(ctx.res, 200, { archiveId: ctx.params[0], releaseDate: body.until, recordId: record.id });
 }
 
 async function health(ctx: RouteContext): Promise<void> {
@@ -178,5 +214,6 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${API}/nights/{night}`, scopes: ['read'], handler: night },
   { method: 'GET', path: `${API}/files/{archiveId}`, scopes: ['push', 'read'], handler: file },
   { method: 'GET', path: `${API}/files/{archiveId}/content`, scopes: ['read'], handler: content },
+  { method: 'POST', path: `${API}/files/{archiveId}/proprietary`, scopes: ['admin'], handler: proprietary },
 ];
 

@@ -7,7 +7,7 @@
  */
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { isFinal, STATES, type StateName } from '../../core/lifecycle/states.js';
-import type { Catalog } from '../../core/ports/catalog.js';
+import type { ArchivedFile, Catalog } from '../../core/ports/catalog.js';
 import type { IngestStatus, Metrics } from './protocol.js';
 import type { ReceivedFile } from './_received.js';
 
@@ -108,17 +108,18 @@ export async function nightView(
   catalog: Catalog,
   night: string,
   held: number,
-  mayRead: (instrument: string | undefined) => boolean,
+  mayRead: (record: FileRecord, archived?: ArchivedFile) => boolean | Promise<boolean>,
 ): Promise<{ night: string; counts: Record<StateName, number>; held: number; files: IngestStatus[] }> {
   const archived = await catalog.findArchived({ nightFrom: night, nightTo: night, limit: 100_000 });
   const others = await catalog.findRecords({ states: STATES.filter((s) => s !== 'ARCHIVED'), limit: 100_000 });
-  const records: FileRecord[] = [];
+  const records: [FileRecord, ArchivedFile | undefined][] = [];
   for (const file of archived) {
     const record = await catalog.getRecord(file.recordId);
-    if (record) records.push(record);
+    if (record) records.push([record, file]);
   }
-  records.push(...others.filter((r) => r.night === night));
-  const visible = records.filter((r) => mayRead(r.instrument));
+  for (const r of others) if (r.night === night) records.push([r, undefined]);
+  const visible: FileRecord[] = [];
+  for (const [record, file] of records) if (await mayRead(record, file)) visible.push(record);
   const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<StateName, number>;
   for (const r of visible) counts[r.state]++;
   const files = await Promise.all(visible.map((r) => recordStatus(catalog, r)));

@@ -26,8 +26,11 @@ import type { FileRecord } from '../../core/lifecycle/record.js';
 import { silentLogger, type Logger } from '../../core/ports/logger.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
 import { parseOptions } from '../_shared/options.js';
-import { ANONYMOUS, isRefusal, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
+import { ANONYMOUS, PUBLIC, isRefusal, TokenStore, tokenEntrySchema, type Principal } from './_auth.js';
 import { CallbackSender } from './_callbacks.js';
+import { releaseDue, type Release } from './_embargo.js';
+import { createPages, type PagesOptions } from './_page-routes.js';
+import type { LiveFeed } from './pages/_live.js';
 import { redactPaths, sendError } from './_http.js';
 import { initOnce } from '../../core/runtime/once.js';
 import { sweepIdle } from './_idle.js';
@@ -37,6 +40,8 @@ import { ROUTES } from './_routes.js';
 import type { Route, RouteContext, Services } from './_route-types.js';
 import { UploadStore } from './_uploads.js';
 
+export type { Release } from './_embargo.js';
+export type { PagesOptions } from './_page-routes.js';
 export { loadTokensFile, SCOPES, type Scope, type TokenEntry } from './_auth.js';
 export { createWebhookHandler, signWebhook, verifyWebhook, type CallbackPayload, type IngestStatus, type Metrics, type VerifyWebhookOptions, type WebhookHandlerOptions } from './webhook.js';
 
@@ -50,6 +55,13 @@ const serverOptionsSchema = z.strictObject({
   tokens: z.array(tokenEntrySchema).default([]),
   /** Accept requests without a token, with every scope: for tests on loopback only. @default false */
   allowAnonymous: z.boolean().default(false),
+  /**
+   * Serve released files (their proprietary period over) to callers without a token: file metadata, downloads,
+   * nights listings (`serve --public`). Proprietary files stay invisible to them. @default false
+   */
+  public: z.boolean().default(false),
+  /** How often to record the releases of files whose proprietary period ended, in ms. @default 60000 */
+  releaseCheckMs: z.int().min(10).default(60_000),
   limits: z
     .strictObject({
       /** Largest file accepted. @default 68719476736 (64 GiB) */
@@ -93,6 +105,13 @@ export type IngestServerOptions = z.input<typeof serverOptionsSchema> & {
   logger?: Logger;
   /** Uniform random numbers for retry jitter. @default Math.random */
   random?: () => number;
+  /** The time (epoch ms) for token expiry and proprietary periods; injectable for tests. @default Date.now */
+  now?: () => number;
+  /**
+   * Serve the operator monitor and the observer portal under `/ui/` (docs/portal.md): `true`, or options (the
+   * archive root whose disk space the monitor shows…). @default false
+   */
+  pages?: boolean | PagesOptions;
 };
 
 /** Options of {@link IngestServer.listen}. */
@@ -127,6 +146,15 @@ export interface IngestServer {
   listen(options?: ListenOptions): Promise<ListeningServer>;
   /** Stops callbacks and sweeps and leaves the ingestor alone (pending callbacks resume at the next start). */
   close(): Promise<void>;
+  /**
+   * Records a RELEASE in the history of each archived file whose proprietary period ended (also run every
+   * `releaseCheckMs`), tells {@link IngestServer.onRelease}, and returns them.
+   */
+  checkReleases(): Promise<Release[]>;
+  /** The pages (`pages` option), with their live event feed. */
+  readonly pages: { readonly feed: LiveFeed } | undefined;
+  /** Called for each release recorded. */
+  onRelease?: (release: Release) => void;
   /** Called after each callback attempt. */
   onCallback?: (deliveryId: string, outcome: { ok: boolean; status?: number; error?: string; final: boolean }) => void;
 }
@@ -146,17 +174,19 @@ function compile(route: Route): RegExp {
  * @throws IngestError INVALID_OPTIONS for bad options (a token entry, a limit…).
  */
 export function createIngestServer(input: IngestServerOptions): IngestServer {
-  const { ingestor, logger = silentLogger, random = Math.random, ...rest } = input;
+  const { ingestor, logger = silentLogger, random = Math.random, now = () => Date.now(), pages: pagesOption = false, ...rest } = input;
   const options = parseOptions(serverOptionsSchema, rest, 'the ingest server');
   const root = resolve(options.uploads);
   const tokens = new TokenStore(options.tokens);
   const uploads = new UploadStore(root, options.fsync);
-  const now = () => Date.now();
   const ingest = new IngestService({ ingestor, received: uploads.received, heldDir: join(root, 'held'), trigger: options.name, keepReceived: options.keepReceived, fsync: options.fsync, logger, now });
   const callbacks = new CallbackSender({ dir: join(root, 'callbacks'), settings: options.callbacks, target: (site) => tokens.callbackOf(site), logger, random, fsync: options.fsync });
   const services: Services = { uploads, ingest, limits: options.limits, now };
   const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
+  let secure = false;
+  const pages = pagesOption === false ? undefined : createPages({ ingestor, tokens, services, logger, secure: () => secure, options: pagesOption === true ? {} : pagesOption });
   let sweeper: NodeJS.Timeout | undefined;
+  let releaser: NodeJS.Timeout | undefined;
 
   const callback = (event: 'archived' | 'failed') => (record: FileRecord) => {
     const site = record.metadata['site'];
@@ -179,11 +209,14 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     sweep();
     sweeper = setInterval(sweep, Math.min(options.limits.uploadTtlMs, 3_600_000));
     sweeper.unref();
+    releaser = setInterval(() => void server.checkReleases().catch((error: unknown) => logger.warn('release check failed', { error: String(error) })), options.releaseCheckMs);
+    releaser.unref();
   });
 
   const authenticate = (req: IncomingMessage, route: Route): Principal | undefined => {
     if (route.scopes === null) return undefined;
     if (options.allowAnonymous && req.headers.authorization === undefined) return ANONYMOUS;
+    if (options.public && req.headers.authorization === undefined && route.scopes.includes('read')) return PUBLIC;
     return tokens.authenticate(req.headers.authorization, now());
   };
 
@@ -194,6 +227,11 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
       path = decodeURIComponent(url.pathname);
     } catch {
       throw new IngestError('BAD_REQUEST', 'the path is not valid percent-encoding');
+    }
+    if (pages && (path === '/' || path === '/ui' || path.startsWith('/ui/'))) {
+      await start();
+      await pages.handle(req, res, path, url.searchParams);
+      return;
     }
     const method = req.method === 'HEAD' && !routes.some((r) => r.route.method === 'HEAD' && r.pattern.test(path)) ? 'GET' : req.method;
     const matches = routes.filter((r) => r.pattern.test(path));
@@ -243,9 +281,11 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
 
   const server: IngestServer = {
     handler: (req, res) => dispatch(req, res, false),
+    pages,
     start,
     async listen(listen: ListenOptions = {}): Promise<ListeningServer> {
       await start();
+      secure ||= listen.tls !== undefined;
       const http = listen.tls ? createHttpsServer({ cert: listen.tls.cert, key: listen.tls.key }) : createHttpServer();
       http.on('request', (req, res) => dispatch(req, res, false));
       http.on('checkContinue', (req, res) => dispatch(req, res, true));
@@ -269,6 +309,8 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
         port,
         server: http,
         close: async (graceMs = 10_000) => {
+          // Event streams never end on their own: end them so a stop does not wait the whole grace period.
+          pages?.feed.close();
           const closed = new Promise<void>((resolveClose) => http.close(() => resolveClose()));
           http.closeIdleConnections();
           const timer = setTimeout(() => http.closeAllConnections(), graceMs);
@@ -278,8 +320,19 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
         },
       };
     },
+    async checkReleases(): Promise<Release[]> {
+      const released = await releaseDue(ingestor.catalog, now());
+      for (const release of released) {
+        logger.info('released', { archiveId: release.file.archiveId, program: release.file.program, releaseDate: release.record.metadata['released'] });
+        server.onRelease?.(release);
+        pages?.released(release);
+      }
+      return released;
+    },
     async close(): Promise<void> {
       clearInterval(sweeper);
+      clearInterval(releaser);
+      pages?.close();
       ingestor.off('archived', archived).off('duplicate', archived).off('invalid', failed).off('abandoned', failed);
       ingest.dispose();
       await callbacks.close();

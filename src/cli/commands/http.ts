@@ -86,6 +86,8 @@ interface ServeOptions extends IngestCliOptions {
   uploads?: string;
   maxUploadBytes?: string;
   uploadTtl?: string;
+  public?: boolean;
+  pages: boolean;
 }
 
 /** `--upload-ttl`: milliseconds, or a number with ms, s, m, h or d. */
@@ -140,6 +142,8 @@ async function serve(io: CliIo, options: ServeOptions): Promise<void> {
     uploads: resolve(options.uploads ?? join(archive, '.uploads')),
     tokens,
     allowAnonymous: !options.auth,
+    public: options.public === true,
+    pages: options.pages ? { archiveRoot: archive } : false,
     limits: {
       ...(options.maxUploadBytes ? { maxUploadBytes: option(count(1, Number.MAX_SAFE_INTEGER), options.maxUploadBytes, '--max-upload-bytes') } : {}),
       ...(options.uploadTtl ? { uploadTtlMs: durationMs(options.uploadTtl, '--upload-ttl') } : {}),
@@ -161,7 +165,7 @@ async function serve(io: CliIo, options: ServeOptions): Promise<void> {
     const tls = options.tlsCert ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey!) } : undefined;
     listening = await server.listen({ port, host: options.host, ...(tls ? { tls } : {}) });
     if (options.json) printJsonLine(io, { event: 'listening', url: listening.url, port: listening.port });
-    io.stderr.write(`fits-ingest serve: listening on ${listening.url} (archive ${archive})\n`);
+    io.stderr.write(`fits-ingest serve: listening on ${listening.url} (archive ${archive})${options.pages ? `; monitor and portal at ${listening.url}/ui/` : ''}\n`);
     await signals.stopped;
   } finally {
     signals.dispose();
@@ -274,6 +278,8 @@ export function registerHttpCommands(program: Command, io: CliIo, setExit: (code
     .option('--uploads <dir>', 'partial and received uploads (default: <archive>/.uploads)')
     .option('--max-upload-bytes <n>', 'largest file accepted (default: 64 GiB)')
     .option('--upload-ttl <duration>', 'delete uploads idle this long — partial ones, and received files nobody asked to ingest (e.g. 24h, 90m; default 24h)')
+    .option('--public', 'serve released files (proprietary period over) to callers without a token')
+    .option('--no-pages', 'do not serve the operator monitor and observer portal under /ui/')
     .addHelpText(
       'after',
       '\nEndpoints and examples: docs/http.md. SIGINT/SIGTERM stop gracefully (a second signal cuts connections).\n\n' +

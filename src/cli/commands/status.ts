@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { IngestError } from '../../core/errors.js';
 import { STATES } from '../../core/lifecycle/states.js';
 import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/catalog.js';
-import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import type { Catalog } from '../../core/ports/catalog.js';
 import type { InstrumentDescription } from '../../core/instruments/schema.js';
 import { instrumentByName } from '../../core/instruments/find-instrument.js';
@@ -117,6 +117,13 @@ export function fileQueryOf(options: FileQueryOptions): FileQuery {
   return query;
 }
 
+/** `--older-than`: a duration such as 15m, 2h, 900s or 500ms (a bare number is minutes). */
+export function stuckThresholdMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  if (!match) throw new IngestError('INVALID_OPTIONS', `--older-than ${JSON.stringify(text)}: give a duration such as 15m, 2h or 900s`, { context: { field: 'older-than' } });
+  return Math.round(Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'm') as 'm']);
+}
+
 export function registerStatusCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('status')
@@ -124,9 +131,24 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
     .requiredOption('--catalog <spec>', 'catalog: sqlite:FILE or postgres://USER@HOST/DATABASE')
     .option('--recent <n>', 'how many recent problems to list', '10')
     .option('--json', 'one JSON object')
-    .addHelpText('after', '\nExample:\n  fits-ingest status --catalog sqlite:/archive/catalog.sqlite')
-    .action(async (options: { catalog: string; recent: string; json?: boolean }) => {
+    .option('--stuck', 'list the files in a non-final state unchanged for longer than --older-than (exit 1 if any)')
+    .option('--older-than <duration>', 'with --stuck: e.g. 15m, 2h, 900s', '15m')
+    .addHelpText('after', '\nExamples:\n  fits-ingest status --catalog sqlite:/archive/catalog.sqlite\n  fits-ingest status --stuck --older-than 15m --catalog sqlite:/archive/catalog.sqlite')
+    .action(async (options: { catalog: string; recent: string; json?: boolean; stuck?: boolean; olderThan: string }) => {
       try {
+        if (options.stuck) {
+          const ms = stuckThresholdMs(options.olderThan);
+          const { stuckRecords } = await import('../../core/lifecycle/stuck.js');
+          const stuck = await withCatalog(options.catalog, (catalog) => stuckRecords(catalog, Date.now(), ms));
+          for (const r of stuck) {
+            const row = { recordId: r.id, file: r.source, state: r.state, archiveId: r.archiveId ?? null, attempts: r.attempts, updatedAt: new Date(r.updatedAt).toISOString(), code: r.error?.code ?? null };
+            if (options.json) printJsonLine(io, row);
+            else io.stdout.write(`${row.updatedAt}  ${r.state.padEnd(12)} ${r.id}  ${r.archiveId ?? '-'}  ${r.source}${row.code ? `  ${row.code}` : ''}\n`);
+          }
+          if (!options.json) io.stderr.write(`${stuck.length} file(s) unchanged for more than ${options.olderThan} in a non-final state\n`);
+          setExit(stuck.length > 0 ? EXIT_CHECK_FAILED : EXIT_OK);
+          return;
+        }
         await withCatalog(options.catalog, async (catalog) => {
           const counts = await catalog.counts();
           const problems = await catalog.findRecords({ states: ['FAILED', 'INVALID', 'ABANDONED'], newestFirst: true, limit: Number(options.recent) || 10 });

@@ -43,6 +43,10 @@ export type LifecycleEvent = { actor?: string } & (
   /** An admin removed the bytes of this superseded version (it stays SUPERSEDED, with no location). */
   | { type: 'PRUNE'; message?: string }
   | { type: 'WARN'; warnings: RecordWarning[] }
+  /** The proprietary period of an archived file ended: its data are public from now on (the state stays ARCHIVED). */
+  | { type: 'RELEASE'; releaseDate: string }
+  /** An admin moved the end of an archived file's proprietary period (YYYY-MM-DD); the state stays ARCHIVED. */
+  | { type: 'EXTEND_PROPRIETARY'; until: string; message?: string }
 );
 
 /** Event type names. */
@@ -99,7 +103,7 @@ export const ACCEPTS: Record<StateName, readonly LifecycleEventType[]> = {
   PREPARED: ['TRANSFER_STARTED', 'INVALID', 'FAILED'],
   TRANSFERRING: ['TRANSFERRED', 'INVALID', 'FAILED'],
   TRANSFERRED: ['ARCHIVED', 'INVALID', 'FAILED', 'DUPLICATE'],
-  ARCHIVED: ['SUPERSEDE'],
+  ARCHIVED: ['SUPERSEDE', 'RELEASE', 'EXTEND_PROPRIETARY'],
   INVALID: ['REQUEUE'],
   FAILED: ['RETRY', 'REQUEUE', 'INVALID'],
   ABANDONED: ['REQUEUE'],
@@ -243,6 +247,17 @@ export function transition(
       message = `replaced by ${event.by}`;
       effects.push({ type: 'emit', event: 'superseded' });
       break;
+    case 'RELEASE':
+      next.metadata = { ...record.metadata, released: event.releaseDate };
+      message = `the proprietary period ended on ${event.releaseDate}`;
+      break;
+    case 'EXTEND_PROPRIETARY': {
+      // The file is proprietary again until the new date (a release already recorded no longer holds).
+      const { released: _released, ...rest } = record.metadata;
+      next.metadata = { ...rest, releaseDate: event.until };
+      message = event.message ? `proprietary until ${event.until}: ${event.message}` : `proprietary until ${event.until}`;
+      break;
+    }
     case 'PRUNE':
       next.state = 'SUPERSEDED';
       delete next.location;

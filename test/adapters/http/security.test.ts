@@ -172,7 +172,7 @@ describe('tokens files and idle uploads', () => {
   it('loads a YAML or JSON tokens file, and names the entry and field of a mistake', async () => {
     const yaml = join(dir, 'tokens.yaml');
     writeFileSync(yaml, `tokens:\n  - site: keck\n    sha256: ${sha(new TextEncoder().encode('x'))}\n    scopes: [push]\n    expires: 2030-01-31\n`);
-    expect(await loadTokensFile(yaml)).toEqual([{ site: 'keck', sha256: sha(new TextEncoder().encode('x')), scopes: ['push'], instruments: ['*'], expires: '2030-01-31' }]);
+    expect(await loadTokensFile(yaml)).toEqual([{ site: 'keck', sha256: sha(new TextEncoder().encode('x')), scopes: ['push'], instruments: ['*'], programs: ['*'], expires: '2030-01-31' }]);
     const json = join(dir, 'tokens.json');
     writeFileSync(json, JSON.stringify([{ site: 'keck', token: 'short', scopes: ['push'] }]));
     const error = await loadTokensFile(json).then(() => undefined, (e: unknown) => e);

@@ -144,6 +144,8 @@ describe('transition', () => {
       { type: 'REQUEUE' },
       { type: 'SUPERSEDE', by: 'r2' },
       { type: 'PRUNE' },
+      { type: 'RELEASE', releaseDate: '2027-05-20' },
+      { type: 'EXTEND_PROPRIETARY', until: '2028-01-01' },
     ];
     for (const state of STATES) {
       for (const event of events) {
@@ -158,8 +160,9 @@ describe('transition', () => {
         }
       }
       if (STATE_INFO[state].final) {
-        // Operator events only: requeue, supersede (a reingest), prune (an admin removes an old version's bytes).
-        expect(ACCEPTS[state].every((t) => t === 'REQUEUE' || t === 'SUPERSEDE' || t === 'PRUNE')).toBe(true);
+        // Operator events only: requeue, supersede (a reingest), prune (an admin removes an old version's bytes),
+        // and the proprietary period's end or extension (which keep the state).
+        expect(ACCEPTS[state].every((t) => ['REQUEUE', 'SUPERSEDE', 'PRUNE', 'RELEASE', 'EXTEND_PROPRIETARY'].includes(t))).toBe(true);
       }
     }
   });
@@ -171,5 +174,18 @@ describe('transition', () => {
     expect(next.location).toBeUndefined();
     expect(entry).toMatchObject({ from: 'SUPERSEDED', to: 'SUPERSEDED', cause: 'PRUNE', actor: 'admin:ana', message: 'removed /archive/x.fits' });
     expect(effects).toEqual([]);
+  });
+
+  it('RELEASE and EXTEND_PROPRIETARY keep an archived file ARCHIVED and leave their mark in metadata and history', () => {
+    const record = { ...fresh(), state: 'ARCHIVED' as StateName };
+    const extended = transition(record, { type: 'EXTEND_PROPRIETARY', until: '2028-01-01', actor: 'operator:ana', message: 'PI asked' }, T0);
+    expect(extended.record).toMatchObject({ state: 'ARCHIVED', metadata: { releaseDate: '2028-01-01' } });
+    expect(extended.entry).toMatchObject({ from: 'ARCHIVED', to: 'ARCHIVED', cause: 'EXTEND_PROPRIETARY', actor: 'operator:ana', message: 'proprietary until 2028-01-01: PI asked' });
+    const released = transition(extended.record, { type: 'RELEASE', releaseDate: '2028-01-01', actor: 'embargo' }, T0 + 1);
+    expect(released.record.metadata).toEqual({ releaseDate: '2028-01-01', released: '2028-01-01' });
+    expect(released.entry).toMatchObject({ cause: 'RELEASE', to: 'ARCHIVED' });
+    expect(released.effects).toEqual([]);
+    // Extending again after the release makes the file proprietary again.
+    expect(transition(released.record, { type: 'EXTEND_PROPRIETARY', until: '2029-01-01' }, T0 + 2).record.metadata).toEqual({ releaseDate: '2029-01-01' });
   });
 });

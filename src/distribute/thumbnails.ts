@@ -38,12 +38,17 @@ export async function thumbnailOf(path: string, hdu: HduInfo, plane: ImagePlane,
   return builder.finish();
 }
 
-/** Writes `image` as an 8-bit greyscale PNG. */
-export async function writePng(to: string, image: GreyImage): Promise<void> {
+/** `image` encoded as an 8-bit greyscale PNG. */
+export function pngBytes(image: GreyImage): Buffer {
   const png = new PNG({ width: image.width, height: image.height, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
   png.data = Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength);
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+}
+
+/** Writes `image` as an 8-bit greyscale PNG. */
+export async function writePng(to: string, image: GreyImage): Promise<void> {
   await mkdir(dirname(to), { recursive: true });
-  await writeFile(to, PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false }));
+  await writeFile(to, pngBytes(image));
 }
 
 /** The image plane of an HDU, or why it has none. */
