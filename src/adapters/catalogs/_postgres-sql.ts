@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { archivedColumnNames, recordColumnNames } from './_sqlite-rows.js';
+import { archivedColumnNames, recordColumnNames } from './_sql-rows.js';
 import { ACTIVE_STATES_V1 } from './_sqlite-schema.js';
 
 /** Placeholders `$1, $2, …` for `columns`. */

@@ -29,7 +29,7 @@ import { addStoredTables, instrumentNames, newVersions, withInstrumentName } fro
 import { createPool, fromPgError, isConnectionError, redact, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
 import { migrate, pgColumn } from './_postgres-schema.js';
 import { HISTORY_COLUMNS, SQL, UPDATABLE } from './_postgres-sql.js';
-import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
+import { archivedQuerySql, recordQuerySql } from './_sql-query.js';
 import {
   archivedColumnNames,
   archivedToRow,
@@ -40,7 +40,7 @@ import {
   rowToEntry,
   rowToLocation,
   rowToRecord,
-} from './_sqlite-rows.js';
+} from './_sql-rows.js';
 
 /** The name of the PostgreSQL catalog. */
 export const POSTGRES_CATALOG_NAME = 'postgres';
