@@ -144,6 +144,7 @@ export function createEngine(options: EngineOptions): Ingestor {
   let abort = new AbortController();
   let loop: Promise<void> | undefined;
   let nextClaim = 0;
+  let unhint: (() => void) | undefined;
 
   const enqueue = (id: string): void => {
     if (stopping) return;
@@ -451,6 +452,7 @@ export function createEngine(options: EngineOptions): Ingestor {
       await cleanStaging();
       await claimWork();
       nextClaim = clock.now() + settings.claimIntervalMs;
+      unhint = catalog.onWorkHint?.(() => void (nextClaim = 0)); // another host made work claimable: ask at the next tick
       loop = timerLoop();
       for (const trigger of triggers) await trigger.start(sink);
     },
@@ -459,6 +461,7 @@ export function createEngine(options: EngineOptions): Ingestor {
       if (!started) return;
       for (const trigger of triggers) await trigger.stop().catch((error: unknown) => logger.warn('trigger stop failed', { error: String(error) }));
       stopping = true;
+      unhint?.();
       if (stopOptions.abort) abort.abort();
       await Promise.allSettled(running.values());
       abort.abort();
@@ -493,7 +496,8 @@ export function createEngine(options: EngineOptions): Ingestor {
       );
       // Leased to this worker from the start, so another worker sharing the catalog does not claim it meanwhile.
       const lease = { owner: settings.owner, until: clock.now() + settings.leaseMs };
-      const { inserted, record: stored } = await catalog.insertRecord(record, detectedEntry(record), lease);
+      const { inserted, record: stored, leasedTo } = await catalog.insertRecord(record, detectedEntry(record), lease);
+      if (leasedTo !== undefined) return { record: stored, created: false }; // another worker is on it; our claims find it if its lease ends
       if (inserted) emitter.emit('detected', stored);
       if (!running.has(stored.id) && !waiting.has(stored.id)) enqueue(stored.id);
       return { record: stored, created: inserted };
