@@ -8,6 +8,7 @@ import type { Catalog } from '../../core/ports/catalog.js';
 import type { InstrumentDescription } from '../../instruments/schema.js';
 import { instrumentByName } from '../../instruments/find-instrument.js';
 import { checkNight } from '../../core/normalize/night.js';
+import { registerCatalogAdminCommands } from './catalog-admin.js';
 
 const OPS = ['!=', '<=', '>=', '=', '<', '>', 'like', 'in', 'not-null', 'null'] as const;
 
@@ -152,6 +153,7 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
     });
 
   const catalogCommand = program.command('catalog').description('query the archive catalog');
+  registerCatalogAdminCommands(catalogCommand, io, setExit);
   catalogCommand
     .command('instruments')
     .description('the instrument descriptions stored in the catalog (latest version of each, or every version)')
