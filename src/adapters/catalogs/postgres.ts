@@ -29,7 +29,7 @@ import { postgresCatalogOptionsSchema } from './_postgres-options.js';
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { createClient, createPool, fromPgError, redact, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
 import { createLeaseKeeper } from './_postgres-leases.js';
-import { createWorkListener, NOTIFY_WORK } from './_postgres-listen.js';
+import { createWorkListener, NOTIFY_WORK, type WorkListener } from './_postgres-listen.js';
 import { runWithRetry, type RunMode } from './_postgres-run.js';
 import { migrate, pgColumn } from './_postgres-schema.js';
 import { HISTORY_COLUMNS, SQL, UPDATABLE } from './_postgres-sql.js';
@@ -79,7 +79,8 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
   /** The same on a pool being opened, without retries (a wrong URL must fail at once). */
   const runOn = <T>(opened: Pool, fn: (c: Client) => Promise<T>, mode: RunMode): Promise<T> => runWithRetry({ pool: () => opened, context, retryForMs: 0 }, fn, mode);
   const leases = createLeaseKeeper((fn) => run(fn, 'write'), heartbeatMs);
-  const listener = createWorkListener(() => createClient(settings));
+  const newListener = (): WorkListener => createWorkListener(() => createClient(settings));
+  let listener = newListener();
   const hint = async (c: Client): Promise<void> => {
     if (settings.notify) await c.query(NOTIFY_WORK);
   };
@@ -195,7 +196,9 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
       const closing = pool;
       pool = undefined;
       leases.stop();
-      await listener.close();
+      const listening = listener;
+      listener = newListener(); // a catalog opened again listens again
+      await listening.close();
       await closing?.end().catch(() => undefined);
     },
 
