@@ -2,9 +2,10 @@
  * Running one catalog call on a pooled connection of the PostgreSQL catalog, and riding out connection faults:
  * a refused connection (a server restarting), a connection dropped before COMMIT was sent (`pg_terminate_backend`,
  * a restart, a failover) is retried with backoff for up to `retryForMs`, because the server rolled back whatever
- * the call had begun, so running it again neither loses nor doubles anything. A connection lost while COMMIT was
- * on its way is not retried (the outcome is unknown): the call fails with CATALOG_UNREACHABLE (transient) and the
- * caller's version checks decide on its next try. Internal to src/adapters/catalogs.
+ * the call had begun, so running it again neither loses nor doubles anything; so is a COMMIT the server answered by
+ * ending the session (57P01). A connection otherwise lost while COMMIT was on its way is not retried (the outcome
+ * is unknown): the call fails with CATALOG_UNREACHABLE (transient) and the caller's version checks decide on its
+ * next try (every write is guarded by a version check or a unique key, so a second try never doubles a write). Internal to src/adapters/catalogs.
  *
  * @module
  */
@@ -53,7 +54,10 @@ async function once<T>(pool: Pool, fn: (c: Client) => Promise<T>, mode: RunMode)
   } catch (error) {
     broken = isConnectionError(error);
     if (mode !== 'single' && !broken && !committing) await client.query('ROLLBACK').catch(() => (broken = true));
-    return { error, retryable: broken && (!committing || brokenBeforeCommit || mode !== 'write') };
+    // The server ending the session itself (57P01: pg_terminate_backend, a fast shutdown) does so at an interrupt
+    // point, never inside a commit: a COMMIT answered that way was not committed.
+    const terminated = (error as { code?: string } | null)?.code === '57P01';
+    return { error, retryable: broken && (!committing || brokenBeforeCommit || mode !== 'write' || terminated) };
   } finally {
     client.removeListener('error', onError);
     client.release(broken);
