@@ -20,6 +20,7 @@ const BENCHES = {
   media: 'media.mjs',
   scrub: 'scrub.mjs',
   portal: 'portal.mjs',
+  postgres: 'postgres.mjs',
 };
 
 const wanted = process.argv.slice(2);

@@ -122,7 +122,7 @@ export async function ingestOnWorkers(files: readonly string[], options: IngestC
     throw new IngestError('UNSUPPORTED_OPERATION', '--workers needs the fits-ingest command (dist/cli/main.js), not an embedded call');
   }
   const archive = resolve(options.archive);
-  const staging = resolve(options.staging ?? join(archive, '.staging'));
+  const staging = resolve(options.staging ?? join(archive, options.owner ? `.staging-${options.owner}` : '.staging'));
   const shares = Array.from({ length: workers }, (_, w) => files.filter((_, i) => i % workers === w));
   const byPath = new Map<string, BatchOutcome>();
   const errors: string[] = [];
@@ -134,7 +134,7 @@ export async function ingestOnWorkers(files: readonly string[], options: IngestC
             fitsIngestWorker: 'ingest',
             files: share,
             options: { ...options, archive, staging: join(staging, `worker-${w}`) },
-            owner: `ingest-worker-${w}`,
+            owner: `${options.owner ?? 'ingest'}-worker-${w}`, // distinct across hosts given distinct --owner
           };
           const worker = new Worker(script, { workerData });
           let ended = false;

@@ -19,6 +19,10 @@ export interface IngestCliOptions {
   assumeComplete?: boolean;
   /** Seconds one step of one file may take before it fails with STEP_TIMEOUT. */
   stepTimeout?: string;
+  /** This process's name in claims (distinct per process sharing a catalog). */
+  owner?: string;
+  /** Seconds a claim lasts without renewal (PostgreSQL catalog). */
+  lease?: string;
 }
 
 /** Adds the shared options to a command. */
@@ -32,7 +36,9 @@ export function ingestOptions(command: Command): Command {
     .option('--staging <dir>', 'where normalized copies wait for transfer (default: <archive>/.staging)')
     .option('--concurrency <n>', 'files processed at once', '4')
     .option('--json', 'one JSON object per file and line, printed as each file ends')
-    .option('--step-timeout <s>', 'seconds one step of one file may take (a hung mount) before it fails with STEP_TIMEOUT (default 1800)');
+    .option('--step-timeout <s>', 'seconds one step of one file may take (a hung mount) before it fails with STEP_TIMEOUT (default 1800)')
+    .option('--owner <name>', 'this process\'s name in work claims: give each process sharing a catalog its own (default: ingestor; staging then defaults to <archive>/.staging-<name>)')
+    .option('--lease <s>', 'PostgreSQL catalog: seconds a claim lasts unless renewed; renewed every third of it while this process works, so a dead host\'s files come back within it (default 30)');
 }
 
 /** The JSON line for a file's outcome. */

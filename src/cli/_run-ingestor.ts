@@ -21,7 +21,10 @@ export async function ingestorFromOptions(
   const forced = pickInstrument(instruments, options.instrument);
   const generic = builtinInstrument('generic');
   const fallback = options.generic || forced?.name === generic.name ? generic : undefined;
-  const catalog = openCatalog(options.catalog ?? defaultCatalogSpec(archive), fallback ? [...instruments, fallback] : instruments);
+  const lease = Number(options.lease);
+  const catalog = openCatalog(options.catalog ?? defaultCatalogSpec(archive), fallback ? [...instruments, fallback] : instruments, {
+    ...(Number.isFinite(lease) && lease > 0 ? { leaseMs: Math.max(100, Math.round(lease * 1000)) } : {}),
+  });
   const concurrency = Number(options.concurrency ?? 4);
   const stepTimeout = Number(options.stepTimeout);
   const ingestor = createIngestor({
@@ -29,7 +32,9 @@ export async function ingestorFromOptions(
     ...(fallback ? { fallbackInstrument: fallback } : {}),
     catalog,
     transports: [createFilesystemTransport({ root: archive })],
-    staging: resolve(options.staging ?? join(archive, '.staging')),
+    // Each process sharing a catalog has its own staging directory (it is cleaned at start).
+    staging: resolve(options.staging ?? join(archive, options.owner ? `.staging-${options.owner}` : '.staging')),
+    ...(options.owner ? { owner: options.owner } : {}),
     concurrency: Number.isInteger(concurrency) && concurrency > 0 ? concurrency : 4,
     ...(Number.isFinite(stepTimeout) && stepTimeout > 0 ? { stepTimeoutMs: Math.max(1, Math.round(stepTimeout * 1000)) } : {}),
     ...extra,

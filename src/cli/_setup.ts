@@ -17,8 +17,8 @@ import { parseInstrument } from '../core/instruments/parse-instrument.js';
 import type { InstrumentDescription } from '../core/instruments/schema.js';
 import { statSync } from 'node:fs';
 
-/** Opens the catalog a `--catalog` spec names. */
-export function openCatalog(spec: string, instruments: readonly InstrumentDescription[]): Catalog {
+/** Opens the catalog a `--catalog` spec names; `leaseMs` bounds the claims of a PostgreSQL catalog. */
+export function openCatalog(spec: string, instruments: readonly InstrumentDescription[], shared: { leaseMs?: number } = {}): Catalog {
   const colon = spec.indexOf(':');
   const scheme = colon < 0 ? '' : spec.slice(0, colon);
   const rest = colon < 0 ? spec : spec.slice(colon + 1);
@@ -30,7 +30,7 @@ export function openCatalog(spec: string, instruments: readonly InstrumentDescri
   if (scheme === 'postgres' || scheme === 'postgresql') {
     // `postgres:` alone: the server named by the PG* environment variables (PGHOST, PGUSER, PGPASSWORD, PGDATABASE…).
     const connectionString = rest === '' ? undefined : spec;
-    return createPostgresCatalog({ ...(connectionString ? { connectionString } : {}), instruments: [...instruments] });
+    return createPostgresCatalog({ ...(connectionString ? { connectionString } : {}), instruments: [...instruments], ...shared });
   }
   throw new IngestError('INVALID_OPTIONS', `--catalog ${JSON.stringify(redact(spec))}: expected sqlite:FILE, postgres://USER@HOST/DATABASE, postgres: (PG* variables) or memory:`, {
     context: { field: 'catalog' },

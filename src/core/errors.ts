@@ -144,6 +144,14 @@ export const errorCodes = {
     kind: 'usage',
     hint: 'the catalog database is damaged, not a fits-ingest catalog, or from a newer version; restore or upgrade',
   },
+  CATALOG_NOT_EMPTY: {
+    kind: 'usage',
+    hint: 'copy into an empty database, or say that its contents may be replaced (catalog copy --replace)',
+  },
+  COPY_MISMATCH: {
+    kind: 'internal',
+    hint: 'the copy of the catalog differs from its source (counts or per-file sums); nothing depends on it yet: look into both before using it',
+  },
   DEPENDENCY_MISSING: { kind: 'usage', hint: 'install (or rebuild) the package named in the message, then retry' },
 
   // --- keyword monitor ---

@@ -3,7 +3,7 @@
  * `postgres` system user (PostgreSQL refuses root) in a temporary directory, listening on a free 127.0.0.1 port
  * with password authentication, fsync off. A cluster that cannot start fails the test with the reason (never a skip).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -21,6 +21,10 @@ export interface TestPostgres {
   createDatabase(name: string): Promise<string>;
   /** Runs one SQL statement as the superuser on `database`. */
   query(sql: string, params?: unknown[], database?: string): Promise<pg.QueryResult>;
+  /** `pg_ctl restart -m fast`: every connection is cut, the server is down for a moment, then up on the same port. */
+  restart(): Promise<void>;
+  /** Kills (pg_terminate_backend) the backends of `database` other than this one's; returns how many. */
+  terminate(database: string, applicationName?: string): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +95,20 @@ export async function startPostgres(): Promise<TestPostgres> {
     password,
     url,
     query,
+    async restart() {
+      await new Promise<void>((resolve, reject) =>
+        execFile('runuser', ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', data, '-o', settings, '-l', log, '-m', 'fast', '-w', '-t', '30', 'restart'], { timeout: 60_000 }, (error, _out, stderr) =>
+          error ? reject(new Error(`pg_ctl restart failed: ${stderr || error.message}`)) : resolve(),
+        ),
+      );
+    },
+    async terminate(database, applicationName) {
+      const { rows } = await query(
+        `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()${applicationName ? ' AND application_name = $2' : ''}`,
+        applicationName ? [database, applicationName] : [database],
+      );
+      return rows[0].n as number;
+    },
     async createDatabase(name) {
       await query(`CREATE DATABASE "${name}"`);
       return url(name);

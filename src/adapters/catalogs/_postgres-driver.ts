@@ -31,18 +31,15 @@ export interface PoolSettings {
   applicationName: string;
 }
 
-/**
- * Loads `pg` and makes a pool. Idle connections the server drops (restart, pg_terminate_backend) are removed by the
- * pool; their error is ignored here because the next query opens a new connection.
- *
- * @throws IngestError DEPENDENCY_MISSING naming `pg` when the package does not load
- */
-export async function createPool(settings: PoolSettings): Promise<Pool> {
+async function loadPg(): Promise<typeof Pg> {
   const mod = await importOptional(PG_PEER);
   const pg = (mod.default ?? mod) as typeof Pg;
   if (typeof pg.Pool !== 'function') throw new IngestError('DEPENDENCY_MISSING', 'the package pg has no Pool export', { context: { package: 'pg' } });
-  const config: Pg.PoolConfig = {
-    max: settings.maxConnections,
+  return pg;
+}
+
+function clientConfig(pg: typeof Pg, settings: PoolSettings): Pg.ClientConfig {
+  const config: Pg.ClientConfig = {
     connectionTimeoutMillis: settings.connectTimeoutMs,
     statement_timeout: settings.statementTimeoutMs,
     application_name: settings.applicationName,
@@ -52,11 +49,28 @@ export async function createPool(settings: PoolSettings): Promise<Pool> {
     },
   };
   if (settings.connectionString !== undefined) config.connectionString = settings.connectionString;
-  const pool = new pg.Pool(config);
+  return config;
+}
+
+/**
+ * Loads `pg` and makes a pool. Idle connections the server drops (restart, pg_terminate_backend) are removed by the
+ * pool; their error is ignored here because the next query opens a new connection.
+ *
+ * @throws IngestError DEPENDENCY_MISSING naming `pg` when the package does not load
+ */
+export async function createPool(settings: PoolSettings): Promise<Pool> {
+  const pg = await loadPg();
+  const pool = new pg.Pool({ ...clientConfig(pg, settings), max: settings.maxConnections });
   pool.on('error', () => {
     // An idle connection died; the pool has dropped it and the next checkout connects again.
   });
   return pool;
+}
+
+/** One connection outside the pool (the LISTEN session), named `<applicationName>-listen`; not yet connected. */
+export async function createClient(settings: PoolSettings): Promise<Pg.Client> {
+  const pg = await loadPg();
+  return new pg.Client({ ...clientConfig(pg, settings), application_name: `${settings.applicationName}-listen`.slice(0, 63) });
 }
 
 interface PgError extends Error {

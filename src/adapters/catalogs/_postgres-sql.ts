@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { archivedColumnNames, recordColumnNames } from './_sqlite-rows.js';
+import { archivedColumnNames, recordColumnNames } from './_sql-rows.js';
 import { ACTIVE_STATES_V1 } from './_sqlite-schema.js';
 
 /** Placeholders `$1, $2, …` for `columns`. */
@@ -32,6 +32,8 @@ export const SQL = {
   insertArchived: `INSERT INTO archived_files (${archivedColumnNames.join(', ')}) VALUES (${named(archivedColumnNames)})`,
   currentArchived: 'SELECT * FROM archived_files WHERE archive_id = $1 AND is_current = 1',
   lease: 'UPDATE records SET lease_owner = $1, lease_until = $2 WHERE id = $3',
+  /** The lease of an existing record for $1 until $2, if it is free at $4 (or $1's already). */
+  takeLease: 'UPDATE records SET lease_owner = $1, lease_until = $2 WHERE id = $3 AND (lease_owner IS NULL OR lease_until <= $4 OR lease_owner = $1)',
   locations: 'SELECT uri, transport, verified_at AS "verifiedAt", medium FROM archived_locations WHERE record_id = $1 ORDER BY seq',
   upsertLocation: `INSERT INTO archived_locations (record_id, uri, transport, verified_at, medium) VALUES ($1, $2, $3, $4, $5)
     ON CONFLICT (record_id, uri) DO UPDATE SET transport = excluded.transport, verified_at = excluded.verified_at, medium = excluded.medium`,

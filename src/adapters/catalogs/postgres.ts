@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
-import { STATES, type StateName } from '../../core/lifecycle/states.js';
+import { isFinal, STATES, type StateName } from '../../core/lifecycle/states.js';
 import type { ArchivedFile, Catalog, FileLocation, StoredInstrument } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_shared/options.js';
 import {
@@ -24,13 +24,17 @@ import {
   versionConflict,
 } from './_checks.js';
 import { checkClaim } from './_claims.js';
-import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.js';
+import { keywordTables, toSqlValue } from './_columns.js';
+import { postgresCatalogOptionsSchema } from './_postgres-options.js';
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
-import { createPool, fromPgError, isConnectionError, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
+import { createClient, createPool, fromPgError, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
 import { redact } from '../_shared/redact.js';
+import { createLeaseKeeper } from './_postgres-leases.js';
+import { createWorkListener, NOTIFY_WORK, type WorkListener } from './_postgres-listen.js';
+import { runWithRetry, type RunMode } from './_postgres-run.js';
 import { migrate, pgColumn } from './_postgres-schema.js';
 import { HISTORY_COLUMNS, SQL, UPDATABLE } from './_postgres-sql.js';
-import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
+import { archivedQuerySql, recordQuerySql } from './_sql-query.js';
 import {
   archivedColumnNames,
   archivedToRow,
@@ -41,56 +45,15 @@ import {
   rowToEntry,
   rowToLocation,
   rowToRecord,
-} from './_sqlite-rows.js';
+} from './_sql-rows.js';
 
 /** The name of the PostgreSQL catalog. */
 export const POSTGRES_CATALOG_NAME = 'postgres';
-
-const postgresCatalogOptionsSchema = z.strictObject({
-  /**
-   * `postgres://user:password@host:5432/database` (or `postgresql://`). Without it, `pg` reads the standard
-   * variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE. The password is never printed: errors show the
-   * URL with `***` in its place.
-   * @default undefined (the PG* environment variables)
-   */
-  connectionString: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL')
-    .optional(),
-  /**
-   * Instrument descriptions (name and keywordTable): each gets a table `kw_<name>` of typed columns, as in the
-   * SQLite catalog; the descriptions are stored in the catalog, versioned.
-   * @default []
-   */
-  instruments: catalogInstrumentsSchema.default([]),
-  /**
-   * Most connections this process opens to the server.
-   * @default 10
-   */
-  maxConnections: z.int().min(1).max(1000).default(10),
-  /**
-   * How long opening a connection may take before the call fails with CATALOG_UNREACHABLE (transient), in ms.
-   * @default 10000
-   */
-  connectTimeoutMs: z.int().min(1).max(2_147_483_647).default(10_000),
-  /**
-   * How long one statement (including waiting for another host's row lock) may run before it fails with
-   * CATALOG_BUSY (transient), in ms.
-   * @default 30000
-   */
-  statementTimeoutMs: z.int().min(1).max(2_147_483_647).default(30_000),
-  /**
-   * `application_name` of the connections, shown in `pg_stat_activity`.
-   * @default 'fits-ingest'
-   */
-  applicationName: z.string().min(1).max(63).default('fits-ingest'),
-});
 
 /** Options of {@link createPostgresCatalog}. */
 export type PostgresCatalogOptions = z.input<typeof postgresCatalogOptionsSchema>;
 
 type Row = Record<string, unknown>;
-type Mode = 'single' | 'snapshot' | 'write';
 
 
 const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -104,30 +67,26 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
   let names = new Map<string, string>();
   const context = { catalog: settings.connectionString === undefined ? 'postgres (PG* environment)' : redact(settings.connectionString) };
   let pool: Pool | undefined;
-
-  /** Runs `fn` on one connection: `write` in a transaction, `snapshot` in a read-only repeatable-read one. */
-  async function run<T>(fn: (c: Client) => Promise<T>, mode: Mode = 'single', from: Pool | undefined = pool): Promise<T> {
-    if (!from) throw new IngestError('CATALOG_NOT_OPEN', 'the PostgreSQL catalog is not open', { context });
-    let client: Client;
-    try {
-      client = await from.connect();
-    } catch (error) {
-      throw fromPgError(error, context);
-    }
-    let broken = false;
-    try {
-      if (mode !== 'single') await client.query(mode === 'write' ? 'BEGIN' : 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const result = await fn(client);
-      if (mode !== 'single') await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      broken = isConnectionError(error);
-      if (mode !== 'single' && !broken) await client.query('ROLLBACK').catch(() => (broken = true));
-      throw fromPgError(error, context);
-    } finally {
-      client.release(broken);
-    }
+  const heartbeatMs = settings.heartbeatMs ?? Math.max(10, Math.floor(settings.leaseMs / 3));
+  if (heartbeatMs >= settings.leaseMs) {
+    throw new IngestError('INVALID_OPTIONS', `PostgreSQL catalog: heartbeatMs (${heartbeatMs}) must be below leaseMs (${settings.leaseMs})`, {
+      context: { field: 'heartbeatMs' },
+    });
   }
+  const target = { pool: () => pool, context, retryForMs: settings.retryForMs };
+
+  /** Runs `fn` on one connection (`write`: in a transaction, `snapshot`: read-only repeatable read), riding out connection faults. */
+  const run = <T>(fn: (c: Client) => Promise<T>, mode: RunMode = 'single'): Promise<T> => runWithRetry(target, fn, mode);
+  /** The same on a pool being opened, without retries (a wrong URL must fail at once). */
+  const runOn = <T>(opened: Pool, fn: (c: Client) => Promise<T>, mode: RunMode): Promise<T> => runWithRetry({ pool: () => opened, context, retryForMs: 0 }, fn, mode);
+  const leases = createLeaseKeeper((fn) => run(fn, 'write'), heartbeatMs);
+  const newListener = (): WorkListener => createWorkListener(() => createClient(settings));
+  let listener = newListener();
+  const hint = async (c: Client): Promise<void> => {
+    if (settings.notify) await c.query(NOTIFY_WORK);
+  };
+  /** A claim's lease: what the caller asked, at most this catalog's leaseMs (the heartbeat renews it). */
+  const leaseFor = (leaseMs: number): number => Math.min(leaseMs, settings.leaseMs);
 
   const rows = async (c: Client, sql: string, params: unknown[] = []): Promise<Row[]> => (await c.query(sql, params)).rows as Row[];
 
@@ -223,8 +182,8 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
       if (pool) return;
       const opened = await createPool(settings);
       try {
-        await run((c) => migrate(c, tables), 'single', opened);
-        const stored = await run(storeInstruments, 'write', opened);
+        await runOn(opened, (c) => migrate(c, tables), 'single');
+        const stored = await runOn(opened, storeInstruments, 'write');
         addStoredTables(tables, stored);
         names = instrumentNames(stored);
         pool = opened;
@@ -237,14 +196,26 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
     async close() {
       const closing = pool;
       pool = undefined;
+      leases.stop();
+      const listening = listener;
+      listener = newListener(); // a catalog opened again listens again
+      await listening.close();
       await closing?.end().catch(() => undefined);
     },
 
     async insertRecord(record, entry, lease) {
       checkRecord(record, entry);
-      return run(async (c) => {
+      // The lease counts from the record's creation on the caller's clock, cut to this catalog's leaseMs.
+      const until = lease ? Math.min(lease.until, record.createdAt + settings.leaseMs) : undefined;
+      const result = await run(async (c): Promise<{ inserted: boolean; record: FileRecord; leasedTo?: string }> => {
         const [active] = await rows(c, SQL.activeBySource, [record.source]);
-        if (active) return { inserted: false, record: rowToRecord(active) };
+        if (active) {
+          if (!lease) return { inserted: false, record: rowToRecord(active) };
+          // Take the existing record's lease if it is free (or already ours); else say who holds it.
+          const took = await c.query(SQL.takeLease, [lease.owner, until, active['id'], record.createdAt]);
+          const holder = active['lease_owner'] as string | null;
+          return took.rowCount ? { inserted: false, record: rowToRecord(active) } : { inserted: false, record: rowToRecord(active), ...(holder ? { leasedTo: holder } : {}) };
+        }
         let added: Row[];
         try {
           added = await rows(c, SQL.insertRecord, valuesOf(recordToRow(record), recordColumnNames));
@@ -258,10 +229,13 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
           if (winner) return { inserted: false, record: rowToRecord(winner) };
           throw new IngestError('CONFLICT', `the active record of ${record.source} changed while inserting`, { context: { file: record.source } });
         }
-        if (lease) await c.query(SQL.lease, [lease.owner, lease.until, record.id]);
+        if (lease) await c.query(SQL.lease, [lease.owner, until, record.id]);
+        else await hint(c);
         await addHistory(c, entry);
         return { inserted: true, record: rowToRecord(recordToRow(record)) };
       }, 'write');
+      if (lease && until !== undefined && !result.leasedTo) leases.hold(lease.owner, [result.record.id], record.createdAt, until - record.createdAt);
+      return result;
     },
 
     async getRecord(id) {
@@ -273,10 +247,13 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
 
     async updateRecord(record, entry) {
       checkRecord(record, entry);
-      return run(async (c) => {
+      await run(async (c) => {
         await updateRow(c, record);
         await addHistory(c, entry);
+        // A requeued record is work for anyone.
+        if (record.state === 'DETECTED') await hint(c);
       }, 'write');
+      if (isFinal(record.state)) leases.drop(record.id);
     },
 
     async findRecords(query) {
@@ -300,20 +277,25 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
 
     async claim(options) {
       checkClaim(options);
-      const { owner, now, leaseMs, limit } = options;
-      return run(async (c) => (await rows(c, SQL.claim, [owner, now + leaseMs, now, limit])).map(rowToRecord).sort(byAge), 'write');
+      const { owner, now, limit } = options;
+      const leaseMs = leaseFor(options.leaseMs);
+      const claimed = await run(async (c) => (await rows(c, SQL.claim, [owner, now + leaseMs, now, limit])).map(rowToRecord).sort(byAge), 'write');
+      leases.hold(owner, claimed.map((r) => r.id), now, leaseMs);
+      return claimed;
     },
 
     async release(recordId, owner) {
+      leases.drop(recordId);
       return run(async (c) => {
         const { rowCount } = await c.query('UPDATE records SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2', [recordId, owner]);
         if (!rowCount && (await rows(c, 'SELECT 1 FROM records WHERE id = $1', [recordId])).length === 0) throw recordNotFound(recordId);
+        if (rowCount) await hint(c);
       }, 'write');
     },
 
     async commitArchived(record, entry, file, supersedes) {
       checkCommit(record, entry, file, supersedes, tables);
-      return run(async (c) => {
+      await run(async (c) => {
         await updateRow(c, record);
         await addHistory(c, entry);
         if (supersedes) {
@@ -331,6 +313,11 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
         }
         await writeArchived(c, file);
       }, 'write');
+      leases.drop(record.id);
+    },
+
+    onWorkHint(wake) {
+      return settings.notify ? listener.add(wake) : () => undefined;
     },
 
     async getArchived(archiveId) {

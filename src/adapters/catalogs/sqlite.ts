@@ -27,7 +27,7 @@ import { checkClaim } from './_claims.js';
 import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.js';
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { fromSqliteError, openDatabase, violatesUnique, type Db } from './_sqlite-driver.js';
-import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
+import { archivedQuerySql, recordQuerySql } from './_sql-query.js';
 import {
   archivedColumnNames,
   archivedToRow,
@@ -38,7 +38,7 @@ import {
   rowToEntry,
   rowToLocation,
   rowToRecord,
-} from './_sqlite-rows.js';
+} from './_sql-rows.js';
 import { ACTIVE_STATES_V1, migrate, quote } from './_sqlite-schema.js';
 
 /** The name of the SQLite catalog. */

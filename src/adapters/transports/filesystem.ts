@@ -139,6 +139,9 @@ interface Placed {
   rel: string;
 }
 
+/** EEXIST or ENOENT on a temp file: another process writes the same destination at the same time. */
+const concurrentWriter = (error: unknown): boolean => ['EEXIST', 'ENOENT'].includes((error as NodeJS.ErrnoException | null)?.code ?? '');
+
 async function removePlaced(path: string): Promise<void> {
   await rm(path, { force: true }).catch(() => {});
   await rm(`${path}.json`, { force: true }).catch(() => {});
@@ -260,8 +263,10 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
         if (options.fsync) await syncDirectoryShared(placed.dest.dir);
       } catch (error) {
         // A full or failing disk: take back what this transfer put there, so the archive holds no file the catalog
-        // will not list (the record is retried or given up).
-        if (!alreadyPresent) await removePlaced(placed.dest.path);
+        // will not list (the record is retried or given up). Not when the sidecar's temp file was taken or removed
+        // under us: another process is transferring the same file (a host that took the work over) and may commit
+        // this very copy.
+        if (!alreadyPresent && !concurrentWriter(error)) await removePlaced(placed.dest.path);
         throw error;
       }
       const { sha256, size } = digest;

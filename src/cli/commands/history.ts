@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import { recordsOf } from '../_operator.js';
-import { withCatalog } from './status.js';
+import { withCatalog } from '../_with-catalog.js';
 
 export function registerHistoryCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program

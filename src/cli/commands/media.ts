@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { IngestError } from '../../core/errors.js';
 import type { IndexEntry, MediaItem } from '../../adapters/transports/media/index.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
-import { addFileQueryOptions, fileQueryOf, withCatalog, type FileQueryOptions } from './status.js';
+import { addFileQueryOptions, fileQueryOf, type FileQueryOptions } from './status.js';
+import { withCatalog } from '../_with-catalog.js';
 import { checkNight } from '../../core/normalize/night.js';
 
 const media = () => import('../../adapters/transports/media/index.js');

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { IngestError } from '../../core/errors.js';
 import type { Notifier } from '../../core/ports/notifier.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
-import { withCatalog } from './status.js';
+import { withCatalog } from '../_with-catalog.js';
 
 interface ScrubCli {
   archive?: string;

@@ -4,10 +4,11 @@ import { IngestError } from '../../core/errors.js';
 import { STATES } from '../../core/lifecycle/states.js';
 import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/catalog.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
-import type { Catalog } from '../../core/ports/catalog.js';
 import type { InstrumentDescription } from '../../core/instruments/schema.js';
 import { instrumentByName } from '../../core/instruments/find-instrument.js';
 import { checkNight } from '../../core/normalize/night.js';
+import { registerCatalogAdminCommands } from './catalog-admin.js';
+import { withCatalog } from '../_with-catalog.js';
 
 const OPS = ['!=', '<=', '>=', '=', '<', '>', 'like', 'in', 'not-null', 'null'] as const;
 
@@ -34,27 +35,6 @@ export function parsePredicate(text: string): ColumnPredicate {
   return { column, op, value: parseValue(m[3]!) };
 }
 
-/**
- * Runs `use` with the catalog a `--catalog` spec names, then closes it. The catalog knows the shipped instruments,
- * `generic`, the descriptions of `instrumentPaths` (`--instruments`), and every description stored in it by earlier
- * commands; `use` also receives all of them (given ones first), for resolving names and aliases.
- */
-export async function withCatalog<T>(
-  spec: string,
-  use: (catalog: Catalog, instruments: readonly InstrumentDescription[]) => Promise<T>,
-  instrumentPaths: readonly string[] = [],
-): Promise<T> {
-  const { catalogInstruments, loadInstruments, openCatalog } = await import('../_setup.js');
-  const { builtinInstrument } = await import('../../instruments/builtin/index.js');
-  const instruments = [...(await loadInstruments(instrumentPaths)), builtinInstrument('generic')];
-  const catalog = openCatalog(spec, instruments);
-  await catalog.init();
-  try {
-    return await use(catalog, await catalogInstruments(catalog, instruments));
-  } finally {
-    await catalog.close();
-  }
-}
 
 /**
  * The instrument name a `--instrument` value means: a description's name or alias, case-insensitive.
@@ -174,6 +154,7 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
     });
 
   const catalogCommand = program.command('catalog').description('query the archive catalog');
+  registerCatalogAdminCommands(catalogCommand, io, setExit);
   catalogCommand
     .command('instruments')
     .description('the instrument descriptions stored in the catalog (latest version of each, or every version)')

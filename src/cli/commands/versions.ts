@@ -5,7 +5,7 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
-import { withCatalog } from './status.js';
+import { withCatalog } from '../_with-catalog.js';
 
 export function registerVersionsCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const versions = program.command('versions').description('versions of an archived file kept by reingests (list, prune)');

@@ -173,7 +173,16 @@ export interface Catalog {
     record: FileRecord,
     entry: HistoryEntry,
     lease?: { owner: string; until: number },
-  ): Promise<{ inserted: boolean; record: FileRecord }>;
+  ): Promise<{
+    inserted: boolean;
+    record: FileRecord;
+    /**
+     * Set (by catalogs shared between hosts) when the source already had an active record whose unexpired lease
+     * another owner holds: that worker is on it, so the caller leaves it alone (its claims find it if the lease
+     * ends). When the existing record's lease was free, a catalog may take it for `lease.owner` and leave this unset.
+     */
+    leasedTo?: string;
+  }>;
   getRecord(id: string): Promise<FileRecord | undefined>;
   /**
    * Stores a transition: the record (whose `version` must be exactly one more than the stored one) and its
@@ -193,6 +202,12 @@ export interface Catalog {
   claim(options: ClaimOptions): Promise<FileRecord[]>;
   /** Ends a lease (the record stays as it is). */
   release(recordId: string, owner: string): Promise<void>;
+  /**
+   * Optional: calls `wake` when another worker (or host) may have made work claimable (a record inserted, a lease
+   * released, a record requeued), so an idle claim loop can ask at once. A hint only: it may be late, doubled or
+   * lost, and claimers still poll. Returns the function that stops the calls.
+   */
+  onWorkHint?(wake: () => void): () => void;
 
   /**
    * The commit point: stores the ARCHIVED record, its history entry and the archived file's row (sums,

@@ -154,6 +154,7 @@ export function createEngine(options: EngineOptions): Ingestor {
   let loop: Promise<void> | undefined;
   let nextClaim = 0;
   let startedTriggers: Trigger[] = [];
+  let unhint: (() => void) | undefined;
 
   const scheduler = createScheduler({ concurrency: settings.concurrency, clock, run: (id) => runGuarded(id) });
   scheduler.close(); // open from start() to stop()
@@ -246,6 +247,7 @@ export function createEngine(options: EngineOptions): Ingestor {
       scheduler.open();
       await claim();
       nextClaim = clock.now() + settings.claimIntervalMs;
+      unhint = catalog.onWorkHint?.(() => void (nextClaim = 0)); // another host made work claimable: ask at the next tick
       loop = tickLoop(clock, settings.tickMs, abort.signal, onTick);
       for (const trigger of triggers) {
         await trigger.start(sink);
@@ -257,6 +259,8 @@ export function createEngine(options: EngineOptions): Ingestor {
       const rollback = lifecycle.state === 'starting';
       for (const trigger of startedTriggers) await trigger.stop().catch((error: unknown) => logger.warn('trigger stop failed', { error: String(error) }));
       startedTriggers = [];
+      unhint?.();
+      unhint = undefined;
       scheduler.close();
       if (abortOnStop) abort.abort();
       await scheduler.drain();
@@ -308,7 +312,8 @@ export function createEngine(options: EngineOptions): Ingestor {
       );
       // Leased to this worker from the start, so another worker sharing the catalog does not claim it meanwhile.
       const lease = { owner: settings.owner, until: clock.now() + settings.leaseMs };
-      const { inserted, record: stored } = await catalog.insertRecord(record, detectedEntry(record), lease);
+      const { inserted, record: stored, leasedTo } = await catalog.insertRecord(record, detectedEntry(record), lease);
+      if (leasedTo !== undefined) return { record: stored, created: false }; // another worker is on it; our claims find it if its lease ends
       if (inserted) emitter.emit('detected', stored);
       if (!scheduler.busy(stored.id)) scheduler.enqueue(stored.id);
       return { record: stored, created: inserted };

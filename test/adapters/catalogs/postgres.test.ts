@@ -116,14 +116,14 @@ describe('PostgreSQL catalog: several hosts, lost connections', () => {
     await catalog.close();
   });
 
-  it('a terminated connection inside a transaction is CATALOG_UNREACHABLE (transient) and changes nothing', async () => {
-    const url = await databaseUrl('terminated-tx');
-    const catalog = createPostgresCatalog({ connectionString: url, maxConnections: 1, applicationName: 'fits-ingest-kill-tx' });
+  /** Inserts rec-7 while another session locks the table, kills the insert's backend mid-transaction, then unlocks. */
+  async function killInsideTransaction(key: string, retryForMs: number): Promise<{ catalog: Catalog; error: unknown }> {
+    const url = await databaseUrl(key);
+    const name = `fits-ingest-${key}`;
+    const catalog = createPostgresCatalog({ connectionString: url, maxConnections: 1, applicationName: name, retryForMs });
     await catalog.init();
-    // Hold a row lock from another session so that the catalog's insert waits inside its transaction, then kill it.
-    const lockUrl = url;
     const pg = (await import('pg')).default;
-    const locker = new pg.Client({ connectionString: lockUrl });
+    const locker = new pg.Client({ connectionString: url });
     await locker.connect();
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE records IN EXCLUSIVE MODE');
@@ -131,15 +131,34 @@ describe('PostgreSQL catalog: several hosts, lost connections', () => {
       () => undefined,
       (error: unknown) => error,
     );
-    for (let i = 0; i < 50; i++) {
-      const { rows } = await server!.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'fits-ingest-kill-tx' AND wait_event_type = 'Lock'`);
-      if (rows.length > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await server!.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'fits-ingest-kill-tx'`);
-    const error = await pending;
+    const waitingPid = async (): Promise<number | undefined> => {
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await server!.query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [name]);
+        if (rows.length > 0) return rows[0].pid as number;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return undefined;
+    };
+    const first = await waitingPid();
+    expect(first).toBeDefined();
+    await server!.query('SELECT pg_terminate_backend($1)', [first]);
+    // With retries, the call runs again on a new connection and waits for the lock once more.
+    if (retryForMs > 0) expect(await waitingPid()).not.toBe(first);
     await locker.query('ROLLBACK');
     await locker.end();
+    return { catalog, error: await pending };
+  }
+
+  it('a connection terminated inside a transaction is retried on a new one: the write happens exactly once', async () => {
+    const { catalog, error } = await killInsideTransaction('terminated_retry', 30_000);
+    expect(error).toBeUndefined();
+    expect((await catalog.getRecord('rec-7'))?.id).toBe('rec-7');
+    expect(await catalog.history('rec-7')).toHaveLength(1);
+    await catalog.close();
+  });
+
+  it('without retries (retryForMs 0) the terminated transaction is CATALOG_UNREACHABLE (transient) and changes nothing', async () => {
+    const { catalog, error } = await killInsideTransaction('terminated_tx', 0);
     expect(isIngestError(error, 'CATALOG_UNREACHABLE') && (error as IngestError).kind).toBe('transient');
     expect(await catalog.getRecord('rec-7')).toBeUndefined();
     await inserted(catalog, 7);

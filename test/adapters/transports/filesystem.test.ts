@@ -320,6 +320,19 @@ describe('createFilesystemTransport', () => {
     expect(receipts.map((x) => x.alreadyPresent).sort()).toEqual([false, true, true]);
   });
 
+  it('two transports (two processes, as after a lease takeover) racing on one file never leave the archive without it', async () => {
+    // Separate instances do not share the per-process lock: their temp files collide, and one transfer may fail
+    // (transiently); the copy the other placed must stay.
+    for (let round = 0; round < 25; round++) {
+      const r = await request();
+      const results = await Promise.allSettled([transport().transfer(r), transport().transfer(r), transport().transfer(r)]);
+      // Whatever a transfer reported placed is there once all are over (a failing racer took nothing back)…
+      for (const x of results) if (x.status === 'fulfilled') expect(await readFile(x.value.location), `round ${round}`).toEqual(await readFile(r.path));
+      // …and the retry the engine makes of a failed one succeeds.
+      expect(await readFile((await transport().transfer(r)).location)).toEqual(await readFile(r.path));
+    }
+  });
+
   it('a missing root is a transient FILE_NOT_FOUND and is not created', async () => {
     const missing = join(base, 'not-mounted');
     const error = await rejection(createFilesystemTransport({ root: missing }).transfer(await request()));

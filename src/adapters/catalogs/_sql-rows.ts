@@ -1,5 +1,5 @@
 /**
- * Objects ↔ SQLite rows: FileRecord and ArchivedFile fields to columns (JSON for arrays and objects, NULL for an
+ * Objects ↔ SQL rows (SQLite and PostgreSQL): FileRecord and ArchivedFile fields to columns (JSON for arrays and objects, NULL for an
  * absent optional field), history entries, and the header codec that keeps bigint values and cards without value.
  * Internal to src/adapters/catalogs.
  *
