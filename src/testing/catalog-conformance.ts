@@ -20,6 +20,7 @@ import { archiveTests } from './_catalog-archive-tests.js';
 import { claimTests } from './_catalog-claim-tests.js';
 import { recordTests } from './_catalog-record-tests.js';
 import { instrumentTests } from './_catalog-instrument-tests.js';
+import { eventTests } from './_catalog-event-tests.js';
 
 export { CONFORMANCE_INSTRUMENTS } from './_catalog-fixtures.js';
 
@@ -122,6 +123,7 @@ export function catalogConformance(test: ConformanceTestApi, makeCatalog: MakeCa
     claimTests(define);
     archiveTests(define);
     instrumentTests(define);
+    eventTests(define);
   };
   if (test.describe) test.describe(options.title ?? 'Catalog conformance', register);
   else register();

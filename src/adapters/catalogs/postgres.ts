@@ -27,6 +27,7 @@ import { checkClaim } from './_claims.js';
 import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.js';
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { createPool, fromPgError, isConnectionError, redact, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
+import * as pgEvents from './_postgres-events.js';
 import { migrate, pgColumn } from './_postgres-schema.js';
 import { HISTORY_COLUMNS, SQL, UPDATABLE } from './_postgres-sql.js';
 import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
@@ -275,6 +276,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
       return run(async (c) => {
         await updateRow(c, record);
         await addHistory(c, entry);
+        await pgEvents.appendEvents(c, pgEvents.eventsOf([record, entry]));
       }, 'write');
     },
 
@@ -329,6 +331,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
           }
         }
         await writeArchived(c, file);
+        await pgEvents.appendEvents(c, pgEvents.eventsOf(...(supersedes ? [[supersedes.record, supersedes.entry, file] as const] : []), [record, entry, file]));
       }, 'write');
     },
 
@@ -354,6 +357,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
         }
         await addHistory(c, entry);
         await writeArchived(c, file);
+        await pgEvents.appendEvents(c, pgEvents.eventsOf([record, entry, file]));
       }, 'write');
     },
 
@@ -386,5 +390,12 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
         await upsertLocation(c, row['record_id'], location);
       }, 'write');
     },
+
+    events: (query) => run((c) => pgEvents.readEvents(c, query), 'snapshot'),
+    appendEvent: async (event) => (await run((c) => pgEvents.appendEvents(c, [event]), 'write'))[0]!,
+    addSubscription: (subscription) => run((c) => pgEvents.addSubscription(c, subscription), 'write'),
+    subscriptions: () => run((c) => pgEvents.listSubscriptions(c)),
+    removeSubscription: (id) => run((c) => pgEvents.removeSubscription(c, id), 'write'),
+    advanceSubscription: (id, cursor) => run((c) => pgEvents.advanceSubscription(c, id, cursor), 'write'),
   };
 }

@@ -27,6 +27,7 @@ import { checkClaim } from './_claims.js';
 import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.js';
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { fromSqliteError, openDatabase, violatesUnique, type Db } from './_sqlite-driver.js';
+import { sqliteEvents } from './_sqlite-events.js';
 import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
 import {
   archivedColumnNames,
@@ -146,6 +147,8 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
       throw fromSqliteError(error, context);
     }
   }
+
+  const events = sqliteEvents(stmt);
 
   function addHistory(entry: HistoryEntry | undefined): void {
     if (entry) stmt(SQL.insertHistory).run(entryToRow(entry));
@@ -277,6 +280,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
       return run(() => {
         updateRow(record);
         addHistory(entry);
+        events.record(record, entry);
       }, 'write');
     },
 
@@ -335,6 +339,8 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
           }
         }
         writeArchived(file);
+        if (supersedes) events.record(supersedes.record, supersedes.entry, file);
+        events.record(record, entry, file);
       }, 'write');
     },
 
@@ -363,6 +369,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
         }
         addHistory(entry);
         writeArchived(file);
+        events.record(record, entry, file);
       }, 'write');
     },
 
@@ -396,5 +403,12 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
         upsertLocation(row['record_id'], location);
       }, 'write');
     },
+
+    events: async (query) => run(() => events.read(query), 'snapshot'),
+    appendEvent: async (event) => run(() => events.append(event), 'write'),
+    addSubscription: async (subscription) => run(() => events.addSubscription(subscription), 'write'),
+    subscriptions: async () => run(() => events.subscriptions()),
+    removeSubscription: async (id) => run(() => events.remove(id), 'write'),
+    advanceSubscription: async (id, cursor) => run(() => events.advance(id, cursor), 'write'),
   };
 }

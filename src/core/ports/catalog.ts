@@ -8,6 +8,7 @@
 import type { CardJson } from '../fits/header.js';
 import type { FileRecord, HistoryEntry, Level } from '../lifecycle/record.js';
 import type { StateName } from '../lifecycle/states.js';
+import type { ArchiveEvent, EventPage, EventQuery, NewArchiveEvent, Subscription } from './archive-events.js';
 import type { HduSums } from './transport.js';
 
 /** A catalog column value. */
@@ -225,4 +226,22 @@ export interface Catalog {
    * the record's archived file is the current one.
    */
   pruneVersion?(record: FileRecord, entry: HistoryEntry): Promise<void>;
+
+  /**
+   * Optional: reads the archive's event log (see {@link ArchiveEvent}). A catalog that has it stores, in the same
+   * transaction as each history entry reaching ARCHIVED, SUPERSEDED, INVALID or ABANDONED, the event
+   * `eventOf(record, entry, file)` makes, numbered by a sequence that increases in commit order (a reader never
+   * sees event n+1 before event n). Without it, the feed and webhook subscriptions are UNSUPPORTED_OPERATION.
+   */
+  events?(query: EventQuery): Promise<EventPage>;
+  /** Optional (with `events`): appends an event that is no state transition (a held batch released). */
+  appendEvent?(event: NewArchiveEvent): Promise<ArchiveEvent>;
+  /** Optional (with `events`): stores a new webhook subscription. Throws CONFLICT when its id exists. */
+  addSubscription?(subscription: Subscription): Promise<void>;
+  /** Optional (with `events`): every subscription, oldest first. */
+  subscriptions?(): Promise<Subscription[]>;
+  /** Optional (with `events`): removes a subscription; false when there was none. */
+  removeSubscription?(id: string): Promise<boolean>;
+  /** Optional (with `events`): moves a subscription's cursor forward to `cursor` (never back). */
+  advanceSubscription?(id: string, cursor: number): Promise<void>;
 }

@@ -6,4 +6,6 @@ export type * from './logger.js';
 export type * from './notifier.js';
 export type * from './transport.js';
 export type * from './trigger.js';
+export type * from './archive-events.js';
+export { EVENT_KINDS, eventOf, isEventState, matchesEvent } from './archive-events.js';
 export { silentLogger } from './logger.js';
