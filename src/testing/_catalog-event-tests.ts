@@ -59,6 +59,7 @@ export function eventTests(define: DefineTest): void {
       program: 'C123',
       imageType: 'object',
       object: 'M31',
+      releaseDate: '2025-07-01',
       parents: [],
       sha256: file.sha256,
       size: file.size,
@@ -124,7 +125,7 @@ export function eventTests(define: DefineTest): void {
     await archived(catalog, 1);
     const released = await appendEvent({
       kind: 'released', at: T0, recordId: null, archiveId: null, instrument: 'TESTCAM', level: 2, night: '2024-01-01', program: null,
-      imageType: null, object: null, parents: [], sha256: null, size: null, originalName: null, detail: { site: 'drp', products: 3 },
+      imageType: null, object: null, releaseDate: null, parents: [], sha256: null, size: null, originalName: null, detail: { site: 'drp', products: 3 },
     });
     const all = (await events({})).events;
     expect(all.at(-1)).toEqual(released);

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IngestError } from '../../core/errors.js';
 import { VERSION } from '../../version.js';
 import { authorize, mayUse, refusal, type Principal, type Scope } from './_auth.js';
+import { releasedEvent } from './_feed.js';
 import { contentLength, readJson, sendJson, validate } from './_http.js';
 import { deleteIdle, listIdle } from './_idle.js';
 import type { IngestService } from './_ingest.js';
@@ -19,11 +20,19 @@ import type { ReceivedFile } from './_received.js';
 import { fileView, nightView, recordForArchiveId } from './_status.js';
 import { admitFor, receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
 import type { UploadStore } from './_uploads.js';
+import type { EventFeed } from './_feed.js';
+import { FEED_ROUTES } from './_routes-feed.js';
+import type { SubscriptionService } from './_subscriptions.js';
 
 /** What handlers share. */
 export interface Services {
   uploads: UploadStore;
   ingest: IngestService;
+  /** The archive's event log for readers (long-poll, streams). */
+  feed: EventFeed;
+  subscriptions: SubscriptionService;
+  /** Open event streams, ended when the server closes. */
+  streams: Set<ServerResponse>;
   limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number; uploadTtlMs: number };
   now: () => number;
 }
@@ -142,6 +151,7 @@ async function products(ctx: RouteContext, s: Services): Promise<void> {
 async function release(ctx: RouteContext, s: Services): Promise<void> {
   const wait = waitSeconds(s, queryWait(ctx));
   const result = await s.ingest.release(ctx.principal, ctx.params[0]!);
+  if (result.released.length > 0) await s.feed.append(releasedEvent(ctx.principal.site, result.night, result.released, s.now()));
   const released = wait > 0 ? await Promise.all(result.released.map((p) => (p.final ? p : s.ingest.wait(p.recordId, wait)))) : result.released;
   sendJson(ctx.res, 200, { ...result, released });
 }
@@ -207,5 +217,6 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${API}/nights/{night}`, scopes: ['read'], handler: night },
   { method: 'GET', path: `${API}/files/{archiveId}`, scopes: ['push', 'read'], handler: file },
   { method: 'GET', path: `${API}/files/{archiveId}/content`, scopes: ['read'], handler: content },
+  ...FEED_ROUTES,
 ];
 

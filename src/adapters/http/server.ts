@@ -33,6 +33,10 @@ import { sweepIdle } from './_idle.js';
 import { IngestService } from './_ingest.js';
 import { recordStatus } from './_status.js';
 import { ROUTES, type Route, type RouteContext, type Services } from './_routes.js';
+import { EventFeed } from './_feed.js';
+import { endStreams } from './_routes-feed.js';
+import { SubscriptionService } from './_subscriptions.js';
+import { API } from './_protocol.js';
 import { UploadStore } from './_uploads.js';
 
 export { loadTokensFile, SCOPES, type Scope, type TokenEntry } from './_auth.js';
@@ -73,6 +77,14 @@ const serverOptionsSchema = z.strictObject({
       maxDelayMs: z.int().min(0).default(600_000),
       /** Time limit of one attempt. @default 10000 */
       timeoutMs: z.int().min(1).default(10_000),
+    })
+    .prefault({}),
+  feed: z
+    .strictObject({
+      /** How often readers waiting for events re-read the log (for events other processes sharing the catalog commit). @default 1000 */
+      pollMs: z.int().min(10).default(1000),
+      /** Most events in one subscription delivery. @default 100 */
+      batch: z.int().min(1).max(1000).default(100),
     })
     .prefault({}),
   /** The trigger name written on the records this server submits. @default 'http' */
@@ -152,7 +164,17 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
   const now = () => Date.now();
   const ingest = new IngestService({ ingestor, received: uploads.received, heldDir: join(root, 'held'), trigger: options.name, keepReceived: options.keepReceived, fsync: options.fsync, logger, now });
   const callbacks = new CallbackSender({ dir: join(root, 'callbacks'), settings: options.callbacks, target: (site) => tokens.callbackOf(site), logger, random, fsync: options.fsync });
-  const services: Services = { uploads, ingest, limits: options.limits, now };
+  const feed = new EventFeed(ingestor, options.feed.pollMs);
+  const subscriptions = new SubscriptionService({
+    catalog: ingestor.catalog,
+    feed,
+    api: API,
+    settings: { ...options.callbacks, batch: options.feed.batch },
+    principalOf: (sha) => (sha === null ? undefined : tokens.byDigest(sha, now())),
+    logger,
+    random,
+  });
+  const services: Services = { uploads, ingest, feed, subscriptions, streams: new Set(), limits: options.limits, now };
   const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
   let started: Promise<void> | undefined;
   let sweeper: NodeJS.Timeout | undefined;
@@ -174,6 +196,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
       await ingest.init();
       callbacks.onAttempt = (id, outcome) => server.onCallback?.(id, outcome);
       await callbacks.start();
+      await subscriptions.start();
       const sweep = () => void sweepIdle(uploads, ingest, now(), options.limits.uploadTtlMs, logger).catch((error: unknown) => logger.warn('upload sweep failed', { error: String(error) }));
       sweep();
       sweeper = setInterval(sweep, Math.min(options.limits.uploadTtlMs, 3_600_000));
@@ -268,6 +291,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
         port,
         server: http,
         close: async (graceMs = 10_000) => {
+          endStreams(services.streams);
           const closed = new Promise<void>((resolveClose) => http.close(() => resolveClose()));
           http.closeIdleConnections();
           const timer = setTimeout(() => http.closeAllConnections(), graceMs);
@@ -281,6 +305,9 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
       clearInterval(sweeper);
       ingestor.off('archived', archived).off('duplicate', archived).off('invalid', failed).off('abandoned', failed);
       ingest.dispose();
+      feed.close();
+      endStreams(services.streams);
+      await subscriptions.close();
       await callbacks.close();
     },
   };

@@ -30,6 +30,8 @@ export interface ArchiveEvent {
   program: string | null;
   imageType: string | null;
   object: string | null;
+  /** End of the proprietary period (YYYY-MM-DD), as the archived file says. */
+  releaseDate: string | null;
   /** Archive ids of the raw frames a product was made from. */
   parents: string[];
   /** SHA-256 (hex) and size of the archived copy. */
@@ -131,6 +133,7 @@ export function eventOf(record: FileRecord, entry: HistoryEntry, file?: Archived
     program: file?.program ?? null,
     imageType: file?.imageType ?? null,
     object: objectOf(file),
+    releaseDate: file?.releaseDate ?? null,
     parents: [...record.parents],
     sha256: kind === 'archived' ? (file?.sha256 ?? record.sha256 ?? null) : (record.sha256 ?? null),
     size: kind === 'archived' ? (file?.size ?? record.stagedSize ?? null) : (record.stagedSize ?? null),
