@@ -159,4 +159,19 @@ export function eventTests(define: DefineTest): void {
     expect(await reopened.events({})).toEqual(before);
     expect((await reopened.subscriptions())[0]!.cursor).toBe(1);
   }, 'durable');
+
+  define('nights counts the current archived files of each night by instrument and level, newest first', async ({ catalog, expect }) => {
+    if (!catalog.nights) throw new Error(`the ${catalog.name} catalog has no nights()`);
+    await archived(catalog, 1, () => ({}), '2024-01-01');
+    await archived(catalog, 2, () => ({}), '2024-01-01');
+    await archived(catalog, 3, () => ({ level: 1 }), '2024-01-01');
+    await archived(catalog, 4, () => ({}), '2024-01-03');
+    expect(await catalog.nights()).toEqual([
+      { night: '2024-01-03', instrument: 'TESTCAM', level: 0, files: 1 },
+      { night: '2024-01-01', instrument: 'TESTCAM', level: 0, files: 2 },
+      { night: '2024-01-01', instrument: 'TESTCAM', level: 1, files: 1 },
+    ]);
+    expect(await catalog.nights({ nightTo: '2024-01-02', instrument: 'test camera' })).toHaveLength(2);
+    expect(await catalog.nights({ instrument: 'Other-Cam' })).toEqual([]);
+  });
 }

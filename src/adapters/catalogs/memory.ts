@@ -9,7 +9,7 @@ import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, isFinal, type StateName } from '../../core/lifecycle/states.js';
 import { eventOf, matchesEvent, type ArchiveEvent, type NewArchiveEvent, type Subscription } from '../../core/ports/archive-events.js';
-import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
+import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, NightSummary, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_options.js';
 import {
   activeSourceConflict,
@@ -322,6 +322,22 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       const recordId = currentByArchiveId.get(archiveId);
       if (recordId === undefined) throw archivedNotFound(archiveId);
       mergeLocation(files.get(recordId)!.file.locations, location);
+    },
+
+    async nights(asked = {}) {
+      ready();
+      const query = withInstrumentName(asked, instrumentNames(latestDescriptions()));
+      const counts = new Map<string, NightSummary>();
+      for (const { file, current } of files.values()) {
+        if (!current || (query.instrument !== undefined && file.instrument !== query.instrument)) continue;
+        if ((query.nightFrom !== undefined && file.night < query.nightFrom) || (query.nightTo !== undefined && file.night > query.nightTo)) continue;
+        const key = `${file.night}\u0000${file.instrument}\u0000${file.level}`;
+        const found = counts.get(key) ?? { night: file.night, instrument: file.instrument, level: file.level, files: 0 };
+        found.files++;
+        counts.set(key, found);
+      }
+      const text = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+      return [...counts.values()].sort((a, b) => text(b.night, a.night) || text(a.instrument, b.instrument) || a.level - b.level);
     },
 
     async events(query) {

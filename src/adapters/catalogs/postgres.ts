@@ -28,6 +28,7 @@ import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { createPool, fromPgError, isConnectionError, redact, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
 import * as pgEvents from './_postgres-events.js';
+import { nightsSql, rowToNight } from './_nights-sql.js';
 import { migrate, pgColumn } from './_postgres-schema.js';
 import { HISTORY_COLUMNS, SQL, UPDATABLE } from './_postgres-sql.js';
 import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
@@ -392,6 +393,11 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
     },
 
     events: (query) => run((c) => pgEvents.readEvents(c, query), 'snapshot'),
+    nights: (query = {}) =>
+      run(async (c) => {
+        const { sql, params } = nightsSql(withInstrumentName(query, names), 'postgres');
+        return (await rows(c, sql, params)).map(rowToNight);
+      }),
     appendEvent: async (event) => (await run((c) => pgEvents.appendEvents(c, [event]), 'write'))[0]!,
     addSubscription: (subscription) => run((c) => pgEvents.addSubscription(c, subscription), 'write'),
     subscriptions: () => run((c) => pgEvents.listSubscriptions(c)),

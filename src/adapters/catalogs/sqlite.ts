@@ -28,6 +28,7 @@ import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { fromSqliteError, openDatabase, violatesUnique, type Db } from './_sqlite-driver.js';
 import { sqliteEvents } from './_sqlite-events.js';
+import { nightsSql, rowToNight } from './_nights-sql.js';
 import { archivedQuerySql, recordQuerySql } from './_sqlite-query.js';
 import {
   archivedColumnNames,
@@ -405,6 +406,11 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
     },
 
     events: async (query) => run(() => events.read(query), 'snapshot'),
+    nights: async (query = {}) =>
+      run(() => {
+        const { sql, params } = nightsSql(withInstrumentName(query, names), 'sqlite');
+        return (connection().prepare(sql).all(...params) as Row[]).map(rowToNight);
+      }),
     appendEvent: async (event) => run(() => events.append(event), 'write'),
     addSubscription: async (subscription) => run(() => events.addSubscription(subscription), 'write'),
     subscriptions: async () => run(() => events.subscriptions()),

@@ -22,6 +22,7 @@ import { admitFor, receiveFile, presentOrConflict, receivedBody, wantsFileBody }
 import type { UploadStore } from './_uploads.js';
 import type { EventFeed } from './_feed.js';
 import { FEED_ROUTES } from './_routes-feed.js';
+import { CATALOG_ROUTES, productsOf } from './_routes-catalog.js';
 import type { SubscriptionService } from './_subscriptions.js';
 
 /** What handlers share. */
@@ -169,7 +170,7 @@ async function file(ctx: RouteContext, s: Services): Promise<void> {
   // Another instrument's file is, for this token, not there: the same answer as an unknown id.
   const received = s.uploads.received.forArchiveId(archiveId);
   if (!mayUse(ctx.principal, view.ingest?.instrument ?? received?.instrument ?? null)) throw refusal(unknown());
-  sendJson(ctx.res, 200, view);
+  sendJson(ctx.res, 200, { ...view, products: await productsOf(s, ctx.principal, archiveId) });
 }
 
 async function content(ctx: RouteContext, s: Services): Promise<void> {
@@ -218,5 +219,6 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${API}/files/{archiveId}`, scopes: ['push', 'read'], handler: file },
   { method: 'GET', path: `${API}/files/{archiveId}/content`, scopes: ['read'], handler: content },
   ...FEED_ROUTES,
+  ...CATALOG_ROUTES,
 ];
 

@@ -115,6 +115,14 @@ export interface FileQuery {
   limit?: number;
 }
 
+/** How many current archived files a night holds, per instrument and level (see {@link Catalog.nights}). */
+export interface NightSummary {
+  night: string;
+  instrument: string;
+  level: Level;
+  files: number;
+}
+
 /** Claim options: hand out active work not leased by another worker. */
 export interface ClaimOptions {
   /** Identifies the claiming worker. Leases held by the same owner are reclaimable (restart after a crash). */
@@ -244,4 +252,6 @@ export interface Catalog {
   removeSubscription?(id: string): Promise<boolean>;
   /** Optional (with `events`): moves a subscription's cursor forward to `cursor` (never back). */
   advanceSubscription?(id: string, cursor: number): Promise<void>;
+  /** Optional: the nights that hold current archived files (newest first), with counts by instrument and level. */
+  nights?(query?: { instrument?: string; nightFrom?: string; nightTo?: string }): Promise<NightSummary[]>;
 }
