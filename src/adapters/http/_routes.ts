@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IngestError } from '../../core/errors.js';
 import { VERSION } from '../../version.js';
-import { authorize, mayUse, refusal, type Principal, type Scope } from './_auth.js';
+import { mayUse, refusal, type Principal, type Scope } from './_auth.js';
 import { releasedEvent } from './_feed.js';
 import { contentLength, readJson, sendJson, validate } from './_http.js';
 import { deleteIdle, listIdle } from './_idle.js';
@@ -18,7 +18,7 @@ import type { IngestService } from './_ingest.js';
 import { API, HEADERS, ingestRequestSchema, productsRequestSchema, fileMetaSchema, type FileMeta } from './_protocol.js';
 import type { ReceivedFile } from './_received.js';
 import { fileView, nightView, recordForArchiveId } from './_status.js';
-import { admitFor, receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
+import { admitFor, authorizeDeclared, receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
 import type { UploadStore } from './_uploads.js';
 import type { EventFeed } from './_feed.js';
 import { FEED_ROUTES } from './_routes-feed.js';
@@ -67,7 +67,7 @@ async function createUpload(ctx: RouteContext, s: Services): Promise<void> {
   if (wantsFileBody(ctx.req)) return receiveFile(ctx, s);
   ctx.proceed();
   const meta: FileMeta = validate(fileMetaSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/uploads');
-  authorize(ctx.principal, 'push', meta.instrument);
+  authorizeDeclared(ctx.principal, meta.instrument);
   if (meta.size > s.limits.maxUploadBytes) {
     throw new IngestError('PAYLOAD_TOO_LARGE', `the file has ${meta.size} bytes; this archive accepts at most ${s.limits.maxUploadBytes}`, { context: { file: meta.name } });
   }
@@ -117,7 +117,7 @@ async function listUploads(ctx: RouteContext, s: Services): Promise<void> {
 async function ingest(ctx: RouteContext, s: Services): Promise<void> {
   ctx.proceed();
   const request = validate(ingestRequestSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/ingest');
-  authorize(ctx.principal, 'push', request.instrument);
+  authorizeDeclared(ctx.principal, request.instrument);
   const submitted = await s.ingest.ingest(ctx.principal, request);
   const status = submitted.final ? submitted : await s.ingest.wait(submitted.recordId, waitSeconds(s, request.wait));
   sendJson(ctx.res, status.final ? 200 : 202, { ...status, alreadyArchived: submitted.alreadyArchived });
@@ -142,7 +142,7 @@ async function ingestStatus(ctx: RouteContext, s: Services): Promise<void> {
 async function products(ctx: RouteContext, s: Services): Promise<void> {
   ctx.proceed();
   const request = validate(productsRequestSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/products');
-  for (const product of request.products) authorize(ctx.principal, 'push', product.instrument);
+  for (const product of request.products) authorizeDeclared(ctx.principal, product.instrument);
   const result = await s.ingest.products(ctx.principal, request);
   const wait = waitSeconds(s, request.wait);
   const statuses = wait > 0 ? await Promise.all(result.products.map((p) => (p.final ? p : s.ingest.wait(p.recordId, wait)))) : result.products;
