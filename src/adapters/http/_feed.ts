@@ -31,6 +31,9 @@ export function mayReadEvent(principal: Principal, event: ArchiveEvent): boolean
   return mayUse(principal, event.instrument);
 }
 
+/** How long a wake-up waits for more events committed at nearly the same time. */
+const COALESCE_MS = 5;
+
 /** Waits for events, for readers in this process. */
 export class EventFeed {
   readonly #ingestor: Ingestor;
@@ -38,6 +41,7 @@ export class EventFeed {
   #changed!: Promise<void>;
   #wake!: () => void;
   #closed = false;
+  #pending: NodeJS.Timeout | undefined;
   readonly #onState = (_record: unknown, entry: HistoryEntry): void => {
     if (isEventState(entry)) this.wake();
   };
@@ -57,11 +61,18 @@ export class EventFeed {
     return this.#closed;
   }
 
-  /** Wakes every waiting reader (a new event was committed). */
+  /**
+   * Wakes every waiting reader (a new event was committed), a few ms later: the events committed meanwhile go in
+   * the same answers, so a busy night costs one read per reader per batch of events, not per event.
+   */
   wake(): void {
-    const wake = this.#wake;
-    this.#renew();
-    wake();
+    if (this.#pending) return;
+    this.#pending = setTimeout(() => {
+      this.#pending = undefined;
+      const wake = this.#wake;
+      this.#renew();
+      wake();
+    }, COALESCE_MS);
   }
 
   /** Ends every wait (the server closes). */

@@ -27,6 +27,8 @@ export interface DeliverySettings {
   timeoutMs: number;
   /** Most events in one POST. */
   batch: number;
+  /** Least time between two writes of a subscription's cursor. */
+  persistMs: number;
 }
 
 /** What a subscription delivery POSTs. */
@@ -167,6 +169,16 @@ export class SubscriptionService {
     const { feed, settings, logger } = this.#o;
     let cursor = s.cursor;
     let failures = 0;
+    // The cursor is written at most once a second (and when the loop ends): a crash in between delivers the last
+    // batches again, with the same seqs and delivery ids, rather than paying a catalog commit per delivery.
+    let stored = s.cursor;
+    let storedAt = 0;
+    const persist = async (now: boolean): Promise<void> => {
+      if (cursor <= stored || (!now && Date.now() - storedAt < settings.persistMs)) return;
+      await this.#store().advance(s.id, cursor).catch((error: unknown) => logger.warn('subscription cursor not stored', { subscription: s.id, error: String(error) }));
+      stored = cursor;
+      storedAt = Date.now();
+    };
     while (!stopped()) {
       const principal = s.tokenSha256 === null ? ANONYMOUS : this.#o.principalOf(s.tokenSha256);
       if (!principal) {
@@ -174,18 +186,19 @@ export class SubscriptionService {
         await pause(settings.maxDelayMs);
         continue;
       }
-      const page = await feed.read(principal, s.filter, cursor, settings.batch, 25_000, { returnOnSkip: true }).catch((error: unknown) => {
+      const page = await feed.read(principal, s.filter, cursor, settings.batch, cursor > stored ? settings.persistMs : 25_000, { returnOnSkip: true }).catch((error: unknown) => {
         logger.warn('subscription could not read the event log', { subscription: s.id, error: String(error) });
         return undefined;
       });
-      if (stopped()) return;
+      if (stopped()) break;
       if (!page) {
         await pause(settings.baseDelayMs || 1000);
         continue;
       }
       if (page.events.length === 0) {
-        if (page.cursor > cursor) await this.#store().advance(s.id, page.cursor);
+        // Caught up (or only passed events the token may not read): store where it is.
         cursor = page.cursor;
+        await persist(true);
         continue;
       }
       const delivery: EventDelivery = {
@@ -197,7 +210,7 @@ export class SubscriptionService {
       const body = JSON.stringify(delivery);
       // The same batch until it is taken: in order, none skipped.
       for (;;) {
-        if (stopped()) return;
+        if (stopped()) return void (await persist(true));
         const outcome = await post(s.url, body, {
           'content-type': 'application/json',
           [HEADERS.event]: 'events',
@@ -212,8 +225,9 @@ export class SubscriptionService {
         await pause(backoffDelay(failures, settings, this.#o.random));
       }
       failures = 0;
-      await this.#store().advance(s.id, page.cursor);
       cursor = page.cursor;
+      await persist(false);
     }
+    await persist(true);
   }
 }

@@ -169,7 +169,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     catalog: ingestor.catalog,
     feed,
     api: API,
-    settings: { ...options.callbacks, batch: options.feed.batch },
+    settings: { ...options.callbacks, batch: options.feed.batch, persistMs: 1000 },
     principalOf: (sha) => (sha === null ? undefined : tokens.byDigest(sha, now())),
     logger,
     random,
