@@ -36,7 +36,7 @@ export interface IngestServiceOptions {
   now: () => number;
 }
 
-type Held = Omit<IngestRequest, 'wait' | 'reingest' | 'archiveId'> & { site: string; heldAt: number; fileInstrument?: string | null };
+type Held = Omit<IngestRequest, 'wait' | 'reingest' | 'archiveId'> & { reingest?: boolean; site: string; heldAt: number; fileInstrument?: string | null };
 
 /** Ingestion on behalf of HTTP senders. */
 export class IngestService {
@@ -233,12 +233,29 @@ export class IngestService {
     return instruments;
   }
 
+  /**
+   * Refuses, before anything is submitted, a product whose archive id (its first parent and its name) holds other
+   * bytes, unless it asks for a new version (`reingest`).
+   *
+   * @throws IngestError ARCHIVE_ID_CONFLICT
+   */
+  async #checkNewBytes(principal: Principal, product: ProductsRequest['products'][number]): Promise<void> {
+    if (product.reingest || product.prepared) return;
+    const target = `${product.parents[0]}_${safeStem(product.name)}`;
+    const taken = await this.catalog.getArchived(target);
+    if (!taken || !mayUse(principal, taken.instrument) || taken.sourceSha256 === product.sha256 || taken.sha256 === product.sha256) return;
+    throw new IngestError('ARCHIVE_ID_CONFLICT', `product ${product.name} would be archived as ${target}, which holds other bytes (SHA-256 ${taken.sha256}); submit it with "reingest": true to archive it as a new version (the old one is kept, SUPERSEDED)`, {
+      context: { file: product.name, archiveId: target },
+    });
+  }
+
   /** Submits products now, or holds them until their night is released. */
   async products(principal: Principal, request: ProductsRequest): Promise<{ held: number; night: string | null; products: IngestStatus[] }> {
     const instruments = await this.#checkProducts(principal, request.products);
     if (!request.hold) {
+      for (const product of request.products) await this.#checkNewBytes(principal, product);
       const statuses: IngestStatus[] = [];
-      for (const product of request.products) statuses.push(await this.ingest(principal, { ...product, reingest: false }));
+      for (const product of request.products) statuses.push(await this.ingest(principal, product));
       return { held: 0, night: request.night ?? null, products: statuses };
     }
     if (request.night === undefined) throw new IngestError('BAD_REQUEST', 'a held batch needs the night it is released with', { context: { field: 'night' } });
@@ -326,7 +343,7 @@ export class IngestService {
         return { night, released: [] };
       }
       const released: IngestStatus[] = [];
-      for (const { site: _site, heldAt: _heldAt, fileInstrument: _instrument, ...product } of mine) released.push(await this.ingest(principal, { ...product, reingest: false }));
+      for (const { site: _site, heldAt: _heldAt, fileInstrument: _instrument, ...product } of mine) released.push(await this.ingest(principal, { ...product, reingest: product.reingest ?? false }));
       if (others.length === 0) await rm(join(this.#o.heldDir, `${night}.json`), { force: true });
       else await writeFileAtomic(this.#o.heldDir, `${night}.json`, `${JSON.stringify(others)}\n`, this.#o.fsync);
       return { night, released };

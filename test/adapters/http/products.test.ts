@@ -129,4 +129,31 @@ describe('reingest and status', () => {
     expect(bytes.equals(readFileSync(raw.path))).toBe(true);
     expect(content.headers.get('repr-digest')).toBe(`sha-256=:${Buffer.from(raw.sha256, 'hex').toString('base64')}:`);
   });
+
+  it('new bytes of a product through /v1/products: 409 ARCHIVE_ID_CONFLICT (no server path), then with reingest a new version, the old one SUPERSEDED and kept; warnings carry their messages', async () => {
+    const parent = raws[0]!.archiveId;
+    const first = await upload('kb261120_00009_icubed.fits', 9);
+    const one = await post('/v1/products', { products: [{ ...first, instrument: 'KCWI', level: 2, parents: [parent] }], wait: 20 });
+    expect(one.json.products[0].state).toBe('ARCHIVED');
+    const id = one.json.products[0].archiveId;
+    // The product's archive id is longer than 32 characters: the koaid column holds it all (it was null before).
+    expect(id.length).toBeGreaterThan(32);
+    expect((await archive.catalog.getArchived(id))!.columns['koaid']).toBe(`${id}.fits`);
+    expect(one.json.products[0].warnings).not.toContain('COLUMN_VALUE_REJECTED');
+    for (const w of one.json.products[0].warningDetails) expect(typeof w.message).toBe('string');
+    expect(one.json.products[0].warningDetails.map((w: { code: string }) => w.code)).toEqual(one.json.products[0].warnings);
+    // Same name, same parent, other bytes.
+    const second = await upload('kb261120_00009_icubed.fits', 19);
+    const refused = await post('/v1/products', { products: [{ ...second, instrument: 'KCWI', level: 2, parents: [parent] }], wait: 20 });
+    expect([refused.status, refused.json.error.code]).toEqual([409, 'ARCHIVE_ID_CONFLICT']);
+    expect(refused.json.error.message).toContain('"reingest": true');
+    expect(JSON.stringify(refused.json)).not.toContain(archive.uploads);
+    const versioned = await post('/v1/products', { products: [{ ...second, instrument: 'KCWI', level: 2, parents: [parent], reingest: true }], wait: 20 });
+    expect([versioned.status, versioned.json.products[0].state, versioned.json.products[0].archiveId]).toEqual([200, 'ARCHIVED', id]);
+    const versions = await archive.catalog.archivedVersions!(id);
+    expect(versions.map((v) => v.sourceSha256)).toEqual([first.sha256, second.sha256]);
+    const old = await archive.catalog.getRecord(versions[0]!.recordId);
+    expect(old!.state).toBe('SUPERSEDED');
+  });
 });
+
