@@ -38,6 +38,14 @@ export interface IngestServiceOptions {
 
 type Held = Omit<IngestRequest, 'wait' | 'reingest' | 'archiveId'> & { reingest?: boolean; site: string; heldAt: number; fileInstrument?: string | null };
 
+/** A held product a release could not submit, and why (it leaves the batch). */
+export interface ReleaseFailure {
+  name: string;
+  sha256: string;
+  code: string;
+  message: string;
+}
+
 /** Ingestion on behalf of HTTP senders. */
 export class IngestService {
   readonly #o: IngestServiceOptions;
@@ -209,17 +217,24 @@ export class IngestService {
    *
    * @throws IngestError PARENT_UNKNOWN, NOT_RECEIVED, FORBIDDEN, BAD_REQUEST
    */
-  async #checkProducts(principal: Principal, products: ProductsRequest['products']): Promise<(string | null)[]> {
+  async #checkProducts(principal: Principal, products: ProductsRequest['products'], heldFor?: string): Promise<(string | null)[]> {
     const instruments: (string | null)[] = [];
     for (const product of products) {
+      const nights = new Set<string>();
       for (const parent of product.parents) {
         const archived = await this.catalog.getArchived(parent);
+        if (archived) nights.add(archived.night);
         if (!archived || !mayUse(principal, archived.instrument)) {
           const error = new IngestError('PARENT_UNKNOWN', `product ${product.name} names parent ${parent}, which the archive does not hold`, {
             context: { file: product.name, parent },
           });
           throw archived ? refusal(error) : error;
         }
+      }
+      if (heldFor !== undefined && !nights.has(heldFor)) {
+        throw new IngestError('BAD_REQUEST', `product ${product.name} is held for the night ${heldFor}, but its parents are of ${[...nights].sort().join(', ')}; hold it for its parents' night`, {
+          context: { file: product.name, field: 'night' },
+        });
       }
       const file = this.#o.received.get(product.sha256, product.name);
       if (!file) {
@@ -251,7 +266,7 @@ export class IngestService {
 
   /** Submits products now, or holds them until their night is released. */
   async products(principal: Principal, request: ProductsRequest): Promise<{ held: number; night: string | null; products: IngestStatus[] }> {
-    const instruments = await this.#checkProducts(principal, request.products);
+    const instruments = await this.#checkProducts(principal, request.products, request.hold ? request.night : undefined);
     if (!request.hold) {
       for (const product of request.products) await this.#checkNewBytes(principal, product);
       const statuses: IngestStatus[] = [];
@@ -328,7 +343,7 @@ export class IngestService {
    *
    * @throws IngestError FORBIDDEN
    */
-  async release(principal: Principal, night: string): Promise<{ night: string; released: IngestStatus[] }> {
+  async release(principal: Principal, night: string): Promise<{ night: string; released: IngestStatus[]; failed: ReleaseFailure[] }> {
     return this.#locks.run(`night:${night}`, async () => {
       const held = await this.#held(night);
       const mine = held.filter((h) => isAdmin(principal) || h.site === principal.site);
@@ -340,13 +355,24 @@ export class IngestService {
           });
         }
         this.#o.logger.warn('refused', { site: principal.site, action: 'release', night, reason: "another site's held batch (not visible to the token)" });
-        return { night, released: [] };
+        return { night, released: [], failed: [] };
       }
       const released: IngestStatus[] = [];
-      for (const { site: _site, heldAt: _heldAt, fileInstrument: _instrument, ...product } of mine) released.push(await this.ingest(principal, { ...product, reingest: product.reingest ?? false }));
+      const failed: ReleaseFailure[] = [];
+      // Each product on its own: one that cannot be submitted (its upload gone, its id taken…) is reported and
+      // leaves the batch; it never blocks the others, nor a later release of the night.
+      for (const { site: _site, heldAt: _heldAt, fileInstrument: _instrument, ...product } of mine) {
+        try {
+          released.push(await this.ingest(principal, { ...product, reingest: product.reingest ?? false }));
+        } catch (error) {
+          if (!(error instanceof IngestError) || error.kind === 'transient' || error.kind === 'internal') throw error;
+          failed.push({ name: product.name, sha256: product.sha256, code: error.code, message: error.message });
+          this.#o.logger.warn('held product not released', { night, file: product.name, code: error.code });
+        }
+      }
       if (others.length === 0) await rm(join(this.#o.heldDir, `${night}.json`), { force: true });
       else await writeFileAtomic(this.#o.heldDir, `${night}.json`, `${JSON.stringify(others)}\n`, this.#o.fsync);
-      return { night, released };
+      return { night, released, failed };
     });
   }
 }

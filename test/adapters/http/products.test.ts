@@ -155,5 +155,29 @@ describe('reingest and status', () => {
     const old = await archive.catalog.getRecord(versions[0]!.recordId);
     expect(old!.state).toBe('SUPERSEDED');
   });
+
+  it("a held batch for a night none of its parents is of is refused (400, naming the night)", async () => {
+    const product = await upload('kb261120_00011_icubed.fits', 11);
+    const held = await post('/v1/products', { products: [{ ...product, instrument: 'KCWI', level: 2, parents: [raws[0]!.archiveId] }], hold: true, night: '2026-12-05' });
+    expect([held.status, held.json.error.code]).toEqual([400, 'BAD_REQUEST']);
+    expect(held.json.error.message).toContain(`held for the night 2026-12-05, but its parents are of ${raws[0]!.night}`);
+  });
+
+  it('a stale held product does not block the release: it is reported in failed, the others are archived, the next release is clean', async () => {
+    const night = raws[1]!.night;
+    const product = await upload('kb261120_00012_icubed.fits', 12);
+    const held = await post('/v1/products', { products: [{ ...product, instrument: 'KCWI', level: 2, parents: [raws[1]!.archiveId] }], hold: true, night });
+    expect(held.status).toBe(202);
+    // A product whose upload is gone (what the issue's DRP had to edit out of .uploads/held/ by hand).
+    const file = join(archive.uploads, 'held', `${night}.json`);
+    const batch = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
+    writeFileSync(file, JSON.stringify([{ ...batch[0], name: 'gone.fits', sha256: 'b'.repeat(64) }, ...batch]));
+    const released = await post(`/v1/nights/${night}/release?wait=20`, {});
+    expect(released.status).toBe(200);
+    expect(released.json.released.map((p: { state: string }) => p.state)).toEqual(['ARCHIVED']);
+    expect(released.json.failed).toEqual([{ name: 'gone.fits', sha256: 'b'.repeat(64), code: 'NOT_RECEIVED', message: expect.stringContaining('gone.fits') }]);
+    const again = await post(`/v1/nights/${night}/release`, {});
+    expect([again.status, again.json.released, again.json.failed]).toEqual([200, [], []]);
+  });
 });
 
