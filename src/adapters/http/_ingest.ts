@@ -331,6 +331,30 @@ export class IngestService {
     return expired;
   }
 
+  /** The products held for a night that `principal` may act on: its site's (an admin: all), of instruments it may use. */
+  async heldProducts(principal: Principal, night: string): Promise<Omit<Held, 'fileInstrument'>[]> {
+    return (await this.#held(night))
+      .filter((h) => (isAdmin(principal) || h.site === principal.site) && mayUse(principal, h.fileInstrument ?? h.instrument))
+      .map(({ fileInstrument, ...h }) => ({ ...h, instrument: fileInstrument ?? h.instrument }));
+  }
+
+  /**
+   * Withdraws a held product of `principal`'s site (an admin: any site's) from a night's batch; its received file
+   * stays (idle: listed by GET /v1/uploads, expired after the upload TTL).
+   *
+   * @throws IngestError NOT_FOUND when the token holds no such product that night
+   */
+  async withdraw(principal: Principal, night: string, name: string, sha256: string | undefined): Promise<void> {
+    await this.#locks.run(`night:${night}`, async () => {
+      const held = await this.#held(night);
+      const at = held.findIndex((h) => h.name === name && (sha256 === undefined || h.sha256 === sha256) && (isAdmin(principal) || h.site === principal.site) && mayUse(principal, h.fileInstrument ?? h.instrument));
+      if (at < 0) throw refusal(new IngestError('NOT_FOUND', `no product ${name} held for ${night} by ${principal.site}`, { context: { file: name, night } }));
+      held.splice(at, 1);
+      if (held.length === 0) await rm(join(this.#o.heldDir, `${night}.json`), { force: true });
+      else await writeFileAtomic(this.#o.heldDir, `${night}.json`, `${JSON.stringify(held)}\n`, this.#o.fsync);
+    });
+  }
+
   /** How many products wait for a night's release, of those whose instrument `principal` may use. */
   async heldCount(night: string, principal: Principal): Promise<number> {
     return (await this.#held(night)).filter((h) => mayUse(principal, h.fileInstrument ?? h.instrument)).length;

@@ -23,6 +23,7 @@ import type { UploadStore } from './_uploads.js';
 import type { EventFeed } from './_feed.js';
 import { FEED_ROUTES } from './_routes-feed.js';
 import { CATALOG_ROUTES, productsOf } from './_routes-catalog.js';
+import { HELD_ROUTES } from './_routes-held.js';
 import type { SubscriptionService } from './_subscriptions.js';
 
 /** What handlers share. */
@@ -220,5 +221,6 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${API}/files/{archiveId}/content`, scopes: ['read'], handler: content },
   ...FEED_ROUTES,
   ...CATALOG_ROUTES,
+  ...HELD_ROUTES,
 ];
 

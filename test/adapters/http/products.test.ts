@@ -179,5 +179,22 @@ describe('reingest and status', () => {
     const again = await post(`/v1/nights/${night}/release`, {});
     expect([again.status, again.json.released, again.json.failed]).toEqual([200, [], []]);
   });
+
+  it('held products are listed (own site only) and can be withdrawn; a withdrawn product is not released', async () => {
+    const night = raws[2]!.night;
+    const a = await upload('kb261120_00013_icubed.fits', 13);
+    const b = await upload('kb261120_00014_icubed.fits', 14);
+    const products = [a, b].map((p) => ({ ...p, instrument: 'KCWI', level: 2, parents: [raws[2]!.archiveId] }));
+    expect((await post('/v1/products', { products, hold: true, night })).status).toBe(202);
+    const listed = await fetch(`${archive.url}/v1/nights/${night}/held`, { headers: auth() });
+    const body = (await listed.json()) as { held: { name: string; site: string; instrument: string }[] };
+    expect(body.held.map((h) => [h.name, h.site, h.instrument])).toEqual([[a.name, 'keck', 'KCWI'], [b.name, 'keck', 'KCWI']]);
+    const other = (await (await fetch(`${archive.url}/v1/nights/${night}/held`, { headers: auth(TOKENS.hiresOnly) })).json()) as { held: unknown[] };
+    expect(other.held).toEqual([]);
+    expect((await fetch(`${archive.url}/v1/nights/${night}/held/${a.name}`, { method: 'DELETE', headers: auth(TOKENS.hiresOnly) })).status).toBe(404);
+    expect((await fetch(`${archive.url}/v1/nights/${night}/held/${a.name}?sha256=${a.sha256}`, { method: 'DELETE', headers: auth() })).status).toBe(204);
+    const released = await post(`/v1/nights/${night}/release?wait=20`, {});
+    expect(released.json.released.map((p: { originalName: string }) => p.originalName)).toEqual([b.name]);
+  });
 });
 
