@@ -165,6 +165,14 @@ class Client:
         """Releases the products the token's site held for a night."""
         return self._json("POST", f"/v1/nights/{night}/release", {"wait": wait or None}, timeout=self.timeout + wait)
 
+    def held(self, night):
+        """The products the token's site holds for a night."""
+        return self._json("GET", f"/v1/nights/{night}/held")["held"]
+
+    def withdraw(self, night, name, sha256=None):
+        """Withdraws a held product from a night's batch."""
+        self._json("DELETE", f"/v1/nights/{night}/held/{urllib.parse.quote(name)}", {"sha256": sha256})
+
     def night(self, night):
         """Every file of a night, counts by state, and the number of held products."""
         return self._json("GET", f"/v1/nights/{night}")

@@ -31,6 +31,7 @@ def test_the_example_drp_loop(server, frames, tmp_path):
     assert state == "ARCHIVED"
     [stack] = list(drp.catalog(archive_ids=[stack_id]))
     assert stack["level"] == 2 and sorted(stack["parents"]) == sorted(objects)
+    assert drp.held("2026-11-20") == []
     events = drp.events(after=start, kinds=["released"])["events"]
     assert [e["detail"]["products"] for e in events] == [1]
     assert set(biases).isdisjoint(line["raw"] for line in level1)
