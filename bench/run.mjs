@@ -21,6 +21,7 @@ const BENCHES = {
   scrub: 'scrub.mjs',
   portal: 'portal.mjs',
   postgres: 'postgres.mjs',
+  feed: 'feed.mjs',
 };
 
 const wanted = process.argv.slice(2);

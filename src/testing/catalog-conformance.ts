@@ -19,6 +19,7 @@ import { archiveTests } from './_catalog-archive-tests.js';
 import { claimTests } from './_catalog-claim-tests.js';
 import { recordTests } from './_catalog-record-tests.js';
 import { instrumentTests } from './_catalog-instrument-tests.js';
+import { eventTests } from './_catalog-event-tests.js';
 
 export { CONFORMANCE_INSTRUMENTS } from './_catalog-fixtures.js';
 export type { ConformanceAssertion, ConformanceHarness, ConformanceTestApi, ConformanceTestBody, DefineTest } from './_catalog-fixtures.js';
@@ -89,6 +90,7 @@ export function catalogConformance(test: ConformanceTestApi, makeCatalog: MakeCa
     claimTests(define);
     archiveTests(define);
     instrumentTests(define);
+    eventTests(define);
   };
   if (test.describe) test.describe(options.title ?? 'Catalog conformance', register);
   else register();

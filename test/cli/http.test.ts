@@ -59,11 +59,26 @@ describe('fits-ingest push', () => {
     const [good] = writeRawFrames(join(dir, 'more'), 1, {}, 50);
     const badToken = await cli('push', good!, '--to', archive.url, '--token', 'wrong-token-0123456789abcdef');
     expect(badToken.code).toBe(2);
-    expect(badToken.stdout).toMatch(/^FAILED\s+\S+\s+UNAUTHORIZED: POST http:\/\/127\.0\.0\.1:\d+\/v1\/uploads answered 401/);
+    expect(badToken.stdout).toMatch(/^REFUSED\s+\S+\s+UNAUTHORIZED: POST http:\/\/127\.0\.0\.1:\d+\/v1\/uploads answered 401/);
     const down = await cli('push', good!, '--to', `http://127.0.0.1:${await freePort()}`, '--token', TOKENS.push, '--retries', '1', '--json');
-    expect([down.code, JSON.parse(down.lines[0]!).code]).toEqual([2, 'CONNECTION_FAILED']);
+    expect([down.code, JSON.parse(down.lines[0]!).code, JSON.parse(down.lines[0]!).state]).toEqual([2, 'CONNECTION_FAILED', 'UNSENT']);
     const badUrl = await cli('push', good!, '--to', 'ftp://archive', '--token', TOKENS.push);
     expect([badUrl.code, badUrl.stderr]).toEqual([2, expect.stringContaining('--to: an http:// or https:// URL')]);
+  });
+
+  it('a token limited to KCWI pushes KCWI files without --instrument (the header says it); another instrument\'s token is REFUSED, not FAILED', async () => {
+    const [frame] = writeRawFrames(join(dir, 'inferred'), 1, {}, 60);
+    const limited = await startArchive({ server: { tokens: [{ site: 'summit', token: 'kcwi-only-token-0123456789abcdef', scopes: ['push'], instruments: ['KCWI'] }, { site: 'hires', token: TOKENS.hiresOnly, scopes: ['push', 'read'], instruments: ['HIRES'] }] } });
+    try {
+      const pushed = await cli('push', frame!, '--to', limited.url, '--token', 'kcwi-only-token-0123456789abcdef', '--json');
+      expect([pushed.code, JSON.parse(pushed.lines[0]!).state]).toEqual([0, 'ARCHIVED']);
+      const other = await cli('push', frame!, '--to', limited.url, '--token', TOKENS.hiresOnly);
+      expect(other.code).toBe(2);
+      expect(other.stdout).toMatch(/^REFUSED\s+\S+\s+FORBIDDEN: .*resolves to KCWI/);
+    } finally {
+      await limited.stop();
+      removeDir(limited.dir);
+    }
   });
 
   it('has --help', async () => {

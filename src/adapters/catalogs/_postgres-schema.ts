@@ -89,7 +89,29 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'archive event log (ordered by seq, written under EVENTS_LOCK) and webhook subscriptions with their cursors',
+    sql: `
+      CREATE TABLE events (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at DOUBLE PRECISION NOT NULL, kind TEXT NOT NULL,
+        record_id ${T}, archive_id ${T}, instrument ${T}, level INTEGER NOT NULL, night ${T}, program ${T},
+        image_type ${T}, data TEXT NOT NULL
+      );
+      CREATE INDEX events_instrument ON events (instrument, seq);
+      CREATE TABLE subscriptions (
+        id ${T} PRIMARY KEY, site ${T} NOT NULL, token_sha256 ${T}, url TEXT NOT NULL, secret TEXT NOT NULL,
+        filter TEXT NOT NULL, cursor BIGINT NOT NULL, created_at DOUBLE PRECISION NOT NULL
+      );
+    `,
+  },
 ];
+
+/**
+ * Key of the advisory lock a transaction takes just before it inserts an event and holds until it commits: events
+ * get their seq in commit order, so a reader that saw event n has seen every event before it ("fitsevnt").
+ */
+export const EVENTS_LOCK = 0x66697473_65766e74n;
 
 /**
  * Brings the database to the latest schema and creates or widens the keyword tables, in one transaction holding

@@ -152,6 +152,38 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'archive event log (ordered by seq) and webhook subscriptions with their cursors',
+    up(db) {
+      db.exec(`
+        CREATE TABLE events (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          at INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          record_id TEXT,
+          archive_id TEXT,
+          instrument TEXT,
+          level INTEGER NOT NULL,
+          night TEXT,
+          program TEXT,
+          image_type TEXT,
+          data TEXT NOT NULL
+        );
+        CREATE INDEX events_instrument ON events (instrument, seq);
+        CREATE TABLE subscriptions (
+          id TEXT PRIMARY KEY,
+          site TEXT NOT NULL,
+          token_sha256 TEXT,
+          url TEXT NOT NULL,
+          secret TEXT NOT NULL,
+          filter TEXT NOT NULL,
+          cursor INTEGER NOT NULL,
+          created_at INTEGER NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version a database is at (0 for a new file). */

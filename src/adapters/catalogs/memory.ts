@@ -8,7 +8,9 @@ import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, isFinal, type StateName } from '../../core/lifecycle/states.js';
-import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
+import { eventOf, matchesEvent } from '../../core/ports/archive-events-of.js';
+import type { ArchiveEvent, NewArchiveEvent, Subscription } from '../../core/ports/archive-events.js';
+import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, NightSummary, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_shared/options.js';
 import {
   activeSourceConflict,
@@ -78,7 +80,21 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
   /** Archived files by record id; superseded ones stay with `current: false`. */
   const files = new Map<string, StoredFile>();
   const currentByArchiveId = new Map<string, string>();
+  /** The event log, oldest first, and the subscriptions by id. */
+  const log: ArchiveEvent[] = [];
+  const subscriptions = new Map<string, Subscription>();
   let open = false;
+
+  function append(event: NewArchiveEvent): ArchiveEvent {
+    const stored = { seq: (log.at(-1)?.seq ?? 0) + 1, ...copy(event) };
+    log.push(stored);
+    return copy(stored);
+  }
+
+  function addEvent(record: FileRecord, entry: HistoryEntry | undefined, file?: ArchivedFile): void {
+    const event = entry && eventOf(record, entry, file);
+    if (event) append(event);
+  }
 
   function ready(): void {
     if (!open) throw new IngestError('CATALOG_NOT_OPEN', 'the memory catalog is not open');
@@ -149,6 +165,7 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       ready();
       checkRecord(record, entry);
       put(checkUpdate(record), record, entry);
+      addEvent(record, entry);
     },
 
     async findRecords(query: RecordQuery) {
@@ -230,6 +247,8 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       for (const location of file.locations) mergeLocation(stored.locations, location);
       files.set(record.id, { file: stored, current: true });
       currentByArchiveId.set(file.archiveId, record.id);
+      if (supersedes) addEvent(supersedes.record, supersedes.entry, file);
+      addEvent(record, entry, file);
     },
 
     async archivedVersions(archiveId) {
@@ -296,6 +315,7 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       for (const location of file.locations) mergeLocation(stored.locations, location);
       files.set(record.id, { file: stored, current: true });
       currentByArchiveId.set(file.archiveId, record.id);
+      addEvent(record, entry, file);
     },
 
     async addLocation(archiveId, location: FileLocation) {
@@ -310,6 +330,59 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       const location = files.get(recordId)?.file.locations.find((l) => l.uri === uri);
       if (location) location.verifiedAt = verifiedAt;
       return location !== undefined;
+    },
+
+    async nights(asked = {}) {
+      ready();
+      const query = withInstrumentName(asked, instrumentNames(latestDescriptions()));
+      const counts = new Map<string, NightSummary>();
+      for (const { file, current } of files.values()) {
+        if (!current || (query.instrument !== undefined && file.instrument !== query.instrument)) continue;
+        if ((query.nightFrom !== undefined && file.night < query.nightFrom) || (query.nightTo !== undefined && file.night > query.nightTo)) continue;
+        const key = `${file.night}\u0000${file.instrument}\u0000${file.level}`;
+        const found = counts.get(key) ?? { night: file.night, instrument: file.instrument, level: file.level, files: 0 };
+        found.files++;
+        counts.set(key, found);
+      }
+      const text = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+      return [...counts.values()].sort((a, b) => text(b.night, a.night) || text(a.instrument, b.instrument) || a.level - b.level);
+    },
+
+    async events(query) {
+      ready();
+      const after = query.after ?? 0;
+      const limit = limitOf(query.limit);
+      const events = log.filter((e) => e.seq > after && matchesEvent(e, query)).slice(0, limit).map(copy);
+      const full = limit === 0 || events.length >= limit;
+      return { events, cursor: Math.max(after, limit === 0 ? after : full ? events.at(-1)!.seq : (log.at(-1)?.seq ?? 0)) };
+    },
+
+    async appendEvent(event) {
+      ready();
+      return append(event);
+    },
+
+    async addSubscription(subscription) {
+      ready();
+      if (subscriptions.has(subscription.id)) throw new IngestError('CONFLICT', `subscription ${subscription.id} exists`, { context: { subscription: subscription.id } });
+      subscriptions.set(subscription.id, copy(subscription));
+    },
+
+    async subscriptions() {
+      ready();
+      return [...subscriptions.values()].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1)).map(copy);
+    },
+
+    async removeSubscription(id) {
+      ready();
+      return subscriptions.delete(id);
+    },
+
+    async advanceSubscription(id, cursor) {
+      ready();
+      const found = subscriptions.get(id);
+      if (!found) throw new IngestError('NOT_FOUND', `no subscription ${id}`, { context: { subscription: id } });
+      found.cursor = Math.max(found.cursor, cursor);
     },
   };
 }

@@ -32,6 +32,8 @@ import { redact } from '../_shared/redact.js';
 import { createLeaseKeeper } from './_postgres-leases.js';
 import { createWorkListener, NOTIFY_WORK, type WorkListener } from './_postgres-listen.js';
 import { runWithRetry, type RunMode } from './_postgres-run.js';
+import * as pgEvents from './_postgres-events.js';
+import { nightsSql, rowToNight } from './_nights-sql.js';
 import { migrate, pgColumn } from './_postgres-schema.js';
 import { HISTORY_COLUMNS, SQL, UPDATABLE } from './_postgres-sql.js';
 import { archivedQuerySql, recordQuerySql } from './_sql-query.js';
@@ -250,6 +252,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
       await run(async (c) => {
         await updateRow(c, record);
         await addHistory(c, entry);
+        await pgEvents.appendEvents(c, pgEvents.eventsOf([record, entry]));
         // A requeued record is work for anyone.
         if (record.state === 'DETECTED') await hint(c);
       }, 'write');
@@ -312,6 +315,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
           }
         }
         await writeArchived(c, file);
+        await pgEvents.appendEvents(c, pgEvents.eventsOf(...(supersedes ? [[supersedes.record, supersedes.entry, file] as const] : []), [record, entry, file]));
       }, 'write');
       leases.drop(record.id);
     },
@@ -342,6 +346,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
         }
         await addHistory(c, entry);
         await writeArchived(c, file);
+        await pgEvents.appendEvents(c, pgEvents.eventsOf([record, entry, file]));
       }, 'write');
     },
 
@@ -378,5 +383,16 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
     async markVerified(recordId, uri, verifiedAt) {
       return run(async (c) => ((await c.query('UPDATE archived_locations SET verified_at = $1 WHERE record_id = $2 AND uri = $3', [verifiedAt, recordId, uri])).rowCount ?? 0) > 0, 'write');
     },
+    events: (query) => run((c) => pgEvents.readEvents(c, query), 'snapshot'),
+    nights: (query = {}) =>
+      run(async (c) => {
+        const { sql, params } = nightsSql(withInstrumentName(query, names), 'postgres');
+        return (await rows(c, sql, params)).map(rowToNight);
+      }),
+    appendEvent: async (event) => (await run((c) => pgEvents.appendEvents(c, [event]), 'write'))[0]!,
+    addSubscription: (subscription) => run((c) => pgEvents.addSubscription(c, subscription), 'write'),
+    subscriptions: () => run((c) => pgEvents.listSubscriptions(c)),
+    removeSubscription: (id) => run((c) => pgEvents.removeSubscription(c, id), 'write'),
+    advanceSubscription: (id, cursor) => run((c) => pgEvents.advanceSubscription(c, id, cursor), 'write'),
   };
 }

@@ -27,6 +27,8 @@ import { checkClaim } from './_claims.js';
 import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.js';
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { fromSqliteError, openDatabase, violatesUnique, type Db } from './_sqlite-driver.js';
+import { sqliteEvents } from './_sqlite-events.js';
+import { nightsSql, rowToNight } from './_nights-sql.js';
 import { archivedQuerySql, recordQuerySql } from './_sql-query.js';
 import {
   archivedColumnNames,
@@ -146,6 +148,8 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
       throw fromSqliteError(error, context);
     }
   }
+
+  const events = sqliteEvents(stmt);
 
   function addHistory(entry: HistoryEntry | undefined): void {
     if (entry) stmt(SQL.insertHistory).run(entryToRow(entry));
@@ -277,6 +281,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
       return run(() => {
         updateRow(record);
         addHistory(entry);
+        events.record(record, entry);
       }, 'write');
     },
 
@@ -335,6 +340,8 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
           }
         }
         writeArchived(file);
+        if (supersedes) events.record(supersedes.record, supersedes.entry, file);
+        events.record(record, entry, file);
       }, 'write');
     },
 
@@ -363,6 +370,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
         }
         addHistory(entry);
         writeArchived(file);
+        events.record(record, entry, file);
       }, 'write');
     },
 
@@ -400,5 +408,16 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
     async markVerified(recordId, uri, verifiedAt) {
       return run(() => stmt('UPDATE archived_locations SET verified_at = ? WHERE record_id = ? AND uri = ?').run(verifiedAt, recordId, uri).changes > 0, 'write');
     },
+    events: async (query) => run(() => events.read(query), 'snapshot'),
+    nights: async (query = {}) =>
+      run(() => {
+        const { sql, params } = nightsSql(withInstrumentName(query, names), 'sqlite');
+        return (connection().prepare(sql).all(...params) as Row[]).map(rowToNight);
+      }),
+    appendEvent: async (event) => run(() => events.append(event), 'write'),
+    addSubscription: async (subscription) => run(() => events.addSubscription(subscription), 'write'),
+    subscriptions: async () => run(() => events.subscriptions()),
+    removeSubscription: async (id) => run(() => events.remove(id), 'write'),
+    advanceSubscription: async (id, cursor) => run(() => events.advance(id, cursor), 'write'),
   };
 }

@@ -118,6 +118,16 @@ export class TokenStore {
   }
 
   /**
+   * The principal of a token known by its SHA-256 (hex), e.g. the token that registered a subscription; undefined
+   * when the token is no longer accepted (removed from the tokens file, or expired).
+   */
+  byDigest(sha256: string, now: number): Principal | undefined {
+    const wanted = Buffer.from(sha256, 'hex');
+    const found = this.#tokens.find((t) => t.digest.length === wanted.length && timingSafeEqual(t.digest, wanted));
+    return found && now <= found.expiresAt ? found.principal : undefined;
+  }
+
+  /**
    * The principal of an `Authorization` header.
    *
    * @throws IngestError UNAUTHORIZED for a missing, malformed, unknown or expired token.
@@ -135,6 +145,12 @@ export class TokenStore {
     }
     return found.principal;
   }
+}
+
+/** SHA-256 (hex) of the bearer token of an `Authorization` header, or null without one. */
+export function bearerDigest(header: string | undefined): string | null {
+  const match = /^Bearer[ ]+([\x21-\x7e]+)\s*$/i.exec(header ?? '');
+  return match ? digestOf(match[1]!).toString('hex') : null;
 }
 
 /** Anonymous access (tests on loopback only): every scope, every instrument. */

@@ -36,7 +36,15 @@ export interface IngestServiceOptions {
   now: () => number;
 }
 
-type Held = Omit<IngestRequest, 'wait' | 'reingest' | 'archiveId'> & { site: string; heldAt: number; fileInstrument?: string | null };
+type Held = Omit<IngestRequest, 'wait' | 'reingest' | 'archiveId'> & { reingest?: boolean; site: string; heldAt: number; fileInstrument?: string | null };
+
+/** A held product a release could not submit, and why (it leaves the batch). */
+export interface ReleaseFailure {
+  name: string;
+  sha256: string;
+  code: string;
+  message: string;
+}
 
 /** Ingestion on behalf of HTTP senders. */
 export class IngestService {
@@ -209,17 +217,24 @@ export class IngestService {
    *
    * @throws IngestError PARENT_UNKNOWN, NOT_RECEIVED, FORBIDDEN, BAD_REQUEST
    */
-  async #checkProducts(principal: Principal, products: ProductsRequest['products']): Promise<(string | null)[]> {
+  async #checkProducts(principal: Principal, products: ProductsRequest['products'], heldFor?: string): Promise<(string | null)[]> {
     const instruments: (string | null)[] = [];
     for (const product of products) {
+      const nights = new Set<string>();
       for (const parent of product.parents) {
         const archived = await this.catalog.getArchived(parent);
+        if (archived) nights.add(archived.night);
         if (!archived || !mayUse(principal, archived.instrument)) {
           const error = new IngestError('PARENT_UNKNOWN', `product ${product.name} names parent ${parent}, which the archive does not hold`, {
             context: { file: product.name, parent },
           });
           throw archived ? refusal(error) : error;
         }
+      }
+      if (heldFor !== undefined && !nights.has(heldFor)) {
+        throw new IngestError('BAD_REQUEST', `product ${product.name} is held for the night ${heldFor}, but its parents are of ${[...nights].sort().join(', ')}; hold it for its parents' night`, {
+          context: { file: product.name, field: 'night' },
+        });
       }
       const file = this.#o.received.get(product.sha256, product.name);
       if (!file) {
@@ -233,12 +248,29 @@ export class IngestService {
     return instruments;
   }
 
+  /**
+   * Refuses, before anything is submitted, a product whose archive id (its first parent and its name) holds other
+   * bytes, unless it asks for a new version (`reingest`).
+   *
+   * @throws IngestError ARCHIVE_ID_CONFLICT
+   */
+  async #checkNewBytes(principal: Principal, product: ProductsRequest['products'][number]): Promise<void> {
+    if (product.reingest || product.prepared) return;
+    const target = productArchiveId(product.parents[0]!, product.name);
+    const taken = await this.catalog.getArchived(target);
+    if (!taken || !mayUse(principal, taken.instrument) || taken.sourceSha256 === product.sha256 || taken.sha256 === product.sha256) return;
+    throw new IngestError('ARCHIVE_ID_CONFLICT', `product ${product.name} would be archived as ${target}, which holds other bytes (SHA-256 ${taken.sha256}); submit it with "reingest": true to archive it as a new version (the old one is kept, SUPERSEDED)`, {
+      context: { file: product.name, archiveId: target },
+    });
+  }
+
   /** Submits products now, or holds them until their night is released. */
   async products(principal: Principal, request: ProductsRequest): Promise<{ held: number; night: string | null; products: IngestStatus[] }> {
-    const instruments = await this.#checkProducts(principal, request.products);
+    const instruments = await this.#checkProducts(principal, request.products, request.hold ? request.night : undefined);
     if (!request.hold) {
+      for (const product of request.products) await this.#checkNewBytes(principal, product);
       const statuses: IngestStatus[] = [];
-      for (const product of request.products) statuses.push(await this.ingest(principal, { ...product, reingest: false }));
+      for (const product of request.products) statuses.push(await this.ingest(principal, product));
       return { held: 0, night: request.night ?? null, products: statuses };
     }
     if (request.night === undefined) throw new IngestError('BAD_REQUEST', 'a held batch needs the night it is released with', { context: { field: 'night' } });
@@ -299,6 +331,30 @@ export class IngestService {
     return expired;
   }
 
+  /** The products held for a night that `principal` may act on: its site's (an admin: all), of instruments it may use. */
+  async heldProducts(principal: Principal, night: string): Promise<Omit<Held, 'fileInstrument'>[]> {
+    return (await this.#held(night))
+      .filter((h) => (isAdmin(principal) || h.site === principal.site) && mayUse(principal, h.fileInstrument ?? h.instrument))
+      .map(({ fileInstrument, ...h }) => ({ ...h, instrument: fileInstrument ?? h.instrument }));
+  }
+
+  /**
+   * Withdraws a held product of `principal`'s site (an admin: any site's) from a night's batch; its received file
+   * stays (idle: listed by GET /v1/uploads, expired after the upload TTL).
+   *
+   * @throws IngestError NOT_FOUND when the token holds no such product that night
+   */
+  async withdraw(principal: Principal, night: string, name: string, sha256: string | undefined): Promise<void> {
+    await this.#locks.run(`night:${night}`, async () => {
+      const held = await this.#held(night);
+      const at = held.findIndex((h) => h.name === name && (sha256 === undefined || h.sha256 === sha256) && (isAdmin(principal) || h.site === principal.site) && mayUse(principal, h.fileInstrument ?? h.instrument));
+      if (at < 0) throw refusal(new IngestError('NOT_FOUND', `no product ${name} held for ${night} by ${principal.site}`, { context: { file: name, night } }));
+      held.splice(at, 1);
+      if (held.length === 0) await rm(join(this.#o.heldDir, `${night}.json`), { force: true });
+      else await writeFileAtomic(this.#o.heldDir, `${night}.json`, `${JSON.stringify(held)}\n`, this.#o.fsync);
+    });
+  }
+
   /** How many products wait for a night's release, of those whose instrument `principal` may use. */
   async heldCount(night: string, principal: Principal): Promise<number> {
     return (await this.#held(night)).filter((h) => mayUse(principal, h.fileInstrument ?? h.instrument)).length;
@@ -311,7 +367,7 @@ export class IngestService {
    *
    * @throws IngestError FORBIDDEN
    */
-  async release(principal: Principal, night: string): Promise<{ night: string; released: IngestStatus[] }> {
+  async release(principal: Principal, night: string): Promise<{ night: string; released: IngestStatus[]; failed: ReleaseFailure[] }> {
     return this.#locks.run(`night:${night}`, async () => {
       const held = await this.#held(night);
       const mine = held.filter((h) => isAdmin(principal) || h.site === principal.site);
@@ -323,13 +379,24 @@ export class IngestService {
           });
         }
         this.#o.logger.warn('refused', { site: principal.site, action: 'release', night, reason: "another site's held batch (not visible to the token)" });
-        return { night, released: [] };
+        return { night, released: [], failed: [] };
       }
       const released: IngestStatus[] = [];
-      for (const { site: _site, heldAt: _heldAt, fileInstrument: _instrument, ...product } of mine) released.push(await this.ingest(principal, { ...product, reingest: false }));
+      const failed: ReleaseFailure[] = [];
+      // Each product on its own: one that cannot be submitted (its upload gone, its id taken…) is reported and
+      // leaves the batch; it never blocks the others, nor a later release of the night.
+      for (const { site: _site, heldAt: _heldAt, fileInstrument: _instrument, ...product } of mine) {
+        try {
+          released.push(await this.ingest(principal, { ...product, reingest: product.reingest ?? false }));
+        } catch (error) {
+          if (!(error instanceof IngestError) || error.kind === 'transient' || error.kind === 'internal') throw error;
+          failed.push({ name: product.name, sha256: product.sha256, code: error.code, message: error.message });
+          this.#o.logger.warn('held product not released', { night, file: product.name, code: error.code });
+        }
+      }
       if (others.length === 0) await rm(join(this.#o.heldDir, `${night}.json`), { force: true });
       else await writeFileAtomic(this.#o.heldDir, `${night}.json`, `${JSON.stringify(others)}\n`, this.#o.fsync);
-      return { night, released };
+      return { night, released, failed };
     });
   }
 }

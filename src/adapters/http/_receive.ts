@@ -63,6 +63,16 @@ export async function presentOrConflict(meta: FileMeta, s: Services, principal: 
 }
 
 /**
+ * Checks a declared instrument at once. Without one, the file decides: its INSTRUME is checked against the token's
+ * instruments once the bytes are in ({@link admitFor}), so a token limited to KCWI sends KCWI files without naming
+ * the instrument.
+ */
+export function authorizeDeclared(principal: Principal, instrument: string | undefined): void {
+  // The route checked the push scope; a declared instrument must be one the token may use.
+  if (instrument !== undefined) authorize(principal, 'push', instrument);
+}
+
+/**
  * The check complete bytes pass before they enter the received store: the token may use the instrument the
  * file's INSTRUME resolves to, and a declared instrument must be that one (a file is refused, never relabelled).
  */
@@ -110,7 +120,7 @@ function metaFromQuery(query: URLSearchParams, length: number | undefined): File
 export async function receiveFile(ctx: RouteContext, s: Services): Promise<void> {
   const length = contentLength(ctx.req);
   const { ingest, wait, ...meta } = metaFromQuery(ctx.query, length);
-  authorize(ctx.principal, 'push', meta.instrument);
+  authorizeDeclared(ctx.principal, meta.instrument);
   if (meta.size > s.limits.maxUploadBytes || (length !== undefined && length > s.limits.maxUploadBytes)) {
     throw new IngestError('PAYLOAD_TOO_LARGE', `the file has ${Math.max(meta.size, length ?? 0)} bytes; this archive accepts at most ${s.limits.maxUploadBytes}`, {
       context: { file: meta.name },

@@ -3,11 +3,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal, Scope } from './_auth.js';
 import type { IngestService } from './_ingest.js';
 import type { UploadStore } from './_uploads.js';
+import type { EventFeed } from './_feed.js';
+import type { SubscriptionService } from './_subscriptions.js';
 
 /** What handlers share. */
 export interface Services {
   uploads: UploadStore;
   ingest: IngestService;
+  /** The archive's event log for readers (long-poll, streams). */
+  feed: EventFeed;
+  subscriptions: SubscriptionService;
+  /** Open event streams, ended when the server closes. */
+  streams: Set<ServerResponse>;
   limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number; uploadTtlMs: number };
   now: () => number;
 }

@@ -9,14 +9,18 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { IngestError } from '../../core/errors.js';
 import { VERSION } from '../../core/version.js';
-import { authorize, isAdmin, mayRead, refusal, type Principal } from './_auth.js';
+import { isAdmin, mayRead, refusal, type Principal } from './_auth.js';
 import { extendProprietary, readableOf } from './_embargo.js';
+import { releasedEvent } from './_feed.js';
 import { contentLength, readJson, sendJson, validate } from './_http.js';
 import { deleteIdle, listIdle } from './_idle.js';
 import { API, HEADERS, ingestRequestSchema, productsRequestSchema, fileMetaSchema, type FileMeta } from './protocol.js';
 import type { ReceivedFile } from './_received.js';
 import { fileView, nightView, recordForArchiveId } from './_status.js';
-import { admitFor, receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
+import { admitFor, authorizeDeclared, receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
+import { FEED_ROUTES } from './_routes-feed.js';
+import { CATALOG_ROUTES, productsOf } from './_routes-catalog.js';
+import { HELD_ROUTES } from './_routes-held.js';
 import type { Route, RouteContext, Services } from './_route-types.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import type { ArchivedFile } from '../../core/ports/catalog.js';
@@ -37,7 +41,7 @@ async function createUpload(ctx: RouteContext, s: Services): Promise<void> {
   if (wantsFileBody(ctx.req)) return receiveFile(ctx, s);
   ctx.proceed();
   const meta: FileMeta = validate(fileMetaSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/uploads');
-  authorize(ctx.principal, 'push', meta.instrument);
+  authorizeDeclared(ctx.principal, meta.instrument);
   if (meta.size > s.limits.maxUploadBytes) {
     throw new IngestError('PAYLOAD_TOO_LARGE', `the file has ${meta.size} bytes; this archive accepts at most ${s.limits.maxUploadBytes}`, { context: { file: meta.name } });
   }
@@ -87,7 +91,7 @@ async function listUploads(ctx: RouteContext, s: Services): Promise<void> {
 async function ingest(ctx: RouteContext, s: Services): Promise<void> {
   ctx.proceed();
   const request = validate(ingestRequestSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/ingest');
-  authorize(ctx.principal, 'push', request.instrument);
+  authorizeDeclared(ctx.principal, request.instrument);
   const submitted = await s.ingest.ingest(ctx.principal, request);
   const status = submitted.final ? submitted : await s.ingest.wait(submitted.recordId, waitSeconds(s, request.wait));
   sendJson(ctx.res, status.final ? 200 : 202, { ...status, alreadyArchived: submitted.alreadyArchived });
@@ -116,7 +120,7 @@ async function ingestStatus(ctx: RouteContext, s: Services): Promise<void> {
 async function products(ctx: RouteContext, s: Services): Promise<void> {
   ctx.proceed();
   const request = validate(productsRequestSchema, await readJson(ctx.req, s.limits.maxJsonBytes), 'POST /v1/products');
-  for (const product of request.products) authorize(ctx.principal, 'push', product.instrument);
+  for (const product of request.products) authorizeDeclared(ctx.principal, product.instrument);
   const result = await s.ingest.products(ctx.principal, request);
   const wait = waitSeconds(s, request.wait);
   const statuses = wait > 0 ? await Promise.all(result.products.map((p) => (p.final ? p : s.ingest.wait(p.recordId, wait)))) : result.products;
@@ -126,6 +130,7 @@ async function products(ctx: RouteContext, s: Services): Promise<void> {
 async function release(ctx: RouteContext, s: Services): Promise<void> {
   const wait = waitSeconds(s, queryWait(ctx));
   const result = await s.ingest.release(ctx.principal, ctx.params[0]!);
+  if (result.released.length > 0) await s.feed.append(releasedEvent(ctx.principal.site, result.night, result.released, s.now()));
   const released = wait > 0 ? await Promise.all(result.released.map((p) => (p.final ? p : s.ingest.wait(p.recordId, wait)))) : result.released;
   sendJson(ctx.res, 200, { ...result, released });
 }
@@ -153,7 +158,7 @@ async function file(ctx: RouteContext, s: Services): Promise<void> {
   const record = await recordForArchiveId(s.ingest.catalog, archiveId);
   const readable = record ? await readableOf(s.ingest.catalog, record) : { instrument: received?.instrument ?? null };
   if (!mayRead(ctx.principal, readable, s.now())) throw refusal(unknown());
-  sendJson(ctx.res, 200, view);
+  sendJson(ctx.res, 200, { ...view, products: await productsOf(s, ctx.principal, archiveId) });
 }
 
 export async function content(ctx: RouteContext, s: Services): Promise<void> {
@@ -215,5 +220,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${API}/files/{archiveId}`, scopes: ['push', 'read'], handler: file },
   { method: 'GET', path: `${API}/files/{archiveId}/content`, scopes: ['read'], handler: content },
   { method: 'POST', path: `${API}/files/{archiveId}/proprietary`, scopes: ['admin'], handler: proprietary },
+  ...FEED_ROUTES,
+  ...CATALOG_ROUTES,
+  ...HELD_ROUTES,
 ];
 

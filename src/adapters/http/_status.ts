@@ -56,6 +56,7 @@ export async function recordStatus(catalog: Catalog, record: FileRecord, already
     duplicateOf,
     error: record.error ? { code: record.error.code, kind: record.error.kind, message: record.error.message } : null,
     warnings: record.warnings.map((w) => w.code),
+    warningDetails: record.warnings.map((w) => ({ code: w.code, message: w.message, ...(w.keyword !== undefined ? { keyword: w.keyword } : {}) })),
     site: typeof record.metadata['site'] === 'string' ? record.metadata['site'] : null,
     metrics: metricsOf(record, history),
   };

@@ -98,6 +98,8 @@ export const productSchema = z.strictObject({
   level: z.union([z.literal(1), z.literal(2)]),
   parents: z.array(archiveId).min(1).max(1000),
   prepared: z.boolean().default(false),
+  /** A new version of a product the archive holds (same name and first parent, new bytes): the old one is kept, SUPERSEDED. */
+  reingest: z.boolean().default(false),
 });
 
 /** `POST /v1/products`: products submitted now, or held until `POST /v1/nights/{night}/release`. */
@@ -142,7 +144,9 @@ export const ingestStatusSchema = z.object({
   alreadyArchived: z.boolean(),
   duplicateOf: z.object({ recordId: z.string(), archiveId: z.string().nullable() }).nullable(),
   error: z.object({ code: z.string(), kind: z.string(), message: z.string() }).nullable(),
+  /** Warning codes (kept for older clients); `warningDetails` has their messages. */
   warnings: z.array(z.string()),
+  warningDetails: z.array(z.object({ code: z.string(), message: z.string(), keyword: z.string().optional() })).optional(),
   site: z.string().nullable(),
   metrics: metricsSchema,
 });

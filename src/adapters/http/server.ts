@@ -38,6 +38,10 @@ import { IngestService } from './_ingest.js';
 import { recordStatus } from './_status.js';
 import { ROUTES } from './_routes.js';
 import type { Route, RouteContext, Services } from './_route-types.js';
+import { EventFeed } from './_feed.js';
+import { endStreams } from './_routes-feed.js';
+import { SubscriptionService } from './_subscriptions.js';
+import { API } from './protocol.js';
 import { UploadStore } from './_uploads.js';
 
 export type { Release } from './_embargo.js';
@@ -87,6 +91,14 @@ const serverOptionsSchema = z.strictObject({
       maxDelayMs: z.int().min(0).default(600_000),
       /** Time limit of one attempt. @default 10000 */
       timeoutMs: z.int().min(1).default(10_000),
+    })
+    .prefault({}),
+  feed: z
+    .strictObject({
+      /** How often readers waiting for events re-read the log (for events other processes sharing the catalog commit). @default 1000 */
+      pollMs: z.int().min(10).default(1000),
+      /** Most events in one subscription delivery. @default 100 */
+      batch: z.int().min(1).max(1000).default(100),
     })
     .prefault({}),
   /** The trigger name written on the records this server submits. @default 'http' */
@@ -181,7 +193,17 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
   const uploads = new UploadStore(root, options.fsync);
   const ingest = new IngestService({ ingestor, received: uploads.received, heldDir: join(root, 'held'), trigger: options.name, keepReceived: options.keepReceived, fsync: options.fsync, logger, now });
   const callbacks = new CallbackSender({ dir: join(root, 'callbacks'), settings: options.callbacks, target: (site) => tokens.callbackOf(site), logger, random, fsync: options.fsync });
-  const services: Services = { uploads, ingest, limits: options.limits, now };
+  const feed = new EventFeed(ingestor, options.feed.pollMs);
+  const subscriptions = new SubscriptionService({
+    catalog: ingestor.catalog,
+    feed,
+    api: API,
+    settings: { ...options.callbacks, batch: options.feed.batch, persistMs: 1000 },
+    principalOf: (sha) => (sha === null ? undefined : tokens.byDigest(sha, now())),
+    logger,
+    random,
+  });
+  const services: Services = { uploads, ingest, feed, subscriptions, streams: new Set(), limits: options.limits, now };
   const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
   let secure = false;
   const pages = pagesOption === false ? undefined : createPages({ ingestor, tokens, services, logger, secure: () => secure, options: pagesOption === true ? {} : pagesOption });
@@ -205,6 +227,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     await ingest.init();
     callbacks.onAttempt = (id, outcome) => server.onCallback?.(id, outcome);
     await callbacks.start();
+    await subscriptions.start();
     const sweep = () => void sweepIdle(uploads, ingest, now(), options.limits.uploadTtlMs, logger).catch((error: unknown) => logger.warn('upload sweep failed', { error: String(error) }));
     sweep();
     sweeper = setInterval(sweep, Math.min(options.limits.uploadTtlMs, 3_600_000));
@@ -311,6 +334,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
         close: async (graceMs = 10_000) => {
           // Event streams never end on their own: end them so a stop does not wait the whole grace period.
           pages?.feed.close();
+          endStreams(services.streams);
           const closed = new Promise<void>((resolveClose) => http.close(() => resolveClose()));
           http.closeIdleConnections();
           const timer = setTimeout(() => http.closeAllConnections(), graceMs);
@@ -335,6 +359,9 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
       pages?.close();
       ingestor.off('archived', archived).off('duplicate', archived).off('invalid', failed).off('abandoned', failed);
       ingest.dispose();
+      feed.close();
+      endStreams(services.streams);
+      await subscriptions.close();
       await callbacks.close();
     },
   };

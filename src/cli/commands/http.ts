@@ -200,11 +200,20 @@ async function declare(path: string, options: PushOptions): Promise<FileMeta> {
   };
 }
 
+/**
+ * The word for a file that never got a state at the archive: REFUSED when the archive said no (a bad token, a
+ * refused declaration: sending again does not help), UNSENT when it could not be reached or kept failing.
+ * Never FAILED, which names the archive's own retried state.
+ */
+function notSent(error: IngestError | undefined): 'REFUSED' | 'UNSENT' {
+  return error && (error.kind === 'invalid' || error.kind === 'usage') ? 'REFUSED' : 'UNSENT';
+}
+
 function report(io: CliIo, file: string, status: IngestStatus | undefined, error: IngestError | undefined, json: boolean | undefined): void {
   if (json) {
     printJsonLine(io, {
       file,
-      state: status?.state ?? 'FAILED',
+      state: status?.state ?? notSent(error),
       archiveId: status?.archiveId ?? null,
       recordId: status?.recordId ?? null,
       sha256: status?.sha256 ?? null,
@@ -215,7 +224,7 @@ function report(io: CliIo, file: string, status: IngestStatus | undefined, error
     });
     return;
   }
-  if (error) return void io.stdout.write(`FAILED     ${file}  ${error.code}: ${error.message}\n`);
+  if (error) return void io.stdout.write(`${notSent(error).padEnd(10)} ${file}  ${error.code}: ${error.message}\n`);
   const s = status!;
   const detail = s.error ? `${s.error.code}: ${s.error.message}` : `${s.archiveId ?? '(archive id pending)'}${s.alreadyArchived ? '  (already archived)' : ''}`;
   const timing = s.metrics.receiveToArchiveMs !== null ? `  received→archived ${s.metrics.receiveToArchiveMs} ms` : '';

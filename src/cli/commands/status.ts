@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { IngestError } from '../../core/errors.js';
 import { STATES } from '../../core/lifecycle/states.js';
-import type { ColumnPredicate, ColumnValue, FileQuery } from '../../core/ports/catalog.js';
+import type { FileQuery } from '../../core/ports/catalog.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import type { InstrumentDescription } from '../../core/instruments/schema.js';
 import { instrumentByName } from '../../core/instruments/find-instrument.js';
@@ -10,30 +10,8 @@ import { checkNight } from '../../core/normalize/night.js';
 import { registerCatalogAdminCommands } from './catalog-admin.js';
 import { withCatalog } from '../_with-catalog.js';
 
-const OPS = ['!=', '<=', '>=', '=', '<', '>', 'like', 'in', 'not-null', 'null'] as const;
-
-function parseValue(text: string): ColumnValue {
-  const t = text.trim();
-  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return Number(t);
-  if (t === 'true' || t === 'false') return t === 'true';
-  return t.replace(/^'(.*)'$/, '$1');
-}
-
-/** Parses `column op value` (e.g. `camera = BLUE`, `xposure >= 100`, `object like NGC%`, `progid in K1,K2`). */
-export function parsePredicate(text: string): ColumnPredicate {
-  const m = /^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*(!=|<=|>=|=|<|>|\blike\b|\bin\b|\bnot-null\b|\bnull\b)\s*(.*)$/i.exec(text);
-  const op = m?.[2]?.toLowerCase() as (typeof OPS)[number] | undefined;
-  if (!m || !op) {
-    throw new IngestError('INVALID_OPTIONS', `--where ${JSON.stringify(text)}: expected "column op value" with op one of ${OPS.join(' ')}`, {
-      context: { field: 'where' },
-    });
-  }
-  // Keyword columns are lower case; common fields keep their documented names (the catalog matches them in any case).
-  const column = m[1]!.replace(/-/g, '_');
-  if (op === 'null' || op === 'not-null') return { column, op };
-  if (op === 'in') return { column, op, value: m[3]!.split(',').map(parseValue) };
-  return { column, op, value: parseValue(m[3]!) };
-}
+export { parsePredicate } from '../../adapters/catalogs/predicate-text.js';
+import { parsePredicate } from '../../adapters/catalogs/predicate-text.js';
 
 
 /**
@@ -68,6 +46,7 @@ export interface FileQueryOptions {
   to?: string;
   archiveId?: string[];
   where?: string[];
+  parent?: string;
   limit: string;
 }
 
@@ -81,6 +60,7 @@ export function addFileQueryOptions(command: Command, limit: string): Command {
     .option('--to <date>', 'last night, YYYY-MM-DD')
     .option('--archive-id <id...>', 'archive ids')
     .option('--where <predicate...>', 'keyword-column predicates, e.g. "camera = BLUE" "xposure > 100" (needs --instrument)')
+    .option('--parent <archiveId>', 'only products made from this raw frame')
     .option('--limit <n>', 'at most this many files', limit);
 }
 
@@ -94,6 +74,7 @@ export function fileQueryOf(options: FileQueryOptions): FileQuery {
   if (options.to) query.nightTo = checkNight(options.to, '--to');
   if (options.archiveId) query.archiveIds = options.archiveId;
   if (options.where) query.where = options.where.map(parsePredicate);
+  if (options.parent) query.parent = options.parent;
   return query;
 }
 

@@ -8,6 +8,7 @@
 import type { CardJson } from '../fits/header.js';
 import type { FileRecord, HistoryEntry, Level } from '../lifecycle/record.js';
 import type { StateName } from '../lifecycle/states.js';
+import type { ArchiveEvent, EventPage, EventQuery, NewArchiveEvent, Subscription } from './archive-events.js';
 import type { HduSums } from './transport.js';
 
 /** A catalog column value. */
@@ -123,6 +124,14 @@ export interface FileQuery {
   sourceSha256?: string;
   /** @default 1000 */
   limit?: number;
+}
+
+/** How many current archived files a night holds, per instrument and level (see {@link Catalog.nights}). */
+export interface NightSummary {
+  night: string;
+  instrument: string;
+  level: Level;
+  files: number;
 }
 
 /** Claim options: hand out active work not leased by another worker. */
@@ -258,4 +267,24 @@ export interface Catalog {
    * {@link addLocation} for current files only.
    */
   markVerified?(recordId: string, uri: string, verifiedAt: number): Promise<boolean>;
+
+  /**
+   * Optional: reads the archive's event log (see {@link ArchiveEvent}). A catalog that has it stores, in the same
+   * transaction as each history entry reaching ARCHIVED, SUPERSEDED, INVALID or ABANDONED, the event
+   * `eventOf(record, entry, file)` makes, numbered by a sequence that increases in commit order (a reader never
+   * sees event n+1 before event n). Without it, the feed and webhook subscriptions are UNSUPPORTED_OPERATION.
+   */
+  events?(query: EventQuery): Promise<EventPage>;
+  /** Optional (with `events`): appends an event that is no state transition (a held batch released). */
+  appendEvent?(event: NewArchiveEvent): Promise<ArchiveEvent>;
+  /** Optional (with `events`): stores a new webhook subscription. Throws CONFLICT when its id exists. */
+  addSubscription?(subscription: Subscription): Promise<void>;
+  /** Optional (with `events`): every subscription, oldest first. */
+  subscriptions?(): Promise<Subscription[]>;
+  /** Optional (with `events`): removes a subscription; false when there was none. */
+  removeSubscription?(id: string): Promise<boolean>;
+  /** Optional (with `events`): moves a subscription's cursor forward to `cursor` (never back). */
+  advanceSubscription?(id: string, cursor: number): Promise<void>;
+  /** Optional: the nights that hold current archived files (newest first), with counts by instrument and level. */
+  nights?(query?: { instrument?: string; nightFrom?: string; nightTo?: string }): Promise<NightSummary[]>;
 }

@@ -6,4 +6,7 @@ export type * from './logger.js';
 export type * from './notifier.js';
 export type * from './transport.js';
 export type * from './trigger.js';
+export type * from './archive-events.js';
+export { EVENT_KINDS } from './archive-events.js';
+export { eventOf, isEventState, matchesEvent } from './archive-events-of.js';
 export { silentLogger } from './logger.js';

@@ -74,7 +74,7 @@ export const keck = {
 
 /** Columns every KOA keyword table has (header values after normalization, and values KOA derives). */
 export const keckColumns: Column[] = [
-  { keyword: 'KOAID', type: 'string', width: 32, nullable: false, source: 'derived', description: 'KOA archive id' },
+  { keyword: 'KOAID', type: 'string', width: 128, nullable: false, source: 'derived', description: 'KOA archive id (products: <first parent>_<name>, up to 128 characters like every archive id)' },
   { keyword: 'INSTRUME', type: 'string', width: 16, nullable: false, description: 'Instrument' },
   { keyword: 'TELESCOP', type: 'string', width: 16, description: 'Telescope' },
   { keyword: 'DATE-OBS', column: 'date_obs', type: 'date', nullable: false, description: 'UT date of observation' },

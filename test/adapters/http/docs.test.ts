@@ -80,6 +80,7 @@ describe('docs/http.md', () => {
     expect(stdout).toMatch(/"status":"received","sha256":"[0-9a-f]{64}","size":2102400/); // the resumed upload's receipt
     expect(stdout).toContain('"released":[{');
     expect(stdout).toContain('3 archived, 0 held');
+    expect(stdout).toContain('3 archived events; released [1] products; cursor True');
     const archived = join(archive.root, 'KCWI', '20261120', 'lev0', 'KB.20261120.30735.05.fits');
     expect(readFileSync(join(work, 'KB.20261120.30735.05.fits')).equals(readFileSync(archived))).toBe(true);
     const view = JSON.parse(readFileSync(join(work, 'file.json'), 'utf8')) as { ingest: { state: string; metrics: { archivedAt: string } } };

@@ -129,4 +129,72 @@ describe('reingest and status', () => {
     expect(bytes.equals(readFileSync(raw.path))).toBe(true);
     expect(content.headers.get('repr-digest')).toBe(`sha-256=:${Buffer.from(raw.sha256, 'hex').toString('base64')}:`);
   });
+
+  it('new bytes of a product through /v1/products: 409 ARCHIVE_ID_CONFLICT (no server path), then with reingest a new version, the old one SUPERSEDED and kept; warnings carry their messages', async () => {
+    const parent = raws[0]!.archiveId;
+    const first = await upload('kb261120_00009_icubed.fits', 9);
+    const one = await post('/v1/products', { products: [{ ...first, instrument: 'KCWI', level: 2, parents: [parent] }], wait: 20 });
+    expect(one.json.products[0].state).toBe('ARCHIVED');
+    const id = one.json.products[0].archiveId;
+    // The product's archive id is longer than 32 characters: the koaid column holds it all (it was null before).
+    expect(id.length).toBeGreaterThan(32);
+    expect((await archive.catalog.getArchived(id))!.columns['koaid']).toBe(`${id}.fits`);
+    expect(one.json.products[0].warnings).not.toContain('COLUMN_VALUE_REJECTED');
+    for (const w of one.json.products[0].warningDetails) expect(typeof w.message).toBe('string');
+    expect(one.json.products[0].warningDetails.map((w: { code: string }) => w.code)).toEqual(one.json.products[0].warnings);
+    // Same name, same parent, other bytes.
+    const second = await upload('kb261120_00009_icubed.fits', 19);
+    const refused = await post('/v1/products', { products: [{ ...second, instrument: 'KCWI', level: 2, parents: [parent] }], wait: 20 });
+    expect([refused.status, refused.json.error.code]).toEqual([409, 'ARCHIVE_ID_CONFLICT']);
+    expect(refused.json.error.message).toContain('"reingest": true');
+    expect(JSON.stringify(refused.json)).not.toContain(archive.uploads);
+    const versioned = await post('/v1/products', { products: [{ ...second, instrument: 'KCWI', level: 2, parents: [parent], reingest: true }], wait: 20 });
+    expect([versioned.status, versioned.json.products[0].state, versioned.json.products[0].archiveId]).toEqual([200, 'ARCHIVED', id]);
+    const versions = await archive.catalog.archivedVersions!(id);
+    expect(versions.map((v) => v.sourceSha256)).toEqual([first.sha256, second.sha256]);
+    const old = await archive.catalog.getRecord(versions[0]!.recordId);
+    expect(old!.state).toBe('SUPERSEDED');
+  });
+
+  it("a held batch for a night none of its parents is of is refused (400, naming the night)", async () => {
+    const product = await upload('kb261120_00011_icubed.fits', 11);
+    const held = await post('/v1/products', { products: [{ ...product, instrument: 'KCWI', level: 2, parents: [raws[0]!.archiveId] }], hold: true, night: '2026-12-05' });
+    expect([held.status, held.json.error.code]).toEqual([400, 'BAD_REQUEST']);
+    expect(held.json.error.message).toContain(`held for the night 2026-12-05, but its parents are of ${raws[0]!.night}`);
+  });
+
+  it('a stale held product does not block the release: it is reported in failed, the others are archived, the next release is clean', async () => {
+    const night = raws[1]!.night;
+    const product = await upload('kb261120_00012_icubed.fits', 12);
+    const held = await post('/v1/products', { products: [{ ...product, instrument: 'KCWI', level: 2, parents: [raws[1]!.archiveId] }], hold: true, night });
+    expect(held.status).toBe(202);
+    // A product whose upload is gone (what the issue's DRP had to edit out of .uploads/held/ by hand).
+    const file = join(archive.uploads, 'held', `${night}.json`);
+    const batch = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
+    writeFileSync(file, JSON.stringify([{ ...batch[0], name: 'gone.fits', sha256: 'b'.repeat(64) }, ...batch]));
+    const released = await post(`/v1/nights/${night}/release?wait=20`, {});
+    expect(released.status).toBe(200);
+    expect(released.json.released.map((p: { state: string }) => p.state)).toEqual(['ARCHIVED']);
+    expect(released.json.failed).toEqual([{ name: 'gone.fits', sha256: 'b'.repeat(64), code: 'NOT_RECEIVED', message: expect.stringContaining('gone.fits') }]);
+    const again = await post(`/v1/nights/${night}/release`, {});
+    expect([again.status, again.json.released, again.json.failed]).toEqual([200, [], []]);
+  });
+
+  it('held products are listed (own site only) and can be withdrawn; a withdrawn product is not released', async () => {
+    const night = raws[2]!.night;
+    const a = await upload('kb261120_00013_icubed.fits', 13);
+    const b = await upload('kb261120_00014_icubed.fits', 14);
+    const products = [a, b].map((p) => ({ ...p, instrument: 'KCWI', level: 2, parents: [raws[2]!.archiveId] }));
+    expect((await post('/v1/products', { products, hold: true, night })).status).toBe(202);
+    const listed = await fetch(`${archive.url}/v1/nights/${night}/held`, { headers: auth() });
+    const body = (await listed.json()) as { held: { name: string; site: string; instrument: string }[] };
+    expect(body.held.map((h) => [h.name, h.site, h.instrument])).toEqual([[a.name, 'keck', 'KCWI'], [b.name, 'keck', 'KCWI']]);
+    const other = (await (await fetch(`${archive.url}/v1/nights/${night}/held`, { headers: auth(TOKENS.hiresOnly) })).json()) as { held: unknown[] };
+    expect(other.held).toEqual([]);
+    expect((await fetch(`${archive.url}/v1/nights/${night}/held/${a.name}`, { method: 'DELETE', headers: auth(TOKENS.hiresOnly) })).status).toBe(404);
+    expect((await fetch(`${archive.url}/v1/nights/${night}/held/${a.name}?sha256=${a.sha256}`, { method: 'DELETE', headers: auth() })).status).toBe(204);
+    const released = await post(`/v1/nights/${night}/release?wait=20`, {});
+    expect(released.json.released.map((p: { originalName: string }) => p.originalName)).toEqual([b.name]);
+  });
 });
+

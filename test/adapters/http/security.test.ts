@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTokensFile } from '../../../src/adapters/http/server.js';
 import { createHttpTransport } from '../../../src/adapters/http/transport.js';
 import { isIngestError } from '../../../src/core/errors.js';
-import { memoryLogger, preparedFrames, removeDir, startArchive, tempDir, TOKENS, waitFor, type Archive } from './_harness.js';
+import { memoryLogger, preparedFrames, removeDir, startArchive, tempDir, TOKENS, waitFor, writeRawFrames, type Archive } from './_harness.js';
 
 const run = promisify(execFile);
 const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -63,8 +63,18 @@ describe('authentication and scopes', () => {
     expect((await call('POST', '/v1/uploads', TOKENS.admin, declaration())).status).toBe(201);
   });
 
-  it('a token limited to HIRES must name the instrument, and only HIRES', async () => {
-    expect((await call('POST', '/v1/uploads', TOKENS.hiresOnly, declaration())).code).toBe('FORBIDDEN');
+  it('a token limited to HIRES may leave the instrument to the file, and name only HIRES', async () => {
+    expect((await call('POST', '/v1/uploads', TOKENS.hiresOnly, declaration({ name: 'undeclared.fits' }))).status).toBe(201);
+    // The file decides: a KCWI frame sent without naming its instrument is refused once its header is read.
+    const bytes = readFileSync(writeRawFrames(join(dir, 'undeclared'), 1)[0]!);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sent = await fetch(`${archive.url}/v1/uploads?name=kb_undeclared.fits&sha256=${sha256}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKENS.hiresOnly}`, 'content-type': 'application/fits' },
+      body: bytes,
+    });
+    const answer = (await sent.json()) as { error: { code: string; message: string } };
+    expect([sent.status, answer.error.code, answer.error.message]).toEqual([403, 'FORBIDDEN', expect.stringContaining('resolves to KCWI')]);
     const kcwi = await call('POST', '/v1/uploads', TOKENS.hiresOnly, declaration({ instrument: 'KCWI' }));
     expect([kcwi.status, kcwi.json.error?.message]).toEqual([403, expect.stringContaining('may not use instrument KCWI')]);
     expect((await call('POST', '/v1/uploads', TOKENS.hiresOnly, declaration({ instrument: 'hires', name: 'h.fits' }))).status).toBe(201);

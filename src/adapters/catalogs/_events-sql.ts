@@ -1,0 +1,84 @@
+/**
+ * The event log and webhook subscriptions in SQL, shared by the SQLite and PostgreSQL catalogs: rows ↔ objects
+ * and the parameterized read of the log. The filter fields are columns (indexed by seq); the whole event is kept
+ * as JSON. Internal to src/adapters/catalogs.
+ *
+ * @module
+ */
+import type { ArchiveEvent, EventQuery, NewArchiveEvent, Subscription } from '../../core/ports/archive-events.js';
+import { limitOf } from './_checks.js';
+import type { Dialect, Sql } from './_sql-query.js';
+
+type Row = Record<string, unknown>;
+
+/** Columns of the events table written on insert, in order (seq is made by the database). */
+export const EVENT_COLUMNS = ['at', 'kind', 'record_id', 'archive_id', 'instrument', 'level', 'night', 'program', 'image_type', 'data'] as const;
+
+/** The values of {@link EVENT_COLUMNS} for `event`. */
+export function eventValues(event: NewArchiveEvent): unknown[] {
+  return [event.at, event.kind, event.recordId, event.archiveId, event.instrument, event.level, event.night, event.program, event.imageType, JSON.stringify(event)];
+}
+
+/** An events row as an event. */
+export function rowToEvent(row: Row): ArchiveEvent {
+  return { seq: Number(row['seq']), ...(JSON.parse(row['data'] as string) as NewArchiveEvent) };
+}
+
+/** INSERT of one event returning its row; `$n` placeholders for PostgreSQL. */
+export function insertEventSql(dialect: Dialect): string {
+  const marks = EVENT_COLUMNS.map((_, i) => (dialect === 'postgres' ? `$${i + 1}` : '?')).join(', ');
+  return `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${marks}) RETURNING seq`;
+}
+
+/** The newest event's seq (0 for an empty log). */
+export const LAST_EVENT_SQL = 'SELECT coalesce(max(seq), 0) AS last FROM events';
+
+/** SELECT of the events after `query.after` that match its filter, oldest first. */
+export function eventQuerySql(query: EventQuery, dialect: Dialect): Sql {
+  const terms = ['seq > ?'];
+  const params: unknown[] = [query.after ?? 0];
+  if (query.kinds !== undefined) {
+    terms.push(`kind IN (${query.kinds.map(() => '?').join(', ') || 'NULL'})`);
+    params.push(...query.kinds);
+  }
+  if (query.instrument !== undefined) terms.push('instrument = ?'), params.push(query.instrument);
+  if (query.level !== undefined) terms.push('level = ?'), params.push(query.level);
+  if (query.program !== undefined) terms.push('program = ?'), params.push(query.program);
+  if (query.imageType !== undefined) terms.push('lower(image_type) = lower(?)'), params.push(query.imageType);
+  let sql = `SELECT seq, data FROM events WHERE ${terms.join(' AND ')} ORDER BY seq LIMIT ?`;
+  params.push(limitOf(query.limit));
+  if (dialect === 'postgres') {
+    let n = 0;
+    sql = sql.replace(/\?/g, () => `$${++n}`);
+  }
+  return { sql, params };
+}
+
+/** The cursor after a read: the last event of a full page, else the log's newest event (never before `after`). */
+export function cursorAfter(query: EventQuery, events: ArchiveEvent[], last: number): number {
+  if (limitOf(query.limit) === 0) return query.after ?? 0;
+  const full = events.length >= limitOf(query.limit);
+  return Math.max(query.after ?? 0, full ? events.at(-1)!.seq : last);
+}
+
+/** Columns of the subscriptions table, in order. */
+export const SUBSCRIPTION_COLUMNS = ['id', 'site', 'token_sha256', 'url', 'secret', 'filter', 'cursor', 'created_at'] as const;
+
+/** The values of {@link SUBSCRIPTION_COLUMNS} for `s`. */
+export function subscriptionValues(s: Subscription): unknown[] {
+  return [s.id, s.site, s.tokenSha256, s.url, s.secret, JSON.stringify(s.filter), s.cursor, s.createdAt];
+}
+
+/** A subscriptions row as a subscription. */
+export function rowToSubscription(row: Row): Subscription {
+  return {
+    id: row['id'] as string,
+    site: row['site'] as string,
+    tokenSha256: (row['token_sha256'] as string | null) ?? null,
+    url: row['url'] as string,
+    secret: row['secret'] as string,
+    filter: JSON.parse(row['filter'] as string) as Subscription['filter'],
+    cursor: Number(row['cursor']),
+    createdAt: Number(row['created_at']),
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * The archive's event feed for HTTP readers: pages of the catalog's event log after a cursor, only the events the
+ * reader's token may read, waiting (long-poll) until one arrives. This process's own commits wake waiting readers
+ * at once; a timer re-reads the log for events other processes sharing the catalog committed. Internal to
+ * src/adapters/http.
+ *
+ * @module
+ */
+import { IngestError } from '../../core/errors.js';
+import type { HistoryEntry } from '../../core/lifecycle/record.js';
+import { isEventState } from '../../core/ports/archive-events-of.js';
+import type { ArchiveEvent, EventFilter, EventPage, NewArchiveEvent } from '../../core/ports/archive-events.js';
+import type { Catalog } from '../../core/ports/catalog.js';
+import type { Ingestor } from '../../core/runtime/engine.js';
+import { mayRead, type Principal } from './_auth.js';
+import type { IngestStatus } from './protocol.js';
+
+/** The event log methods a feed needs, or UNSUPPORTED_OPERATION naming the catalog. */
+export function eventLog(catalog: Catalog): Required<Pick<Catalog, 'events' | 'appendEvent'>> {
+  const { events, appendEvent } = catalog;
+  if (!events || !appendEvent) {
+    throw new IngestError('UNSUPPORTED_OPERATION', `the ${catalog.name} catalog keeps no event log; the feed and subscriptions need one (memory, sqlite, postgres do)`);
+  }
+  return { events: events.bind(catalog), appendEvent: appendEvent.bind(catalog) };
+}
+
+/**
+ * True when `principal` may read what `event` is about. The one read-permission check of the server
+ * ({@link mayRead}: instrument, program and proprietary period) decides; an event about no instrument (a release of another site's batch) only unlimited tokens.
+ */
+export function mayReadEvent(principal: Principal, event: ArchiveEvent, now = Date.now()): boolean {
+  return mayRead(principal, { instrument: event.instrument, program: event.program, releaseDate: event.releaseDate }, now);
+}
+
+/** How long a wake-up waits for more events committed at nearly the same time. */
+const COALESCE_MS = 5;
+
+/** Waits for events, for readers in this process. */
+export class EventFeed {
+  readonly #ingestor: Ingestor;
+  readonly #pollMs: number;
+  #changed!: Promise<void>;
+  #wake!: () => void;
+  #closed = false;
+  #pending: NodeJS.Timeout | undefined;
+  readonly #onState = (_record: unknown, entry: HistoryEntry): void => {
+    if (isEventState(entry)) this.wake();
+  };
+
+  constructor(ingestor: Ingestor, pollMs: number) {
+    this.#ingestor = ingestor;
+    this.#pollMs = pollMs;
+    this.#renew();
+    ingestor.on('state', this.#onState);
+  }
+
+  #renew(): void {
+    this.#changed = new Promise((resolve) => (this.#wake = resolve));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Wakes every waiting reader (a new event was committed), a few ms later: the events committed meanwhile go in
+   * the same answers, so a busy night costs one read per reader per batch of events, not per event.
+   */
+  wake(): void {
+    if (this.#pending) return;
+    this.#pending = setTimeout(() => {
+      this.#pending = undefined;
+      const wake = this.#wake;
+      this.#renew();
+      wake();
+    }, COALESCE_MS);
+  }
+
+  /** Ends every wait (the server closes). */
+  close(): void {
+    this.#closed = true;
+    this.#ingestor.off('state', this.#onState);
+    this.wake();
+  }
+
+  /** Appends an event that is no transition (a release) and wakes readers. */
+  async append(event: NewArchiveEvent): Promise<ArchiveEvent> {
+    const stored = await eventLog(this.#ingestor.catalog).appendEvent(event);
+    this.wake();
+    return stored;
+  }
+
+  /**
+   * Events after `after` that match `filter` and that `principal` may read, at most `limit`; waits up to `waitMs`
+   * for the first. The cursor passes events the reader may not see, so the next read does not scan them again;
+   * with `returnOnSkip` a read that passed some returns at once (so a subscriber's stored cursor follows).
+   */
+  async read(principal: Principal, filter: EventFilter, after: number, limit: number, waitMs: number, options: { returnOnSkip?: boolean } = {}): Promise<EventPage> {
+    const { events } = eventLog(this.#ingestor.catalog);
+    const deadline = Date.now() + waitMs;
+    let cursor = after;
+    for (;;) {
+      const changed = this.#changed;
+      const page = await events({ ...filter, after: cursor, limit });
+      cursor = page.cursor;
+      const shown = page.events.filter((e) => mayReadEvent(principal, e));
+      if (shown.length > 0 || (options.returnOnSkip && page.events.length > 0)) return { events: shown, cursor };
+      if (page.events.length >= limit) continue; // a full page of events it may not see: read on
+      const left = deadline - Date.now();
+      if (left <= 0 || this.#closed) return { events: [], cursor };
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([changed, new Promise((resolve) => (timer = setTimeout(resolve, Math.min(left, this.#pollMs))))]);
+      clearTimeout(timer);
+    }
+  }
+}
+
+/**
+ * The event of a held batch's release: its night, who released it, how many products; the instrument when they
+ * share one (otherwise null: only unlimited tokens see it), the highest level among them.
+ */
+export function releasedEvent(site: string, night: string, released: readonly IngestStatus[], at: number): NewArchiveEvent {
+  const instruments = new Set(released.map((p) => p.instrument));
+  const [instrument] = instruments;
+  return {
+    kind: 'released',
+    at,
+    recordId: null,
+    archiveId: null,
+    instrument: instruments.size === 1 ? (instrument ?? null) : null,
+    level: released.some((p) => p.level === 2) ? 2 : released.some((p) => p.level === 1) ? 1 : 0,
+    night,
+    program: null,
+    imageType: null,
+    object: null,
+    releaseDate: null,
+    parents: [...new Set(released.flatMap((p) => p.parents))],
+    sha256: null,
+    size: null,
+    originalName: null,
+    detail: { site, products: released.length, archived: released.filter((p) => p.state === 'ARCHIVED').length },
+  };
+}
