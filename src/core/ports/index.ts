@@ -7,3 +7,5 @@ export type * from './notifier.js';
 export type * from './transport.js';
 export type * from './trigger.js';
 export { silentLogger } from './logger.js';
+export type * from './processing-store.js';
+export type * from './processor.js';
