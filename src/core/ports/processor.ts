@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ProvenanceCard } from '../processing/provenance.js';
 
 /** A file the processor reads: a raw input or a calibration file, with where its archived copy is. */
 export interface ProcessorFile {
@@ -27,6 +28,8 @@ export interface ProcessorJob {
   calibration: { setId: string; instrument: string; kind: string; version: number; files: ProcessorCalibrationFile[] };
   /** Where products must be written (inside the area). */
   outputDir: string;
+  /** Cards to write into every product's primary header (the service refuses products without them). */
+  provenance: ProvenanceCard[];
   /** Aborts the job (cancellation, shutdown). */
   signal: AbortSignal;
 }
