@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { IngestError } from '../core/errors.js';
+import { PROCESS_GROUP_FILE } from '../core/ports/processor.js';
 
 /** One processing area. */
 export interface ProcessingArea {
@@ -34,9 +35,25 @@ export function areasUnder(root: string, count: number): ProcessingArea[] {
   return processingAreas(Array.from({ length: count }, (_, i) => ({ name: `area-${i + 1}`, dir: join(root, `area-${i + 1}`) })));
 }
 
-/** Empties the area (everything a job or a crashed job left) and creates its `out/` folder. */
+
+/** Kills the process group a crashed scheduler's job left running in the area, if any. */
+async function reap(area: ProcessingArea): Promise<void> {
+  const pgid = Number((await readFile(join(area.dir, PROCESS_GROUP_FILE), 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pgid) || pgid <= 1) return;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // gone already
+  }
+}
+
+/**
+ * Empties the area (everything a job or a crashed job left, after killing a pipeline still running there) and
+ * creates its `out/` folder.
+ */
 export async function cleanArea(area: ProcessingArea): Promise<string> {
   await mkdir(area.dir, { recursive: true });
+  await reap(area);
   for (const entry of await readdir(area.dir)) await rm(join(area.dir, entry), { recursive: true, force: true });
   const out = join(area.dir, 'out');
   await mkdir(out);

@@ -22,7 +22,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
-import type { Processor, ProcessorJob, ProcessorProduct } from '../../core/ports/processor.js';
+import { PROCESS_GROUP_FILE, type Processor, type ProcessorJob, type ProcessorProduct } from '../../core/ports/processor.js';
 import { parseOptions } from '../_options.js';
 import { runGroup } from './_process-group.js';
 
@@ -79,6 +79,8 @@ export function createCommandProcessor(input: CommandProcessorOptions): Processo
       await writeFile(manifest, `${JSON.stringify(body, null, 2)}\n`);
       const [program, ...args] = options.command;
       const child = spawn(program!, [...args, manifest], { cwd: job.area.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+      // A scheduler killed while this runs leaves the group behind; its restart reads this file and kills it.
+      if (child.pid !== undefined) await writeFile(join(job.area.dir, PROCESS_GROUP_FILE), `${child.pid}\n`);
       const outcome = await runGroup(child, { signal: job.signal, timeoutMs: options.timeoutMs, killGraceMs: options.killGraceMs, maxLogBytes: options.maxLogBytes });
       const context = { request: job.requestId, area: job.area.name, log: outcome.log };
       if (outcome.ended === 'aborted') throw new IngestError('ABORTED', `${options.name} was cancelled and its process group killed`, { context });

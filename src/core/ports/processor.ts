@@ -69,3 +69,9 @@ export interface Processor {
   readonly capabilities: ProcessorCapabilities;
   run(job: ProcessorJob): Promise<ProcessorResult>;
 }
+
+/**
+ * Name of the file in a processing area where an isolated processor records the process group it started, so a
+ * scheduler restarted after a crash can kill a pipeline still running there before cleaning the area.
+ */
+export const PROCESS_GROUP_FILE = '.process-group';
