@@ -15,6 +15,9 @@ import { registerMailCommands } from './commands/mail.js';
 import { registerMediaCommands } from './commands/media.js';
 import { registerStatusCommands } from './commands/status.js';
 import { registerVersionsCommands } from './commands/versions.js';
+import { registerCalibCommands } from './commands/calib.js';
+import { registerReprocessCommand } from './commands/reprocess.js';
+import { registerRequestsCommands } from './commands/requests.js';
 import { VERSION } from '../version.js';
 
 /** Runs the CLI with the given arguments (without `node` and the script name); resolves to the exit code. */
@@ -40,6 +43,9 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
   registerForeignCommands(program, io, setExit);
   registerMediaCommands(program, io, setExit);
   registerDistributeCommand(program, io, setExit);
+  registerCalibCommands(program, io, setExit);
+  registerReprocessCommand(program, io, setExit);
+  registerRequestsCommands(program, io, setExit);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(output);
