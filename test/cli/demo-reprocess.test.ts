@@ -13,8 +13,8 @@ describe('fits-ingest demo: the end of the night', () => {
     const { code, lines, stderr } = await cli('demo', '--files', '14', '--duration', '2', '--size', '64', '--dir', dir, '--json');
     expect(stderr).toBe('');
     const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(events.find((e) => e.event === 'summary')).toMatchObject({ surprises: [] });
-    const done = events.find((e) => e.event === 'reprocessed') as { requests: number; done: number; products: string[]; calibrationSet: string };
+    expect(events.at(-1)).toMatchObject({ event: 'summary', surprises: [] });
+    const done = events.at(-1)!['reprocessed'] as { requests: number; done: number; products: string[]; calibrationSet: string };
     expect(done).toMatchObject({ calibrationSet: 'KCWI/imaging/v1', failed: [] });
     expect(code).toBe(0);
     const catalog = createSqliteCatalog({ path: join(dir, 'archive', 'catalog.sqlite'), instruments: [...builtinInstruments()] });
