@@ -52,6 +52,8 @@ export interface SubmitInput extends Selection {
   /** @default 0 */
   priority?: number;
   reason?: string;
+  /** Refuse (FORBIDDEN, nothing queued) when a selected frame's instrument is not allowed, e.g. by a token. */
+  mayUse?: (instrument: string) => boolean;
 }
 
 /** A request with its place in the queue. */
@@ -180,6 +182,8 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
     async submit(input) {
       const files = await selectInputs(ctx.catalog, instruments, input, ctx.scienceTypes);
       if (files.length === 0) throw new IngestError('NOT_FOUND', 'the selection names no raw science frame', { hint: 'check the program, night or archive ids (fits-ingest catalog query lists them)' });
+      const refused = input.mayUse ? files.find((f) => !input.mayUse!(f.instrument)) : undefined;
+      if (refused) throw new IngestError('FORBIDDEN', `${input.requester} may not reprocess ${refused.instrument} frames (${refused.archiveId})`, { context: { file: refused.archiveId } });
       const batch = ctx.newId();
       const requests: ProcessingRequest[] = [];
       for (const file of files) {

@@ -19,6 +19,7 @@ import type { ReceivedFile } from './_received.js';
 import { fileView, nightView, recordForArchiveId } from './_status.js';
 import { admitFor, receiveFile, presentOrConflict, receivedBody, wantsFileBody } from './_receive.js';
 import type { UploadStore } from './_uploads.js';
+import { PROCESSING_ROUTES } from './_routes-processing.js';
 
 /** What handlers share. */
 export interface Services {
@@ -26,6 +27,8 @@ export interface Services {
   ingest: IngestService;
   limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number; uploadTtlMs: number };
   now: () => number;
+  /** The reprocessing service, when the server offers one (see _routes-processing.ts). */
+  processing?: import('../../processing/service.js').ProcessingService;
 }
 
 /** One request, once routed and authenticated. */
@@ -207,5 +210,6 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', path: `${API}/nights/{night}`, scopes: ['read'], handler: night },
   { method: 'GET', path: `${API}/files/{archiveId}`, scopes: ['push', 'read'], handler: file },
   { method: 'GET', path: `${API}/files/{archiveId}/content`, scopes: ['read'], handler: content },
+  ...PROCESSING_ROUTES,
 ];
 

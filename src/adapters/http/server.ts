@@ -91,6 +91,8 @@ export type IngestServerOptions = z.input<typeof serverOptionsSchema> & {
   logger?: Logger;
   /** Uniform random numbers for retry jitter. @default Math.random */
   random?: () => number;
+  /** Offer reprocessing (`/v1/requests`) through this started processing service. @default none */
+  processing?: import('../../processing/service.js').ProcessingService;
 };
 
 /** Options of {@link IngestServer.listen}. */
@@ -144,7 +146,7 @@ function compile(route: Route): RegExp {
  * @throws IngestError INVALID_OPTIONS for bad options (a token entry, a limit…).
  */
 export function createIngestServer(input: IngestServerOptions): IngestServer {
-  const { ingestor, logger = silentLogger, random = Math.random, ...rest } = input;
+  const { ingestor, logger = silentLogger, random = Math.random, processing, ...rest } = input;
   const options = parseOptions(serverOptionsSchema, rest, 'the ingest server');
   const root = resolve(options.uploads);
   const tokens = new TokenStore(options.tokens);
@@ -152,7 +154,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
   const now = () => Date.now();
   const ingest = new IngestService({ ingestor, received: uploads.received, heldDir: join(root, 'held'), trigger: options.name, keepReceived: options.keepReceived, fsync: options.fsync, logger, now });
   const callbacks = new CallbackSender({ dir: join(root, 'callbacks'), settings: options.callbacks, target: (site) => tokens.callbackOf(site), logger, random, fsync: options.fsync });
-  const services: Services = { uploads, ingest, limits: options.limits, now };
+  const services: Services = { uploads, ingest, limits: options.limits, now, ...(processing ? { processing } : {}) };
   const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
   let started: Promise<void> | undefined;
   let sweeper: NodeJS.Timeout | undefined;
