@@ -18,6 +18,7 @@ const BENCHES = {
   keyword: 'keyword.mjs',
   http: 'http.mjs',
   media: 'media.mjs',
+  reprocess: 'reprocess.mjs',
 };
 
 const wanted = process.argv.slice(2);

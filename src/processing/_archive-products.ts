@@ -41,18 +41,33 @@ async function checkProduct(request: ProcessingRequest, product: ProcessorProduc
   }
 }
 
-/** Archives the products; resolves to their archive ids, in order. */
-export async function archiveProducts(ctx: ServiceContext, request: ProcessingRequest, products: readonly ProcessorProduct[], cards: readonly ProvenanceCard[]): Promise<string[]> {
+/** A product copied out of its area, waiting to be archived. */
+export interface StagedProduct {
+  product: ProcessorProduct;
+  /** Its copy in the request's outbox. */
+  path: string;
+}
+
+/** Checks every product and copies it into the request's outbox, so the area can be cleaned and reused at once. */
+export async function stageProducts(ctx: ServiceContext, request: ProcessingRequest, products: readonly ProcessorProduct[], cards: readonly ProvenanceCard[]): Promise<StagedProduct[]> {
   const outbox = join(ctx.outbox, request.id);
-  await mkdir(outbox, { recursive: true });
-  const ids: string[] = [];
+  const staged: StagedProduct[] = [];
   for (const [index, product] of products.entries()) {
     await checkProduct(request, product, cards);
-    const name = basename(product.path);
     // One folder per product: pipelines may name every product alike (archive ids come from the parent).
     await mkdir(join(outbox, String(index + 1)), { recursive: true });
-    const path = join(outbox, String(index + 1), name);
+    const path = join(outbox, String(index + 1), basename(product.path));
     await copyFile(product.path, path);
+    staged.push({ product, path });
+  }
+  return staged;
+}
+
+/** Archives staged products; resolves to their archive ids, in order. */
+export async function archiveProducts(ctx: ServiceContext, request: ProcessingRequest, staged: readonly StagedProduct[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const { product, path } of staged) {
+    const name = basename(path);
     const sha256 = await sha256Of(path);
     const siblings = await ctx.catalog.findArchived({ parent: product.parents[0]!, level: product.level });
     const existing = siblings.find((f) => f.originalName === name);

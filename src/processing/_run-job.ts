@@ -10,7 +10,7 @@ import type { ProcessorCalibrationFile, ProcessorFile } from '../core/ports/proc
 import { provenanceCards } from '../core/processing/provenance.js';
 import { transitionRequest, type ProcessingRequest, type RequestEvent } from '../core/processing/request.js';
 import { cleanArea, markArea, type ProcessingArea } from './areas.js';
-import { archiveProducts } from './_archive-products.js';
+import { archiveProducts, stageProducts } from './_archive-products.js';
 import type { ServiceContext } from './_context.js';
 import { localPath } from './_inputs.js';
 
@@ -30,9 +30,20 @@ export async function move(ctx: ServiceContext, request: ProcessingRequest, even
   return next;
 }
 
-/** Runs a RUNNING request in `area`; resolves once its final state is stored. */
-export async function runJob(ctx: ServiceContext, request: ProcessingRequest, area: ProcessingArea, signal: AbortSignal): Promise<ProcessingRequest> {
+/**
+ * Runs a RUNNING request in `area`; resolves once its final state is stored. `release` is called once the area is
+ * clean again (right after the pipeline, before the products are archived from the outbox), so the next job can
+ * start while this one's products are archived.
+ */
+export async function runJob(ctx: ServiceContext, request: ProcessingRequest, area: ProcessingArea, signal: AbortSignal, release: () => void): Promise<ProcessingRequest> {
   const choice = request.choice!;
+  let released = false;
+  const free = async (): Promise<void> => {
+    if (released) return;
+    released = true;
+    await cleanArea(area).catch(() => {});
+    release();
+  };
   try {
     const set = await ctx.store.getSet(choice.setId);
     if (!set) throw new IngestError('CALIBRATION_NOT_FOUND', `calibration set ${choice.setId} is not stored`);
@@ -49,7 +60,9 @@ export async function runJob(ctx: ServiceContext, request: ProcessingRequest, ar
     });
     if (signal.aborted) throw new IngestError('ABORTED', 'cancelled', { context: { log: result.log } });
     if (result.products.length === 0) throw new IngestError('PROCESSOR_FAILED', `${ctx.processor.name} wrote no product`, { context: { log: result.log } });
-    const products = await archiveProducts(ctx, request, result.products, cards);
+    const staged = await stageProducts(ctx, request, result.products, cards);
+    await free();
+    const products = await archiveProducts(ctx, request, staged);
     await ctx.store.putCached({ key: request.cacheKey!, products, requestId: request.id, storedAt: ctx.now() });
     return await move(ctx, request, { type: 'SUCCEED', products, log: result.log });
   } catch (thrown) {
@@ -60,6 +73,6 @@ export async function runJob(ctx: ServiceContext, request: ProcessingRequest, ar
     if (reason?.type === 'shutdown') return move(ctx, request, { type: 'RESTART', message: 'the scheduler stopped; the job runs again at the next start' });
     return move(ctx, request, { type: 'FAIL', code: error.code, message: error.detail, log });
   } finally {
-    await cleanArea(area).catch(() => {});
+    await free();
   }
 }

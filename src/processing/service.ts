@@ -92,29 +92,33 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
       return Math.max(0, ...rules.map((r) => r.withinHours)) * 3_600_000;
     },
   };
-  const busy = new Map<string, { request: string; controller: AbortController; done: Promise<unknown> }>();
+  type Job = { request: string; controller: AbortController; done: Promise<unknown> };
+  /** Areas in use, by name (an area is freed once its job's pipeline ended and it is clean again). */
+  const busy = new Map<string, Job>();
+  /** Jobs not finished yet (their products may still be being archived after the area was freed). */
+  const running = new Set<Job>();
   const dispatching = new Set<string>();
-  let running = false;
+  let started = false;
   let pumping: Promise<void> | undefined;
   let again = false;
   let timer: NodeJS.Timeout | undefined;
 
   /** Takes queued requests in order while areas are free. Re-entrant calls coalesce. */
   function pump(): void {
-    if (!running) return;
+    if (!started) return;
     if (pumping) return void (again = true);
     pumping = (async () => {
       do {
         again = false;
         const queued = queueOrder(await ctx.store.findRequests({ states: ['QUEUED'], limit: 100_000 }));
         for (const request of queued) {
-          if (!running) break;
+          if (!started) break;
           if (dispatching.has(request.id)) continue;
           const area = areas.find((a) => !busy.has(a.name));
           if (!area) break;
           await dispatch(request, area);
         }
-      } while (again && running);
+      } while (again && started);
     })()
       .catch(() => {})
       .finally(() => (pumping = undefined));
@@ -136,20 +140,28 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
       await move(ctx, request, { type: 'CACHED', choice, cacheKey, products: hit.products }).catch(() => {});
       return;
     }
-    let started: ProcessingRequest;
+    let begun: ProcessingRequest;
     try {
-      started = await move(ctx, request, { type: 'START', area: area.name, choice, cacheKey });
+      begun = await move(ctx, request, { type: 'START', area: area.name, choice, cacheKey });
     } catch {
       return; // cancelled or taken meanwhile
     }
     const controller = new AbortController();
     dispatching.add(request.id);
-    const done = runJob(ctx, started, area, controller.signal).finally(() => {
-      busy.delete(area.name);
+    let done: Promise<unknown> = Promise.resolve();
+    const job = { request: request.id, controller, done };
+    busy.set(area.name, job);
+    const release = (): void => {
+      if (busy.get(area.name) === job) busy.delete(area.name);
+      pump();
+    };
+    done = runJob(ctx, begun, area, controller.signal, release).finally(() => {
+      running.delete(job);
       dispatching.delete(request.id);
       pump();
     });
-    busy.set(area.name, { request: request.id, controller, done });
+    job.done = done;
+    running.add(job);
   }
 
   async function view(request: ProcessingRequest, all?: ProcessingRequest[]): Promise<RequestView> {
@@ -162,22 +174,22 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
   const service: ProcessingService = {
     context: ctx,
     async start() {
-      if (running) return;
+      if (started) return;
       for (const request of await ctx.store.findRequests({ states: ['RUNNING'], limit: 100_000 })) {
         await move(ctx, request, { type: 'RESTART', message: `the scheduler restarted while it ran in ${request.area}; the job runs again` }, 'restart');
       }
       for (const area of areas) await cleanArea(area);
-      running = true;
+      started = true;
       timer = setInterval(pump, options.pollMs ?? 500);
       timer.unref?.();
       pump();
     },
     async stop(stopOptions = {}) {
-      running = false;
+      started = false;
       clearInterval(timer);
-      if (stopOptions.abort) for (const job of busy.values()) job.controller.abort({ type: 'shutdown' } satisfies AbortReason);
+      if (stopOptions.abort) for (const job of running) job.controller.abort({ type: 'shutdown' } satisfies AbortReason);
       await pumping;
-      await Promise.allSettled([...busy.values()].map((j) => j.done));
+      await Promise.allSettled([...running].map((j) => j.done));
     },
     async submit(input) {
       const files = await selectInputs(ctx.catalog, instruments, input, ctx.scienceTypes);
@@ -209,7 +221,7 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
     },
     async cancel(id, actor) {
       const request = await service.get(id);
-      const job = [...busy.values()].find((j) => j.request === id);
+      const job = [...running].find((j) => j.request === id);
       if (job) {
         job.controller.abort({ type: 'cancel', actor } satisfies AbortReason);
         await job.done;

@@ -38,7 +38,8 @@ export function provenanceCards(source: ProvenanceSource): ProvenanceCard[] {
   ];
   source.inputs.forEach((input, i) => {
     cards.push({ keyword: `PARENT${i + 1}`, value: input.archiveId, comment: 'raw input archive id' });
-    cards.push({ keyword: `INDIG${i + 1}`, value: input.sha256, comment: 'SHA-256 of the raw input' });
+    // 64 hex digits leave no room for a comment in one card.
+    cards.push({ keyword: `INDIG${i + 1}`, value: input.sha256, comment: '' });
   });
   return cards;
 }

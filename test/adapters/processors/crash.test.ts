@@ -11,6 +11,22 @@ import { buildArchive, calibrationFiles, T0 } from './_archive.js';
 
 const CHILD = new URL('./_scheduler-child.ts', import.meta.url).pathname;
 
+/** True once `pid` is dead: gone, or a zombie waiting for its (re)parent to reap it. */
+async function dead(pid: number, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0];
+      if (state === 'Z') return true;
+    } catch {
+      return true;
+    }
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function scheduler(args: object): { proc: ReturnType<typeof spawn>; started: Promise<void>; exited: Promise<number | null> } {
   const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -48,11 +64,11 @@ describe('SIGKILL of the scheduler mid-job', { timeout: 180_000 }, () => {
     const orphan = Number(readFileSync(join(areas, 'area-1', '.process-group'), 'utf8'));
     first.proc.kill('SIGKILL');
     await first.exited;
-    expect(() => process.kill(orphan, 0)).not.toThrow(); // the pipeline outlived its scheduler
+    expect(await dead(orphan, 0)).toBe(false); // the pipeline outlived its scheduler
 
     const second = scheduler({ archive: t.archive, areas, counter, delay: 0 });
     expect(await second.exited).toBe(0);
-    expect(() => process.kill(orphan, 0)).toThrow(); // the restart killed it before cleaning the area
+    expect(await dead(orphan)).toBe(true); // the restart killed it before cleaning the area
     expect(readFileSync(counter, 'utf8').trim().split('\n')).toHaveLength(2);
 
     const again = createSqliteProcessingStore({ path: join(t.archive, 'catalog.sqlite') });
