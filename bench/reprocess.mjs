@@ -74,14 +74,18 @@ export async function main() {
     const manifest = { request: `ref-${i}`, processor: { name: 'imager_reduce', version: 'ref' }, outputDir: out, inputs: [{ archiveId: f.archiveId, path: localPath(f), sha256: f.sha256 }], calibration: { setId: set.id, instrument: 'KCWI', kind: 'imaging', version: set.version, files }, provenance: provenanceCards({ requestId: `ref-${i}`, processor: { name: 'imager_reduce', version: 'ref' }, choice, inputs: [f] }) };
     writeFileSync(join(manifests, `m-${String(i).padStart(5, '0')}.json`), JSON.stringify(manifest));
   });
-  let t = performance.now();
-  execFileSync('/bin/sh', ['-c', `for m in '${manifests}'/m-*.json; do /usr/bin/python3 '${PIPELINE}' "$m" > /dev/null || exit 1; done`]);
-  const shellSeconds = (performance.now() - t) / 1000;
-  const perFrame = shellSeconds / science.length;
+  const shellLoop = () => {
+    const t0 = performance.now();
+    execFileSync('/bin/sh', ['-c', `for m in '${manifests}'/m-*.json; do /usr/bin/python3 '${PIPELINE}' "$m" > /dev/null || exit 1; done`]);
+    return (performance.now() - t0) / 1000;
+  };
+  // The machine is shared: the reference runs right before and right after the 1-area run, and their mean is used.
+  const before = shellLoop();
+  let t;
   const rows = [];
   const rss0 = rssMb();
-  console.log(`reference: ${science.length} pipeline runs in a shell loop: ${shellSeconds.toFixed(1)} s (${perFrame.toFixed(3)} s per frame)`);
-
+  let shellSeconds = before;
+  let perFrame = before / science.length;
   for (const areas of [1, 2, 4]) {
     const processor = createCommandProcessor({ name: 'imager_reduce', version: `1.0-bench-${areas}`, command: ['/usr/bin/python3', PIPELINE] });
     const service = createProcessingService({ store, ingestor, processor, areas: areasUnder(join(dir, `areas-${areas}`), areas), pollMs: 20 });
@@ -95,8 +99,13 @@ export async function main() {
     if (failed.length) throw new Error(`${failed.length} requests did not finish: ${failed[0].error?.code} ${failed[0].error?.message}`);
     const rate = done.length / seconds;
     console.log(`${areas} area(s): ${done.length} requests in ${seconds.toFixed(1)} s = ${rate.toFixed(2)} requests/s; peak RSS ${rssMb()} MB`);
-    rows.push({ name: `reprocess ${areas} area(s): requests/s (vs shell loop, 1 at a time)`, value: rate, unit: 'req/s', reference: 1 / perFrame, ratio: rate * perFrame, note: `${done.length} frames, peak RSS ${rssMb()} MB` });
+    if (areas > 1) rows.push({ name: `reprocess ${areas} areas: requests/s vs the shell loop (1 at a time)`, value: rate, unit: 'req/s', reference: 1 / perFrame, ratio: rate * perFrame, note: `${done.length} frames, peak RSS ${rssMb()} MB` });
     if (areas === 1) {
+      const after = shellLoop();
+      shellSeconds = (before + after) / 2;
+      perFrame = shellSeconds / science.length;
+      console.log(`reference: ${science.length} pipeline runs in a shell loop: ${before.toFixed(1)} s before, ${after.toFixed(1)} s after (${perFrame.toFixed(3)} s per frame)`);
+      rows.push({ name: 'reprocess 1 area: requests/s vs the shell loop', value: rate, unit: 'req/s', reference: 1 / perFrame, ratio: rate * perFrame, note: `${done.length} frames, peak RSS ${rssMb()} MB` });
       const overhead = (seconds - shellSeconds) / done.length;
       rows.push({ name: 'reprocess overhead per request (1 area) vs pipeline time per frame', value: overhead * 1000, unit: 'ms', reference: perFrame * 1000, ratio: overhead / perFrame, note: `goal < 0.10; peak RSS ${rssMb()} MB (${rss0} MB before)` });
     }
