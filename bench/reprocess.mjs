@@ -75,6 +75,8 @@ export async function main() {
     writeFileSync(join(manifests, `m-${String(i).padStart(5, '0')}.json`), JSON.stringify(manifest));
   });
   const shellLoop = () => {
+    // Every run starts with empty output folders, as the areas do.
+    execFileSync('/bin/sh', ['-c', `rm -rf '${manifests}'/out-*/* `]);
     const t0 = performance.now();
     execFileSync('/bin/sh', ['-c', `for m in '${manifests}'/m-*.json; do /usr/bin/python3 '${PIPELINE}' "$m" > /dev/null || exit 1; done`]);
     return (performance.now() - t0) / 1000;
