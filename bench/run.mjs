@@ -22,6 +22,7 @@ const BENCHES = {
   portal: 'portal.mjs',
   postgres: 'postgres.mjs',
   feed: 'feed.mjs',
+  reprocess: 'reprocess.mjs',
 };
 
 const wanted = process.argv.slice(2);

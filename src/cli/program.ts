@@ -21,6 +21,9 @@ import { registerReingestCommand } from './commands/reingest.js';
 import { registerRequeueCommand } from './commands/requeue.js';
 import { registerVersionsCommands } from './commands/versions.js';
 import { VERSION } from '../core/version.js';
+import { registerCalibCommands } from './commands/calib.js';
+import { registerReprocessCommand } from './commands/reprocess.js';
+import { registerRequestsCommands } from './commands/requests.js';
 
 /** Runs the CLI with the given arguments (without `node` and the script name); resolves to the exit code. */
 export async function runCli(argv: string[], io: CliIo = process): Promise<number> {
@@ -50,6 +53,9 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
   registerReingestCommand(program, io, setExit);
   registerHistoryCommand(program, io, setExit);
   registerPullCommand(program, io, setExit);
+  registerCalibCommands(program, io, setExit);
+  registerReprocessCommand(program, io, setExit);
+  registerRequestsCommands(program, io, setExit);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput(output);

@@ -313,6 +313,25 @@ export const errorCodes = {
     hint: 'no location of the archived file holds its cataloged bytes; restore it from another copy (media restore) and distribute again',
   },
 
+  // --- reprocessing (src/core/processing, src/processing, src/adapters/processors) ---
+  CALIBRATION_OVERLAP: {
+    kind: 'usage',
+    hint: 'a certified range of the same instrument and kind already covers part of this range; decertify that part first, or certify with replace (recertification)',
+  },
+  CALIBRATION_NOT_FOUND: {
+    kind: 'invalid',
+    hint: "no calibration set is certified for the frame's observation time nor close enough by the instrument's rules; certify one (fits-ingest calib certify) or widen fallbackHours",
+  },
+  REQUEST_NOT_FOUND: { kind: 'usage', hint: 'no processing request has this id; list them with `fits-ingest requests list`' },
+  PROCESSOR_FAILED: {
+    kind: 'invalid',
+    hint: "the pipeline exited with an error; read the request's log (fits-ingest requests show ID), fix the pipeline or its inputs, then submit again",
+  },
+  PROCESSOR_TIMEOUT: {
+    kind: 'transient',
+    hint: 'the pipeline ran past its timeout and was killed with its process group; raise timeoutMs or look at its log for a hang',
+  },
+
   // --- configuration and usage ---
   INVALID_OPTIONS: { kind: 'usage', hint: 'fix the option named in the message' },
   UNSUPPORTED_OPERATION: { kind: 'usage', hint: 'this adapter does not support the operation; check its capabilities' },

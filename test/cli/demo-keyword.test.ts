@@ -15,7 +15,7 @@ afterEach(async () => {
 describe('fits-ingest demo --trigger keyword', () => {
   it('archives the night keyword-triggered: every file ends as expected, exit 0', async () => {
     dir = await mkdtemp(join(tmpdir(), 'fits-ingest-demo-kw-'));
-    const { code, lines, stderr } = await cli('demo', '--trigger', 'keyword', '--files', '15', '--duration', '3', '--dir', dir, '--json');
+    const { code, lines, stderr } = await cli('demo', '--trigger', 'keyword', '--files', '15', '--duration', '3', '--dir', dir, '--json', '--no-reprocess');
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -22,7 +22,7 @@ import {
   SUBSCRIPTION_COLUMNS,
   subscriptionValues,
 } from './_events-sql.js';
-import { violatesUnique } from './_sqlite-driver.js';
+import { violatesUnique } from '../_shared/sqlite-driver.js';
 
 type Row = Record<string, unknown>;
 type Stmt = (sql: string) => BetterSqlite3.Statement;

@@ -8,7 +8,7 @@
  */
 import { IngestError } from '../../core/errors.js';
 import type { KeywordColumnType, KeywordTables } from './_columns.js';
-import type { Db } from './_sqlite-driver.js';
+import type { Db } from '../_shared/sqlite-driver.js';
 
 /** One schema change. `up` runs inside the migration transaction. */
 export interface Migration {

@@ -11,7 +11,7 @@
 import { IngestError } from '../../core/errors.js';
 import { createPool, fromPgError, type Client } from './_postgres-driver.js';
 import { redact } from '../_shared/redact.js';
-import { openDatabase, type Db } from './_sqlite-driver.js';
+import { openDatabase, type Db } from '../_shared/sqlite-driver.js';
 import { quote } from './_sqlite-schema.js';
 
 /** What {@link copySqliteToPostgres} copied and checked. */

@@ -7,7 +7,7 @@
 import { createPool, fromPgError } from './_postgres-driver.js';
 import { redact } from '../_shared/redact.js';
 import { PG_MIGRATIONS } from './_postgres-schema.js';
-import { openDatabase } from './_sqlite-driver.js';
+import { openDatabase } from '../_shared/sqlite-driver.js';
 import { MIGRATIONS, schemaVersion } from './_sqlite-schema.js';
 
 /** Where a catalog is: a SQLite file, or a PostgreSQL database (undefined: the PG* variables). */

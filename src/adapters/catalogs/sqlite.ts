@@ -26,7 +26,7 @@ import {
 import { checkClaim } from './_claims.js';
 import { catalogInstrumentsSchema, keywordTables, toSqlValue } from './_columns.js';
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
-import { fromSqliteError, openDatabase, violatesUnique, type Db } from './_sqlite-driver.js';
+import { fromSqliteError, openDatabase, violatesUnique, type Db } from '../_shared/sqlite-driver.js';
 import { sqliteEvents } from './_sqlite-events.js';
 import { nightsSql, rowToNight } from './_nights-sql.js';
 import { archivedQuerySql, recordQuerySql } from './_sql-query.js';

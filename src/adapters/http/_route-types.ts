@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal, Scope } from './_auth.js';
 import type { IngestService } from './_ingest.js';
 import type { UploadStore } from './_uploads.js';
+import type { ProcessingService } from '../../processing/service.js';
 import type { EventFeed } from './_feed.js';
 import type { SubscriptionService } from './_subscriptions.js';
 
@@ -17,6 +18,8 @@ export interface Services {
   streams: Set<ServerResponse>;
   limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number; uploadTtlMs: number };
   now: () => number;
+  /** The reprocessing service, when the server offers one (see _routes-processing.ts). */
+  processing?: ProcessingService;
 }
 
 /** One request, once routed and authenticated. */

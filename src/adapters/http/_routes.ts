@@ -21,6 +21,7 @@ import { admitFor, authorizeDeclared, receiveFile, presentOrConflict, receivedBo
 import { FEED_ROUTES } from './_routes-feed.js';
 import { CATALOG_ROUTES, productsOf } from './_routes-catalog.js';
 import { HELD_ROUTES } from './_routes-held.js';
+import { PROCESSING_ROUTES } from './_routes-processing.js';
 import type { Route, RouteContext, Services } from './_route-types.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import type { ArchivedFile } from '../../core/ports/catalog.js';
@@ -223,5 +224,6 @@ export const ROUTES: readonly Route[] = [
   ...FEED_ROUTES,
   ...CATALOG_ROUTES,
   ...HELD_ROUTES,
+  ...PROCESSING_ROUTES,
 ];
 

@@ -17,6 +17,8 @@ interface DemoOptions {
   size: string;
   trigger: string;
   json?: boolean;
+  /** false with --no-reprocess */
+  reprocess: boolean;
 }
 
 /** The p-th percentile (0–100) of sorted numbers. */
@@ -35,6 +37,7 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
     .option('--size <pixels>', 'frame side in pixels (16-bit; 512 = 0.5 MB)', '512')
     .option('--trigger <kind>', 'how fits-ingest learns of new files: filesystem (watch the folder) or keyword (the instrument announces each file over ZeroMQ, mKTL style)', 'filesystem')
     .option('--json', 'one JSON object per event and line, then a summary object')
+    .option('--no-reprocess', 'skip the end of the night: reprocessing program K123 through the example Python pipeline')
     .addHelpText('after', '\nExamples:\n  fits-ingest demo\n  fits-ingest demo --files 100 --duration 30 --dir /tmp/night\n  fits-ingest demo --trigger keyword')
     .action(async (options: DemoOptions) => {
       const files = Number(options.files);
@@ -146,7 +149,16 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
           surprises,
           catalog: join(archive, 'catalog.sqlite'),
         };
-        if (options.json) printJsonLine(io, { event: 'summary', ...summary });
+        // The end of the night: program K123 asks for reduced products with the night's certified calibrations.
+        const reprocess = async () => {
+          const { reprocessProgram } = await import('../_demo-reprocess.js');
+          ingestor!.off('archived', finished).off('invalid', finished).off('duplicate', finished).off('abandoned', finished);
+          const done = await reprocessProgram(ingestor!, archive, root);
+          if (done.failed.length > 0 || done.requests === 0) setExit(EXIT_CHECK_FAILED);
+          return done;
+        };
+        // JSON: the summary stays the last line, with the reprocessing in it.
+        if (options.json) printJsonLine(io, { event: 'summary', ...summary, ...(options.reprocess ? { reprocessed: await reprocess() } : {}) });
         else {
           io.stdout.write(`\nSummary: ${expected.size} files in ${summary.seconds} s — ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
           io.stdout.write(`Latency from file written to ARCHIVED: p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms\n`);
@@ -155,6 +167,13 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
           io.stdout.write(`\nLook around:\n  fits-ingest status --catalog sqlite:${summary.catalog}\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument KCWI --where "koaimtyp = object"\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument ATTACHMENT\n  fits-ingest checksum verify ${archive}/KCWI/*/lev0/*.fits\n  fits-ingest distribute --catalog sqlite:${summary.catalog} --program K123 --out ${join(root, 'package')}\n`);
         }
         setExit(surprises.length ? EXIT_CHECK_FAILED : EXIT_OK);
+        if (options.reprocess && !options.json) {
+          io.stdout.write('\nReprocessing program K123 with the night\'s certified calibrations (examples/pipelines/imager_reduce.py, 2 processing areas)…\n');
+          const done = await reprocess();
+          io.stdout.write(`Reprocessed: ${done.done} of ${done.requests} requests DONE with ${done.calibrationSet} in ${done.seconds} s; ${done.products.length} level-2 products archived, e.g. ${done.products.slice(0, 3).join(', ')}\n`);
+          for (const f of done.failed) io.stdout.write(`  FAILED ${f.id}: ${f.code} ${f.message}\n`);
+          io.stdout.write(`  fits-ingest requests list --archive ${archive}\n`);
+        }
       } catch (error) {
         io.stderr.write(`fits-ingest demo: ${errorLine(error)}\n`);
         setExit(EXIT_USAGE);

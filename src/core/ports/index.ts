@@ -10,3 +10,5 @@ export type * from './archive-events.js';
 export { EVENT_KINDS } from './archive-events.js';
 export { eventOf, isEventState, matchesEvent } from './archive-events-of.js';
 export { silentLogger } from './logger.js';
+export type * from './processing-store.js';
+export type * from './processor.js';

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+/**
+ * Reprocessing: N raw frames (default 200, `REPROCESS_FRAMES=N` to change) through the example pipeline
+ * (examples/pipelines/imager_reduce.py, Python + astropy) with 1, 2 and 4 processing areas, against the same
+ * pipeline command run directly in a shell loop over the same manifests (the reference).
+ *
+ * - The archive: a KCWI night from the simulator (3 biases, 2 flats, N science frames of 128 × 128) ingested by the
+ *   real engine into SQLite + filesystem; one calibration set certified for the night.
+ * - Reference: `for m in manifests; do python3 imager_reduce.py $m; done` in one shell, timed as a whole: the
+ *   pipeline's own time per frame.
+ * - fits-ingest: one request per frame (`service.submit`), timed from submission to the last request DONE;
+ *   products archived at level 2 with provenance. Each area count uses its own processor version, so the result
+ *   cache answers nothing and every product is really rebuilt (and supersedes the previous run's).
+ * - Overhead per request = (time with 1 area − reference) / N, as a share of the pipeline's own time per frame
+ *   (goal < 10%). Peak RSS of this process (maxRSS) is printed next to each figure.
+ *
+ * Runs the TypeScript sources through tsx (the processing modules have no dist entry yet).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const src = (p) => tsImport(join(root, 'src', p), import.meta.url);
+const PIPELINE = join(root, 'examples', 'pipelines', 'imager_reduce.py');
+const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+export async function main() {
+  const frames = Number(process.env.REPROCESS_FRAMES ?? 200);
+  const { ingestorFromOptions } = await src('cli/_run-ingestor.ts');
+  const { createSqliteProcessingStore } = await src('adapters/processing-stores/sqlite.ts');
+  const { createCommandProcessor } = await src('adapters/processors/command.ts');
+  const { createProcessingService } = await src('processing/service.ts');
+  const { areasUnder } = await src('processing/areas.ts');
+  const { provenanceCards } = await src('core/processing/provenance.ts');
+  const { localPath } = await src('processing/_inputs.ts');
+  const { makeFrame, frameName } = await src('simulator/frames.ts');
+
+  const dir = mkdtempSync(join(tmpdir(), 'fits-bench-reprocess-'));
+  const incoming = join(dir, 'incoming');
+  mkdirSync(incoming);
+  const T0 = Date.UTC(2026, 10, 20, 6, 0, 0);
+  const kinds = [...Array(3).fill('bias'), ...Array(2).fill('flatlamp'), ...Array(frames).fill('object')];
+  kinds.forEach((kind, i) => {
+    const frame = { time: new Date(T0 + i * 60_000), frameNumber: i + 1, axes: [128, 128], kind, program: kind === 'object' ? 'K123' : 'CAL' };
+    writeFileSync(join(incoming, frameName(frame)), makeFrame(frame));
+  });
+  const archive = join(dir, 'archive');
+  const { ingestor } = await ingestorFromOptions({ archive }, { stability: { quietMs: 0, settleMs: 0 } });
+  await ingestor.start();
+  const { readdirSync } = await import('node:fs');
+  const ids = [];
+  for (const name of readdirSync(incoming)) ids.push((await ingestor.submit({ path: join(incoming, name), trigger: 'bench', detectedAt: Date.now(), complete: true })).record.id);
+  await ingestor.settled(ids);
+  const store = createSqliteProcessingStore({ path: join(archive, 'catalog.sqlite') });
+  await store.init();
+  const raw = await ingestor.catalog.findArchived({ level: 0, limit: 100_000 });
+  const calibrations = raw.filter((f) => f.imageType === 'bias' || f.imageType === 'flatlamp');
+  const science = raw.filter((f) => f.imageType === 'object');
+  const service0 = createProcessingService({ store, ingestor, processor: createCommandProcessor({ name: 'imager_reduce', version: 'setup', command: ['true'] }), areas: areasUnder(join(dir, 'unused'), 1) });
+  const { set } = await service0.certify({ instrument: 'KCWI', kind: 'imaging', from: T0 - 3_600_000, actor: 'bench', files: calibrations.map((f) => ({ role: f.imageType === 'bias' ? 'bias' : 'flat', archiveId: f.archiveId })) });
+
+  // Reference: the same pipeline over the same kind of manifests, in a shell loop.
+  const manifests = join(dir, 'manifests');
+  mkdirSync(manifests);
+  const files = calibrations.map((f) => ({ role: f.imageType === 'bias' ? 'bias' : 'flat', archiveId: f.archiveId, path: localPath(f), sha256: f.sha256 }));
+  science.forEach((f, i) => {
+    const out = join(manifests, `out-${i}`);
+    mkdirSync(out);
+    const choice = { setId: set.id, version: set.version, exact: true, distanceMs: 0, reason: 'certified' };
+    const manifest = { request: `ref-${i}`, processor: { name: 'imager_reduce', version: 'ref' }, outputDir: out, inputs: [{ archiveId: f.archiveId, path: localPath(f), sha256: f.sha256 }], calibration: { setId: set.id, instrument: 'KCWI', kind: 'imaging', version: set.version, files }, provenance: provenanceCards({ requestId: `ref-${i}`, processor: { name: 'imager_reduce', version: 'ref' }, choice, inputs: [f] }) };
+    writeFileSync(join(manifests, `m-${String(i).padStart(5, '0')}.json`), JSON.stringify(manifest));
+  });
+  const shellLoop = () => {
+    // Every run starts with empty output folders, as the areas do.
+    execFileSync('/bin/sh', ['-c', `rm -rf '${manifests}'/out-*/* `]);
+    const t0 = performance.now();
+    execFileSync('/bin/sh', ['-c', `for m in '${manifests}'/m-*.json; do /usr/bin/python3 '${PIPELINE}' "$m" > /dev/null || exit 1; done`]);
+    return (performance.now() - t0) / 1000;
+  };
+  // The machine is shared: the reference runs right before and right after the 1-area run, and their mean is used.
+  const before = shellLoop();
+  let t;
+  const rows = [];
+  const rss0 = rssMb();
+  let shellSeconds = before;
+  let perFrame = before / science.length;
+  for (const areas of [1, 2, 4]) {
+    const processor = createCommandProcessor({ name: 'imager_reduce', version: `1.0-bench-${areas}`, command: ['/usr/bin/python3', PIPELINE] });
+    const service = createProcessingService({ store, ingestor, processor, areas: areasUnder(join(dir, `areas-${areas}`), areas), pollMs: 20 });
+    await service.start();
+    t = performance.now();
+    const requests = await service.submit({ program: 'K123', requester: 'bench' });
+    const done = await service.settled(requests.map((r) => r.id), { timeoutMs: 3_600_000 });
+    const seconds = (performance.now() - t) / 1000;
+    await service.stop();
+    const failed = done.filter((r) => r.state !== 'DONE');
+    if (failed.length) throw new Error(`${failed.length} requests did not finish: ${failed[0].error?.code} ${failed[0].error?.message}`);
+    const rate = done.length / seconds;
+    console.log(`${areas} area(s): ${done.length} requests in ${seconds.toFixed(1)} s = ${rate.toFixed(2)} requests/s; peak RSS ${rssMb()} MB`);
+    if (areas > 1) rows.push({ name: `reprocess ${areas} areas: requests/s vs the shell loop (1 at a time)`, value: rate, unit: 'req/s', reference: 1 / perFrame, ratio: rate * perFrame, note: `${done.length} frames, peak RSS ${rssMb()} MB` });
+    if (areas === 1) {
+      const after = shellLoop();
+      shellSeconds = (before + after) / 2;
+      perFrame = shellSeconds / science.length;
+      console.log(`reference: ${science.length} pipeline runs in a shell loop: ${before.toFixed(1)} s before, ${after.toFixed(1)} s after (${perFrame.toFixed(3)} s per frame)`);
+      rows.push({ name: 'reprocess 1 area: requests/s vs the shell loop', value: rate, unit: 'req/s', reference: 1 / perFrame, ratio: rate * perFrame, note: `${done.length} frames, peak RSS ${rssMb()} MB` });
+      const overhead = (seconds - shellSeconds) / done.length;
+      rows.push({ name: 'reprocess overhead per request (1 area) vs pipeline time per frame', value: overhead * 1000, unit: 'ms', reference: perFrame * 1000, ratio: overhead / perFrame, note: `goal < 0.10; peak RSS ${rssMb()} MB (${rss0} MB before)` });
+    }
+  }
+  await store.close();
+  await ingestor.stop();
+  await ingestor.catalog.close();
+  rmSync(dir, { recursive: true, force: true });
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const row of await main()) console.log(row);
+}

@@ -1,0 +1,88 @@
+/**
+ * Opening the processing service for `calib`, `reprocess` and `requests`: the archive's ingestor (products are
+ * archived into it), the SQLite processing store (in the catalog's own file for a `sqlite:` catalog, else
+ * `--processing-store FILE`), the pipeline (the shipped example unless `--pipeline` names another), and the areas.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { createSqliteProcessingStore } from '../adapters/processing-stores/sqlite.js';
+import { createCommandProcessor } from '../adapters/processors/command.js';
+import { IngestError } from '../core/errors.js';
+import { areasUnder } from '../processing/areas.js';
+import { createProcessingService, type ProcessingService } from '../processing/service.js';
+import { ingestorFromOptions } from './_run-ingestor.js';
+import { defaultCatalogSpec } from './_setup.js';
+
+/** Options every processing command takes. */
+export interface ProcessingCliOptions {
+  archive: string;
+  catalog?: string;
+  processingStore?: string;
+  pipeline?: string;
+  pipelineName?: string;
+  pipelineVersion?: string;
+  areas?: string;
+  areaRoot?: string;
+  timeout?: string;
+  json?: boolean;
+}
+
+/** Adds the shared options. */
+export function processingOptions(command: Command): Command {
+  return command
+    .requiredOption('--archive <dir>', 'archive root (products are archived into it)')
+    .option('--catalog <spec>', 'catalog (default: sqlite:<archive>/catalog.sqlite)')
+    .option('--processing-store <file>', 'SQLite file of calibration sets and requests (default: the sqlite catalog file)')
+    .option('--pipeline <command>', 'pipeline command; the manifest path is appended (default: the example imager_reduce.py with /usr/bin/python3)')
+    .option('--pipeline-name <name>', 'pipeline name for provenance and the cache', 'imager_reduce')
+    .option('--pipeline-version <v>', 'pipeline version for provenance and the cache', '1.0')
+    .option('--areas <n>', 'processing areas (one job each at a time)', '2')
+    .option('--area-root <dir>', 'where the areas are (default: <archive>/.processing)')
+    .option('--timeout <seconds>', 'kill a pipeline run after this long', '600')
+    .option('--json', 'JSON output');
+}
+
+/** The example pipeline shipped with fits-ingest (examples/pipelines/imager_reduce.py), found above this module. */
+export function examplePipelinePath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'examples', 'pipelines', 'imager_reduce.py');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new IngestError('INVALID_OPTIONS', 'the example pipeline examples/pipelines/imager_reduce.py is not installed', { hint: 'name your pipeline with --pipeline "COMMAND"' });
+}
+
+/** Opens everything; `close` stops the service and closes the ports. */
+export async function openProcessing(options: ProcessingCliOptions): Promise<{ service: ProcessingService; close(): Promise<void> }> {
+  const archive = resolve(options.archive);
+  const catalogSpec = options.catalog ?? defaultCatalogSpec(archive);
+  const storePath = options.processingStore ?? (catalogSpec.startsWith('sqlite:') ? catalogSpec.slice('sqlite:'.length) : undefined);
+  if (!storePath) throw new IngestError('INVALID_OPTIONS', 'a non-SQLite catalog needs --processing-store FILE for calibration sets and requests', { context: { field: 'processing-store' } });
+  const { ingestor } = await ingestorFromOptions({ archive, catalog: catalogSpec }, { stability: { quietMs: 0, settleMs: 0 } });
+  await ingestor.start();
+  const store = createSqliteProcessingStore({ path: resolve(storePath) });
+  await store.init();
+  const command = options.pipeline ? ['/bin/sh', '-c', `${options.pipeline} "$1"`, 'sh'] : ['/usr/bin/python3', examplePipelinePath()];
+  const processor = createCommandProcessor({ name: options.pipelineName ?? 'imager_reduce', version: options.pipelineVersion ?? '1.0', command, timeoutMs: Math.round(Number(options.timeout ?? 600) * 1000) });
+  const count = Math.max(1, Number(options.areas ?? 2) | 0);
+  const service = createProcessingService({ store, ingestor, processor, areas: areasUnder(resolve(options.areaRoot ?? join(archive, '.processing')), count), outbox: join(resolve(options.areaRoot ?? join(archive, '.processing')), 'outbox'), pollMs: 100 });
+  return {
+    service,
+    async close() {
+      await service.stop();
+      await store.close();
+      await ingestor.stop();
+      await ingestor.catalog.close();
+    },
+  };
+}
+
+/** `2026-11-20T06:00:00Z` or `2026-11-20` → epoch ms, or a usage error naming the option. */
+export function parseTime(value: string, option: string): number {
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? value : `${value}Z`);
+  if (Number.isNaN(t)) throw new IngestError('INVALID_OPTIONS', `${option} ${JSON.stringify(value)} is not a date or ISO date-time`, { context: { field: option } });
+  return t;
+}

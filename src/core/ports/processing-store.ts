@@ -1,0 +1,82 @@
+/**
+ * ProcessingStore port: the persistent state of reprocessing — calibration sets and their certified validity
+ * ranges, processing requests (so they survive a restart), the result cache, and the provenance of every product
+ * a request archived. Adapters: memory (tests) and SQLite (its own tables in any SQLite file, the catalog's
+ * included).
+ *
+ * @module
+ */
+import type { CalibrationSet, ValidityRange } from '../processing/calibration-set.js';
+import type { ProcessingRequest, RequestState } from '../processing/request.js';
+
+/** What the result cache remembers for one key. */
+export interface CachedResult {
+  key: string;
+  /** Archive ids of the products. */
+  products: string[];
+  requestId: string;
+  storedAt: number;
+}
+
+/** Provenance of one archived product. */
+export interface ProductProvenance {
+  archiveId: string;
+  requestId: string;
+  /** Archive ids of the raw parents. */
+  parents: string[];
+  /** SHA-256 of each input, in the order of `parents`. */
+  inputDigests: string[];
+  /** Observation time of the first parent (epoch ms): what recertification compares with replaced ranges. */
+  observedAt: number;
+  instrument: string;
+  calibrationSetId: string;
+  processor: { name: string; version: string };
+  /** SHA-256 of the archived product. */
+  sha256: string;
+  archivedAt: number;
+  /** Set when a newer product replaced this one (its archive id stays; the catalog keeps the old version). */
+  supersededBy?: string;
+}
+
+/** Select requests. */
+export interface RequestFilter {
+  states?: RequestState[];
+  requester?: string;
+  batch?: string;
+  /** @default 1000 */
+  limit?: number;
+}
+
+/** Persistent state of reprocessing. */
+export interface ProcessingStore {
+  readonly name: string;
+  /** Creates or migrates the store's own tables. Idempotent. */
+  init(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Stores a new set; throws CONFLICT when its id exists (sets are immutable). */
+  addSet(set: CalibrationSet): Promise<void>;
+  getSet(id: string): Promise<CalibrationSet | undefined>;
+  listSets(filter?: { instrument?: string; kind?: string }): Promise<CalibrationSet[]>;
+  /** Every certified range (optionally of one instrument), ordered by instrument, kind, start. */
+  listRanges(filter?: { instrument?: string }): Promise<ValidityRange[]>;
+  /** Replaces every range of one instrument and kind atomically (the result of certify/decertify). */
+  replaceRanges(instrument: string, kind: string, ranges: readonly ValidityRange[]): Promise<void>;
+
+  insertRequest(request: ProcessingRequest): Promise<void>;
+  getRequest(id: string): Promise<ProcessingRequest | undefined>;
+  /** Stores a move; `request.version` must be exactly one more than the stored one (else CONFLICT). */
+  updateRequest(request: ProcessingRequest): Promise<void>;
+  /** Oldest first. */
+  findRequests(filter?: RequestFilter): Promise<ProcessingRequest[]>;
+
+  getCached(key: string): Promise<CachedResult | undefined>;
+  putCached(result: CachedResult): Promise<void>;
+
+  /** Stores a product's provenance; a newer one of the same archive id marks the older superseded. */
+  addProduct(product: ProductProvenance): Promise<void>;
+  /** Current (not superseded) products built with one of these set ids. */
+  productsBuiltWith(calibrationSetIds: readonly string[]): Promise<ProductProvenance[]>;
+  /** Every provenance row of an archive id, oldest first. */
+  productHistory(archiveId: string): Promise<ProductProvenance[]>;
+}

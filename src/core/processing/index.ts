@@ -1,0 +1,5 @@
+export * from './calibration-set.js';
+export * from './validity.js';
+export * from './request.js';
+export * from './queue.js';
+export * from './provenance.js';
