@@ -18,6 +18,7 @@ const BENCHES = {
   keyword: 'keyword.mjs',
   http: 'http.mjs',
   media: 'media.mjs',
+  small: 'small.mjs',
 };
 
 const wanted = process.argv.slice(2);
