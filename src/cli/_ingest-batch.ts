@@ -29,7 +29,7 @@ export interface BatchHooks {
 }
 
 /** Submissions in flight at once (each a catalog insert waiting for a flush it shares with the others). */
-const SUBMIT_AHEAD = 32;
+const SUBMIT_AHEAD = 8;
 
 /** The default quiet time of `ingest` (ms): as long as `watch` waits. */
 export const INGEST_QUIET_MS = 1000;

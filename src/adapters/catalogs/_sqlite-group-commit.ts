@@ -150,12 +150,14 @@ export class WriteBatcher {
    * @param begin runs `body` as one IMMEDIATE transaction and `savepoint` runs a function in a nested one
    * @param flush makes every committed transaction durable (undefined: nothing is flushed, `synchronous: normal`)
    * @param mapError turns a driver error into what callers get
+   * @param inTransaction whether the batch's transaction is still open (SQLite may have rolled it back)
    */
   constructor(
     private readonly begin: (body: () => void) => void,
     private readonly savepoint: (fn: () => unknown) => unknown,
     private readonly flush: (() => Promise<void>) | undefined,
     private readonly mapError: (error: unknown) => unknown,
+    private readonly inTransaction: () => boolean,
     private readonly hooks: BatchHooks = {},
   ) {}
 
@@ -191,6 +193,9 @@ export class WriteBatcher {
           try {
             results.push({ ok: true, value: this.savepoint(item.fn) });
           } catch (error) {
+            // SQLite rolls the whole transaction back on some errors (a full disk, an I/O error): then nothing of
+            // the batch is committed, and every write of it fails with that error.
+            if (!this.inTransaction()) throw error;
             results.push({ ok: false, error });
           }
         }

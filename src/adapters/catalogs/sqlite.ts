@@ -130,6 +130,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
     (fn) => connection().transaction(fn)(),
     settings.synchronous === 'full' ? () => flusher.durable() : undefined,
     (error) => fromSqliteError(error, context),
+    () => connection().inTransaction,
     killHooksFromEnv(process.env['FITS_INGEST_TEST_KILL']),
   );
   const cache = new Map<string, BetterSqlite3.Statement>();
