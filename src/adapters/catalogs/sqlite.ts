@@ -1,7 +1,8 @@
 /**
  * SQLite catalog (better-sqlite3): the embedded default. One file, WAL mode, shared safely by several processes
- * on one machine; every write is one IMMEDIATE transaction, so a commit is all or nothing even if the process is
- * killed, and claims by two processes never hand out the same record.
+ * on one machine; every write is all or nothing (a savepoint of an IMMEDIATE transaction) even if the process is
+ * killed, and claims by two processes never hand out the same record. Writes are group-committed: those of one
+ * turn of the event loop share one transaction and one flush of the WAL (see _sqlite-group-commit.ts).
  *
  * @module
  */
