@@ -23,6 +23,7 @@ const BENCHES = {
   postgres: 'postgres.mjs',
   feed: 'feed.mjs',
   reprocess: 'reprocess.mjs',
+  small: 'small.mjs',
 };
 
 const wanted = process.argv.slice(2);

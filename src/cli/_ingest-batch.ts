@@ -28,6 +28,9 @@ export interface BatchHooks {
   onDone?: (outcome: BatchOutcome) => void;
 }
 
+/** Submissions in flight at once (each a catalog insert waiting for a flush it shares with the others). */
+const SUBMIT_AHEAD = 8;
+
 /** The default quiet time of `ingest` (ms): as long as `watch` waits. */
 export const INGEST_QUIET_MS = 1000;
 
@@ -62,7 +65,9 @@ export async function ingestBatch(files: readonly string[], options: IngestCliOp
   ingestor.on('error', () => {}); // unexpected errors are retried, and a persistent one halts the engine
   try {
     await ingestor.start();
-    for (const file of files) {
+    // Several submissions at once, so that their new records share the catalog's flushes (group commit); in
+    // order of the list, a bounded number ahead.
+    const submit = async (file: string): Promise<void> => {
       const { record, alreadyArchived } = await ingestor.submit({
         path: file,
         trigger: 'cli',
@@ -72,7 +77,12 @@ export async function ingestBatch(files: readonly string[], options: IngestCliOp
       });
       if (alreadyArchived) finish({ record, already: true });
       else ids.add(record.id);
-    }
+    };
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < files.length) await submit(files[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(SUBMIT_AHEAD, files.length) }, lane));
     for (const record of await ingestor.settled([...ids])) finish({ record });
     return files.map((file) => outcomes.get(file)!);
   } catch (error) {

@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { FileAccess, FileStat, Hash, WritableFile } from '../core/ports/files.js';
+import type { FileAccess, FilePumpOptions, FileStat, Hash, PumpedFile, WritableFile } from '../core/ports/files.js';
 import { sharedBuffers } from './_buffer-pool.js';
-import { writeAll } from './durable-fs.js';
+import { withFileForReading, writeAll } from './durable-fs.js';
+import { pump } from './byte-pump.js';
 
 /** Options for {@link nodeFiles}. */
 export interface NodeFilesOptions {
@@ -46,6 +47,37 @@ async function* readChunks(path: string, start: number, end: number | undefined,
     await handle.close();
     for (const buffer of taken) sharedBuffers.give(buffer);
   }
+}
+
+/** Bytes per read of a pumped file. */
+const PUMP_CHUNK = 1024 * 1024;
+
+/**
+ * {@link FileAccess.pump} on the byte pump. With `keep`, the pump's ring is the kept buffer itself, cut into
+ * consecutive views (at least two, as the ring needs): every slot is read into exactly once, so when the pump
+ * returns the buffer holds the whole file, read and observed once.
+ */
+async function pumpFile(path: string, options: FilePumpOptions): Promise<PumpedFile> {
+  const { length, observers, keep = false, signal } = options;
+  const kept = keep && length > 0 ? sharedBuffers.take(length) : undefined;
+  const release = (): void => {
+    if (kept) sharedBuffers.give(kept);
+  };
+  try {
+    await withFileForReading(path, async (handle) => {
+      const common = { file: path, length, toEnd: true, observers, ...(signal ? { signal } : {}) };
+      if (!kept) return pump(handle, { ...common, chunkSize: PUMP_CHUNK });
+      const piece = Math.max(1, Math.min(PUMP_CHUNK, Math.ceil(length / 2)));
+      const views: Uint8Array[] = [];
+      for (let at = 0; at < length; at += piece) views.push(kept.subarray(at, Math.min(length, at + piece)));
+      if (views.length < 2) views.push(Buffer.allocUnsafe(1)); // a one-byte file: the ring needs two slots
+      return pump(handle, { ...common, buffers: views, readAhead: 2 });
+    });
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return kept ? { bytes: kept, release } : { release };
 }
 
 /** Local files through `node:fs`. */
@@ -103,6 +135,7 @@ export function nodeFiles(options: NodeFilesOptions = {}): FileAccess {
       }
       return out.sort();
     },
+    pump: pumpFile,
     sha256(): Hash {
       const hash = createHash('sha256');
       return { update: (chunk) => void hash.update(chunk), digest: () => hash.digest('hex') };

@@ -14,7 +14,7 @@ const ingestor = createIngestor({
   transports: [createFilesystemTransport({ root: archive })],
   staging,
   owner: 'crash-test',
-  concurrency: 3,
+  concurrency: Number(process.env.CRASH_CONCURRENCY ?? 3),
   tickMs: 10,
   retry: { maxAttempts: 20, baseDelayMs: 10, maxDelayMs: 50 },
 });

@@ -4,25 +4,18 @@
  * temp or staged file remains.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteCatalog } from '../../src/adapters/catalogs/sqlite.js';
 import { builtinInstruments, verifyFile } from '../../src/index.js';
 import { frameName, makeFrame } from '../../src/simulator/frames.js';
+import { listAll, sha } from './_tree.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fits-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const worker = new URL('./crash-worker.mjs', import.meta.url).pathname;
-const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-function listAll(root: string): string[] {
-  return readdirSync(root, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name));
-}
 
 /**
  * Runs the worker; kills it `killAfterMs` after it reports having started (so kills land while it works),

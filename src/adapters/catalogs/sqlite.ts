@@ -1,7 +1,8 @@
 /**
  * SQLite catalog (better-sqlite3): the embedded default. One file, WAL mode, shared safely by several processes
- * on one machine; every write is one IMMEDIATE transaction, so a commit is all or nothing even if the process is
- * killed, and claims by two processes never hand out the same record.
+ * on one machine; every write is all or nothing (a savepoint of an IMMEDIATE transaction) even if the process is
+ * killed, and claims by two processes never hand out the same record. Writes are group-committed: those of one
+ * turn of the event loop share one transaction and one flush of the WAL (see _sqlite-group-commit.ts).
  *
  * @module
  */
@@ -29,6 +30,7 @@ import { addStoredTables, instrumentNames, newVersions, withInstrumentName } fro
 import { fromSqliteError, openDatabase, violatesUnique, type Db } from '../_shared/sqlite-driver.js';
 import { sqliteEvents } from './_sqlite-events.js';
 import { nightsSql, rowToNight } from './_nights-sql.js';
+import { killHooksFromEnv, mayFlushLazily, WalFlusher, WriteBatcher } from './_sqlite-group-commit.js';
 import { archivedQuerySql, recordQuerySql } from './_sql-query.js';
 import {
   archivedColumnNames,
@@ -69,9 +71,13 @@ const sqliteCatalogOptionsSchema = z.strictObject({
    */
   busyTimeoutMs: z.int().min(0).max(2_147_483_647).default(5000),
   /**
-   * `full`: every commit is synced to disk before it returns, so a committed ARCHIVED survives a power loss or OS
-   * crash. `normal`: in WAL mode, commits survive the process being killed (SIGKILL) but the last ones may be
-   * lost on power loss; faster. Records lost that way are redone on restart from their earlier state.
+   * `full`: a write is on disk before it returns, so a committed ARCHIVED survives a power loss or OS crash.
+   * Flushes are shared (group commit): transactions are appended to the WAL without a flush each, and one `fsync`
+   * of the WAL makes every transaction committed before it durable. A transition into an in-flight state (STABLE,
+   * PREPARED, TRANSFERRING, TRANSFERRED) is not waited for: it becomes durable with the next flush, at the latest
+   * with the file's ARCHIVED commit; lost to a power cut, its step is redone from the state before. `normal`: no
+   * write waits for a flush; commits survive the process being killed (SIGKILL) but the last ones may be lost on
+   * power loss. Records lost that way are redone on restart from their earlier state.
    * @default 'full'
    */
   synchronous: z.enum(['full', 'normal']).default('full'),
@@ -121,6 +127,15 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
   let names = new Map<string, string>();
   const context = { file: settings.path };
   let db: Db | undefined;
+  const flusher = new WalFlusher(settings.path);
+  const batcher = new WriteBatcher(
+    (body) => connection().transaction(body).immediate(),
+    (fn) => connection().transaction(fn)(),
+    settings.synchronous === 'full' ? () => flusher.durable() : undefined,
+    (error) => fromSqliteError(error, context),
+    () => connection().inTransaction,
+    killHooksFromEnv(process.env['FITS_INGEST_TEST_KILL']),
+  );
   const cache = new Map<string, BetterSqlite3.Statement>();
 
   function connection(): Db {
@@ -136,14 +151,16 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
   }
 
   /**
-   * Runs `fn` with SQLite errors mapped to IngestErrors: `write` as one IMMEDIATE transaction (takes the write lock
-   * first, so it never fails half-way on a lock), `snapshot` as a read transaction (several SELECTs see one state).
+   * Runs `fn` with SQLite errors mapped to IngestErrors: `write` in a savepoint of the next batch's IMMEDIATE
+   * transaction (takes the write lock first, so it never fails half-way on a lock; all or nothing for `fn`),
+   * resolving once committed and, unless `lazy`, flushed; `snapshot` as a read transaction (several SELECTs see
+   * one state).
    */
-  async function run<T>(fn: () => T, mode: 'single' | 'snapshot' | 'write' = 'single'): Promise<T> {
+  async function run<T>(fn: () => T, mode: 'single' | 'snapshot' | 'write' = 'single', flush: 'durable' | 'lazy' = 'durable', tag?: string): Promise<T> {
+    // Writes are batched: one transaction per turn of the event loop, flushed once (see _sqlite-group-commit.ts).
+    if (mode === 'write') return batcher.write(fn, flush === 'durable', tag);
     try {
-      if (mode === 'single') return fn();
-      const transaction = connection().transaction(fn);
-      return mode === 'write' ? transaction.immediate() : transaction.deferred();
+      return mode === 'single' ? fn() : connection().transaction(fn).deferred();
     } catch (error) {
       throw fromSqliteError(error, context);
     }
@@ -233,12 +250,18 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
             hint: 'put the catalog on a local disk (network file systems do not support WAL)',
           });
         }
-        opened.pragma(`synchronous = ${settings.synchronous.toUpperCase()}`);
+        // Schema and descriptions are written with every commit synced; afterwards commits only append to the WAL
+        // and `run` flushes it, shared between writers (see _sqlite-group-commit.ts).
+        opened.pragma('synchronous = FULL');
         opened.pragma('foreign_keys = ON');
+        // Savepoints (one per write of a batch) and sorts keep their scratch data in memory, not in temp files.
+        opened.pragma('temp_store = MEMORY');
         migrate(opened, tables);
         const stored = storeInstruments(opened);
         addStoredTables(tables, stored);
         names = instrumentNames(stored);
+        opened.pragma('synchronous = NORMAL');
+        if (settings.synchronous === 'full') await flusher.syncDirectory();
         db = opened;
       } catch (error) {
         opened.close();
@@ -247,6 +270,8 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
     },
 
     async close() {
+      await batcher.settle();
+      await flusher.settle();
       cache.clear();
       db?.close();
       db = undefined;
@@ -278,11 +303,15 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
 
     async updateRecord(record, entry) {
       checkRecord(record, entry);
-      return run(() => {
-        updateRow(record);
-        addHistory(entry);
-        events.record(record, entry);
-      }, 'write');
+      return run(
+        () => {
+          updateRow(record);
+          addHistory(entry);
+          events.record(record, entry);
+        },
+        'write',
+        mayFlushLazily(record) ? 'lazy' : 'durable',
+      );
     },
 
     async findRecords(query) {
@@ -342,7 +371,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
         writeArchived(file);
         if (supersedes) events.record(supersedes.record, supersedes.entry, file);
         events.record(record, entry, file);
-      }, 'write');
+      }, 'write', 'durable', 'commit');
     },
 
     async getArchived(archiveId) {

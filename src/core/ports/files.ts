@@ -32,6 +32,29 @@ export interface WritableFile {
   close(): Promise<void>;
 }
 
+/** Sees every chunk of a pumped file, in order (a {@link Hash}, a parser…); must copy what it keeps. */
+export interface ChunkObserver {
+  update(chunk: Uint8Array): unknown;
+}
+
+/** Options of {@link FileAccess.pump}. */
+export interface FilePumpOptions {
+  /** Bytes the file must have: fewer, or more, is SOURCE_CHANGED with the offset where its bytes stopped or went on. */
+  length: number;
+  observers: readonly ChunkObserver[];
+  /** Keep the bytes: the result holds the whole file in one buffer (for small files read once, then copied). */
+  keep?: boolean;
+  signal?: AbortSignal;
+}
+
+/** What {@link FileAccess.pump} read. */
+export interface PumpedFile {
+  /** The whole file, when `keep` was asked (valid until `release`). */
+  bytes?: Uint8Array;
+  /** Gives the kept buffer back; call once done with `bytes`. */
+  release(): void;
+}
+
 /** Reading, staging and hashing on the local machine. */
 export interface FileAccess {
   /** Stat, or undefined when the file does not exist. Other errors throw. */
@@ -53,4 +76,11 @@ export interface FileAccess {
   list(dir: string): Promise<string[]>;
   /** A new SHA-256 hash. */
   sha256(): Hash;
+  /**
+   * Optional: reads the whole file once, front to back, feeding every chunk to the observers, with one rule for a
+   * file that changes while it is read: exactly `length` bytes or IngestError SOURCE_CHANGED naming the offset.
+   * With `keep`, the bytes stay in memory for the caller (a small file is read once between validation and its
+   * copy). Without this method callers use {@link read} and compare stats before and after.
+   */
+  pump?(path: string, options: FilePumpOptions): Promise<PumpedFile>;
 }

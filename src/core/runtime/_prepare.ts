@@ -2,9 +2,11 @@
  * STABLE → PREPARED: validate, identify the instrument, normalize, detect duplicates, and write the normalized
  * copy to the staging area with fresh DATASUM/CHECKSUM in every HDU.
  *
- * The source is read front to back once for its structure, every HDU's DATASUM and its SHA-256; the staged copy
- * is then written sequentially (headers are final before any data is written, because the data sums are already
- * known), hashing what is written. The source file is only ever read. The copy is a pure function of the source,
+ * The source is read front to back once for its structure, every HDU's DATASUM and its SHA-256, through the file
+ * port's byte pump (`FileAccess.pump`: a file that ends early or grows while it is read is SOURCE_CHANGED at its
+ * offset); a source up to {@link KEEP_IN_MEMORY} stays in memory and the copy is written from there, so it is read
+ * from disk once. The staged copy is then written sequentially (headers are final before any data is written,
+ * because the data sums are already known), hashing what is written; larger sources are read again for it. The source file is only ever read. The copy is a pure function of the source,
  * the instrument description and the record, so preparing again gives the same bytes.
  */
 import { IngestError, toIngestError } from '../errors.js';
@@ -12,6 +14,7 @@ import { applyChecksums, HduChecksummer, verifyHduSums, type HduSumResult } from
 import { classifyViolation, DEFAULT_CONFORMANCE, judgeConformance } from '../fits/conformance.js';
 import { dataFill, HduStreamParser } from '../fits/hdu-stream.js';
 import type { FileRecord, RecordWarning } from '../lifecycle/record.js';
+import type { LifecycleEvent } from '../lifecycle/transition.js';
 import { extractColumns } from '../normalize/columns.js';
 import { archiveIdValue, normalizeHeader, type NormalizedHeader } from '../normalize/normalize.js';
 import { isCalendarDate, nightOf } from '../normalize/night.js';
@@ -20,10 +23,11 @@ import type { Header } from '../fits/header.js';
 import type { InstrumentDescription } from '../instruments/schema.js';
 import { findInstrument } from '../instruments/find-instrument.js';
 import { isPathAccepted } from '../instruments/path-filter.js';
+import type { ChunkObserver, FileStat } from '../ports/files.js';
 import { failure, fitsWarnings, instrumentNamed, isReingest, joinPath, type StepContext, type StepOutcome } from './_context.js';
 import { productArchiveId } from '../normalize/product-id.js';
 
-function changed(record: FileRecord): StepOutcome {
+function changed(record: FileRecord): { event: LifecycleEvent } {
   const error = new IngestError('SOURCE_CHANGED', 'the file changed after it was found stable', { context: { file: record.source } });
   return { event: failure(error, 'prepare', 'DETECTED') };
 }
@@ -75,10 +79,13 @@ function announcedMismatch(record: FileRecord, size: number, sha256: string): In
 }
 
 
+/**
+ * Sources up to this size are read once and kept in memory from validation to the staged copy (one read instead
+ * of two); larger ones are read again for the copy. Bounded per file in flight, released after the step.
+ */
+export const KEEP_IN_MEMORY = 16 * 1024 * 1024;
+
 export async function prepare(ctx: StepContext, record: FileRecord): Promise<StepOutcome> {
-  // Timestamps written into the copy come from the record, not the clock: preparing the same source again (after
-  // a crash lost the staged copy) then gives the same bytes, which the archive already holds — idempotent.
-  const now = record.createdAt;
   const source = record.source;
   const before = await ctx.files.stat(source);
   if (!before || before.size !== record.size || before.mtimeMs !== record.mtimeMs) return changed(record);
@@ -89,23 +96,70 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
   // copy is padded the same way or the file is refused.
   const parser = new HduStreamParser(checksummer, { file: source, totalSize: before.size, repairFill: true });
   const sourceHash = ctx.files.sha256();
-  let sourceRead = 0;
+  const read = await readSource(ctx, record, before.size, [sourceHash, { update: (chunk) => parser.push(chunk) }], () => parser.end());
+  if ('event' in read) return read;
   try {
-    for await (const chunk of ctx.files.read(source)) {
-      sourceRead += chunk.length;
-      sourceHash.update(chunk);
-      parser.push(chunk);
-    }
-    // Fewer (or more) bytes than stat said is not a truncated file but a read that went wrong or a file rewritten
-    // under us: transient, prepared again (never INVALID).
-    if (sourceRead !== before.size) return changed(record);
-    parser.end();
-  } catch (error) {
-    return { event: failure(toIngestError(error, { file: source }), 'prepare') };
+    return await prepareRead(ctx, record, before, { checksummer, parser, sourceSha256: sourceHash.digest(), kept: read.bytes });
+  } finally {
+    read.release();
   }
+}
+
+/** What pass 1 found, for {@link prepareRead}. */
+interface FirstPass {
+  checksummer: HduChecksummer;
+  parser: HduStreamParser;
+  sourceSha256: string;
+  /** The whole source, when it was small enough to keep in memory. */
+  kept: Uint8Array | undefined;
+}
+
+/**
+ * Reads the source once for pass 1, through the port's pump when it has one (a small source is kept in memory for
+ * the copy), else through `read()` with a stat after (a file that changed meanwhile is read again later).
+ */
+async function readSource(
+  ctx: StepContext,
+  record: FileRecord,
+  size: number,
+  observers: ChunkObserver[],
+  end: () => void,
+): Promise<{ bytes?: Uint8Array; release(): void } | { event: LifecycleEvent }> {
+  const source = record.source;
+  let read: { bytes?: Uint8Array; release(): void } = { release: () => {} };
+  try {
+    if (ctx.files.pump) read = await ctx.files.pump(source, { length: size, observers, keep: size <= KEEP_IN_MEMORY });
+    else {
+      let sourceRead = 0;
+      for await (const chunk of ctx.files.read(source)) {
+        sourceRead += chunk.length;
+        for (const observer of observers) observer.update(chunk);
+      }
+      // Fewer (or more) bytes than stat said is not a truncated file but a read that went wrong or a file rewritten
+      // under us: transient, prepared again (never INVALID). The pump enforces the length itself.
+      if (sourceRead !== size) return changed(record);
+    }
+    end();
+  } catch (error) {
+    read.release();
+    const e = toIngestError(error, { file: source });
+    return { event: failure(e, 'prepare', e.code === 'SOURCE_CHANGED' ? 'DETECTED' : undefined) };
+  }
+  // Rewritten in place with the same size, or replaced, while it was read: read it again later.
   const after = await ctx.files.stat(source);
-  if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs) return changed(record);
-  const sourceSha256 = sourceHash.digest();
+  if (!after || after.size !== size || after.mtimeMs !== record.mtimeMs) {
+    read.release();
+    return changed(record);
+  }
+  return read;
+}
+
+async function prepareRead(ctx: StepContext, record: FileRecord, before: FileStat, first: FirstPass): Promise<StepOutcome> {
+  // Timestamps written into the copy come from the record, not the clock: preparing the same source again (after
+  // a crash lost the staged copy) then gives the same bytes, which the archive already holds — idempotent.
+  const now = record.createdAt;
+  const source = record.source;
+  const { checksummer, parser, sourceSha256, kept } = first;
   const announced = announcedMismatch(record, before.size, sourceSha256);
   if (announced) return { event: failure(announced, 'prepare') };
   const hdus = checksummer.results;
@@ -200,7 +254,12 @@ export async function prepare(ctx: StepContext, record: FileRecord): Promise<Ste
       stagedHash.update(bytes);
       stagedSize += bytes.length;
       const end = Math.min(hdu.dataOffset + hdu.layout.paddedSize, before.size);
-      if (end > hdu.dataOffset) {
+      if (end > hdu.dataOffset && kept) {
+        const data = kept.subarray(hdu.dataOffset, end);
+        await out.write(data);
+        stagedHash.update(data);
+        stagedSize += data.length;
+      } else if (end > hdu.dataOffset) {
         for await (const chunk of ctx.files.read(source, { start: hdu.dataOffset, end })) {
           await out.write(chunk);
           stagedHash.update(chunk);
