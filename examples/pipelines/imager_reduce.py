@@ -4,7 +4,8 @@
 Run by fits-ingest's external-command processor as `imager_reduce.py MANIFEST.json` in a processing area:
 
   master bias = pixel-wise median of the set's `bias` files
-  master flat = pixel-wise median of (flat - master bias) over the set's `flat` files, divided by its median
+  master flat = pixel-wise median of (flat - master bias) over the set's `flat` files, divided by its median;
+                pixels below FLAT_FLOOR (overscan, dead columns) are set to 1 (not flat-fielded)
   product     = (raw - master bias) / master flat, as 32-bit floats
 
 One product per input, written to OUTPUT/<n>/reduced.fits with the raw header (minus structure and checksum
@@ -19,6 +20,7 @@ import numpy as np
 from astropy.io import fits
 
 NAME = "imager_reduce"
+FLAT_FLOOR = 0.05  # of the master flat's median
 VERSION = "1.0"
 SKIP = {"SIMPLE", "BITPIX", "NAXIS", "NAXIS1", "NAXIS2", "EXTEND", "BZERO", "BSCALE", "CHECKSUM", "DATASUM", "END"}
 
@@ -38,7 +40,10 @@ def masters(files):
     norm = np.median(flat)
     if not norm > 0:
         sys.exit(f"{NAME}: the master flat has a median of {norm}; check the flat files")
-    return bias, flat / norm, len(biases), len(flats)
+    flat = flat / norm
+    # Pixels with (almost) no flat signal -- the overscan strip, dead columns -- cannot be flat-fielded: divide by 1.
+    flat = np.where(flat > FLAT_FLOOR, flat, 1.0)
+    return bias, flat, len(biases), len(flats)
 
 
 def main():
