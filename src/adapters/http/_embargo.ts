@@ -10,7 +10,7 @@ import { IngestError } from '../../core/errors.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import { transition } from '../../core/lifecycle/transition.js';
 import type { ArchivedFile, Catalog } from '../../core/ports/catalog.js';
-import { isReleased, type ReadableFile } from './_auth.js';
+import { isReleased, mayRead, type Principal, type ReadableFile } from './_auth.js';
 
 /** The UT date (YYYY-MM-DD) of an instant. */
 export const utDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
@@ -79,4 +79,16 @@ export async function extendProprietary(catalog: Catalog, archiveId: string, unt
   const result = transition(record, { type: 'EXTEND_PROPRIETARY', until, actor, ...(reason ? { message: reason } : {}) }, now);
   await catalog.updateRecord(result.record, result.entry);
   return result.record;
+}
+
+/**
+ * The read check for what a listing already holds (an event of the log, a cataloged file): its stored instrument,
+ * program and release date decide, except where only the release date stored at archiving lets the caller in — an
+ * admin may have extended the proprietary period since (kept in the record), so then the record decides.
+ */
+export async function mayReadStored(catalog: Catalog, principal: Principal, stored: ReadableFile & { recordId: string | null }, now: number): Promise<boolean> {
+  if (!mayRead(principal, stored, now)) return false;
+  if (mayRead(principal, { ...stored, releaseDate: null }, now)) return true; // a member or an admin: no date involved
+  const record = stored.recordId === null ? undefined : await catalog.getRecord(stored.recordId);
+  return !record || mayRead(principal, await readableOf(catalog, record), now);
 }

@@ -12,7 +12,8 @@ import { isEventState } from '../../core/ports/archive-events-of.js';
 import type { ArchiveEvent, EventFilter, EventPage, NewArchiveEvent } from '../../core/ports/archive-events.js';
 import type { Catalog } from '../../core/ports/catalog.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
-import { mayRead, type Principal } from './_auth.js';
+import type { Principal } from './_auth.js';
+import { mayReadStored } from './_embargo.js';
 import type { IngestStatus } from './protocol.js';
 
 /** The event log methods a feed needs, or UNSUPPORTED_OPERATION naming the catalog. */
@@ -24,13 +25,6 @@ export function eventLog(catalog: Catalog): Required<Pick<Catalog, 'events' | 'a
   return { events: events.bind(catalog), appendEvent: appendEvent.bind(catalog) };
 }
 
-/**
- * True when `principal` may read what `event` is about. The one read-permission check of the server
- * ({@link mayRead}: instrument, program and proprietary period) decides; an event about no instrument (a release of another site's batch) only unlimited tokens.
- */
-export function mayReadEvent(principal: Principal, event: ArchiveEvent, now = Date.now()): boolean {
-  return mayRead(principal, { instrument: event.instrument, program: event.program, releaseDate: event.releaseDate }, now);
-}
 
 /** How long a wake-up waits for more events committed at nearly the same time. */
 const COALESCE_MS = 5;
@@ -39,6 +33,7 @@ const COALESCE_MS = 5;
 export class EventFeed {
   readonly #ingestor: Ingestor;
   readonly #pollMs: number;
+  readonly #now: () => number;
   #changed!: Promise<void>;
   #wake!: () => void;
   #closed = false;
@@ -47,9 +42,11 @@ export class EventFeed {
     if (isEventState(entry)) this.wake();
   };
 
-  constructor(ingestor: Ingestor, pollMs: number) {
+  /** @param now the time proprietary periods are judged at (the server's clock, injectable for tests) */
+  constructor(ingestor: Ingestor, pollMs: number, now: () => number = Date.now) {
     this.#ingestor = ingestor;
     this.#pollMs = pollMs;
+    this.#now = now;
     this.#renew();
     ingestor.on('state', this.#onState);
   }
@@ -103,7 +100,11 @@ export class EventFeed {
       const changed = this.#changed;
       const page = await events({ ...filter, after: cursor, limit });
       cursor = page.cursor;
-      const shown = page.events.filter((e) => mayReadEvent(principal, e));
+      const shown: ArchiveEvent[] = [];
+      for (const e of page.events) {
+        const stored = { instrument: e.instrument, program: e.program, releaseDate: e.releaseDate, recordId: e.recordId };
+        if (await mayReadStored(this.#ingestor.catalog, principal, stored, this.#now())) shown.push(e);
+      }
       if (shown.length > 0 || (options.returnOnSkip && page.events.length > 0)) return { events: shown, cursor };
       if (page.events.length >= limit) continue; // a full page of events it may not see: read on
       const left = deadline - Date.now();

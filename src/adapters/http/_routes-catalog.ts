@@ -12,11 +12,18 @@ import { checkNight } from '../../core/normalize/night.js';
 import { associateCalibrations } from '../../core/instruments/calibrations.js';
 import { instrumentByName } from '../../core/instruments/find-instrument.js';
 import { parsePredicate } from '../catalogs/predicate-text.js';
-import { mayRead, mayUse, refusal, type Principal } from './_auth.js';
+import { mayUse, refusal, type Principal } from './_auth.js';
+import { mayReadStored } from './_embargo.js';
 
-/** The one read check on a cataloged file: instrument, program and the end of its proprietary period. */
-const readable = (principal: Principal, f: { instrument: string; program?: string | null | undefined; releaseDate?: string | null | undefined }, now: number): boolean =>
-  mayRead(principal, { instrument: f.instrument, program: f.program ?? null, releaseDate: f.releaseDate ?? null }, now);
+/** The one read check on a cataloged file: instrument, program and the end of its proprietary period (extensions included). */
+const readable = (s: Services, principal: Principal, f: ArchivedFile): Promise<boolean> =>
+  mayReadStored(s.ingest.catalog, principal, { instrument: f.instrument, program: f.program ?? null, releaseDate: f.releaseDate ?? null, recordId: f.recordId }, s.now());
+
+async function readableOnly(s: Services, principal: Principal, files: readonly ArchivedFile[]): Promise<ArchivedFile[]> {
+  const shown: ArchivedFile[] = [];
+  for (const f of files) if (await readable(s, principal, f)) shown.push(f);
+  return shown;
+}
 import { sendJson } from './_http.js';
 import { API } from './protocol.js';
 import type { Route, RouteContext, Services } from './_route-types.js';
@@ -109,7 +116,7 @@ async function catalog(ctx: RouteContext, s: Services): Promise<void> {
     const want = limit - files.length;
     const paging: ColumnPredicate[] = after === undefined ? [] : [{ column: 'archiveId', op: '>', value: after }];
     const page = await s.ingest.catalog.findArchived({ ...query, where: [...(query.where ?? []), ...paging], limit: want });
-    files.push(...page.filter((f) => readable(ctx.principal, f, s.now())));
+    files.push(...(await readableOnly(s, ctx.principal, page)));
     if (page.length < want) {
       next = null;
       break;
@@ -141,7 +148,7 @@ async function nights(ctx: RouteContext, s: Services): Promise<void> {
 /** The current products made from `archiveId` that `principal` may read. */
 export async function productsOf(s: Services, principal: Principal, archiveId: string) {
   const products = await s.ingest.catalog.findArchived({ parent: archiveId, limit: MAX_LIMIT });
-  return products.filter((p) => readable(principal, p, s.now())).map(catalogEntry);
+  return (await readableOnly(s, principal, products)).map(catalogEntry);
 }
 
 async function calibrations(ctx: RouteContext, s: Services): Promise<void> {
@@ -149,7 +156,7 @@ async function calibrations(ctx: RouteContext, s: Services): Promise<void> {
   const science = await s.ingest.catalog.getArchived(archiveId);
   const unknown = () => new IngestError('NOT_FOUND', `the archive holds no file ${archiveId}`, { context: { archiveId } });
   if (!science) throw unknown();
-  if (!readable(ctx.principal, science, s.now())) throw refusal(unknown());
+  if (!(await readable(s, ctx.principal, science))) throw refusal(unknown());
   const description = instrumentByName(s.ingest.instruments, science.instrument);
   if (!description) throw new IngestError('NOT_FOUND', `no description of ${science.instrument} to associate calibrations with`, { context: { archiveId } });
   const day = 86_400_000;

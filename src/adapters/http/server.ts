@@ -195,7 +195,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
   const uploads = new UploadStore(root, options.fsync);
   const ingest = new IngestService({ ingestor, received: uploads.received, heldDir: join(root, 'held'), trigger: options.name, keepReceived: options.keepReceived, fsync: options.fsync, logger, now });
   const callbacks = new CallbackSender({ dir: join(root, 'callbacks'), settings: options.callbacks, target: (site) => tokens.callbackOf(site), logger, random, fsync: options.fsync });
-  const feed = new EventFeed(ingestor, options.feed.pollMs);
+  const feed = new EventFeed(ingestor, options.feed.pollMs, now);
   const subscriptions = new SubscriptionService({
     catalog: ingestor.catalog,
     feed,

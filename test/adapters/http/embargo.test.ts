@@ -128,6 +128,20 @@ describe('extension and release', () => {
       expect((await get(`/v1/files/${ids['K123-1']}`, token)).status).toBe(404);
     }
     expect((await get(`/v1/files/${ids['K123-1']}`, 'k123')).status).toBe(200);
+    // The event log and the catalog listing hold the release date stored at archiving; the extension decides there too.
+    const listed = async (token: string) => {
+      const events = (await (await get('/v1/events?limit=1000', token)).json()) as { events: { kind: string; archiveId: string | null }[] };
+      const files = (await (await get('/v1/catalog?instrument=KCWI&limit=100', token)).json()) as { files: { archiveId: string }[] };
+      return { events: events.events.filter((e) => e.kind === 'archived').map((e) => e.archiveId), files: files.files.map((f) => f.archiveId) };
+    };
+    const other = await listed('k999');
+    expect(other.events).toContain(ids['K123-0']);
+    expect(other.events).not.toContain(ids['K123-1']);
+    expect(other.files).toContain(ids['K123-0']);
+    expect(other.files).not.toContain(ids['K123-1']);
+    const member = await listed('k123');
+    expect(member.events).toContain(ids['K123-1']);
+    expect(member.files).toContain(ids['K123-1']);
     now = Date.parse('2029-01-01T00:00:00Z');
     expect((await archive.server.checkReleases()).map((r) => r.file.archiveId)).toEqual([ids['K123-1']]);
     expect((await get(`/v1/files/${ids['K123-1']}/content`)).status).toBe(200);
