@@ -104,20 +104,24 @@ function pixels(axes: [number, number], kind: FrameKind, seed: number): Uint8Arr
     }
   }
   if (kind === 'object') {
-    // Stars: about 40 per 512 × 512, fluxes from a power law, Moffat profile, drawn out to 8 FWHM.
+    // Stars: about 40 per 512 × 512, fluxes from a power law, Moffat profile.
     const stars = Math.max(3, Math.round((40 * active * ny) / (512 * 512)));
     const fwhm = 2.6 + rng.uniform() * 1.2;
     const beta = 3;
     const alpha = fwhm / (2 * Math.sqrt(2 ** (1 / beta) - 1));
     const norm = (beta - 1) / (Math.PI * alpha * alpha);
-    const reach = Math.ceil(4 * fwhm);
     for (let i = 0; i < stars; i++) {
       const sx = rng.uniform() * active;
       const sy = rng.uniform() * ny;
       const flux = 2e4 * Math.pow(1 - rng.uniform() * 0.999, -1.3); // total ADU
+      // Out to where the profile falls below 0.5 ADU (at most 64 px), over a disc: a bright star cut off at a fixed
+      // box would show the box as a square.
+      const reach = Math.min(64, alpha * Math.sqrt(Math.max(0, Math.pow((flux * norm) / 0.5, 1 / beta) - 1)));
+      const reach2 = (reach * reach) / (alpha * alpha);
       for (let y = Math.max(0, Math.floor(sy - reach)); y < Math.min(ny, Math.ceil(sy + reach)); y++) {
         for (let x = Math.max(0, Math.floor(sx - reach)); x < Math.min(active, Math.ceil(sx + reach)); x++) {
           const r2 = ((x + 0.5 - sx) ** 2 + (y + 0.5 - sy) ** 2) / (alpha * alpha);
+          if (r2 > reach2) continue;
           signal[y * nx + x]! += flux * norm * Math.pow(1 + r2, -beta);
         }
       }
