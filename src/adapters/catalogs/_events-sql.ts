@@ -58,7 +58,8 @@ export function eventQuerySql(query: EventQuery, dialect: Dialect): Sql {
 export function cursorAfter(query: EventQuery, events: ArchiveEvent[], last: number): number {
   if (limitOf(query.limit) === 0) return query.after ?? 0;
   const full = events.length >= limitOf(query.limit);
-  return Math.max(query.after ?? 0, full ? events.at(-1)!.seq : last);
+  // A page that is not full read everything up to `last`, and perhaps events committed after `last` was read.
+  return Math.max(query.after ?? 0, full ? events.at(-1)!.seq : Math.max(last, events.at(-1)?.seq ?? 0));
 }
 
 /** Columns of the subscriptions table, in order. */

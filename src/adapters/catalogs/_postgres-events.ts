@@ -50,8 +50,11 @@ export function eventsOf(...transitions: (readonly [FileRecord, HistoryEntry | u
 /** A page of the log (run in a repeatable-read snapshot, so the page and the newest seq agree). */
 export async function readEvents(c: Client, query: EventQuery): Promise<EventPage> {
   const { sql, params } = eventQuerySql(query, 'postgres');
-  const events = ((await c.query(sql, params)).rows as Row[]).map(rowToEvent);
+  // The last seq first, the page second: each statement has its own snapshot, and an event committed between the two
+  // must land in the page (it is read later), never only in the cursor (it would be skipped for good). Seqs follow
+  // commit order (EVENTS_LOCK), so the page sees every event up to `last`.
   const last = Number(((await c.query(LAST_EVENT_SQL)).rows as Row[])[0]!['last']);
+  const events = ((await c.query(sql, params)).rows as Row[]).map(rowToEvent);
   return { events, cursor: cursorAfter(query, events, last) };
 }
 
