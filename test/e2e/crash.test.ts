@@ -64,17 +64,20 @@ describe('crash safety', () => {
         writeFileSync(join(incoming, frameName(options)), bytes);
         originals.set(frameName(options), sha(bytes));
       }
-      for (let round = 0; ; round++) {
-        const result = await run([incoming, archive, staging], round < 6 ? Math.floor(random() * 150) : undefined);
-        if (result.signal === 'SIGKILL') {
-          kills++;
-          continue;
-        }
-        expect(result.code, result.stderr).toBe(0);
-        break;
+      // Kill rounds go on until four kills have landed in this batch (at most 12 rounds): on a fast machine a run
+      // may finish before its kill, and a run over a finished batch is still a crash moment worth trying
+      // (recovery, lookups). Then one run that is not killed must finish cleanly.
+      let batchKills = 0;
+      for (let round = 0; round < 12 && batchKills < 4; round++) {
+        const result = await run([incoming, archive, staging], Math.floor(random() * 150));
+        if (result.signal === 'SIGKILL') batchKills++;
+        else expect(result.code, result.stderr).toBe(0);
       }
+      kills += batchKills;
+      const last = await run([incoming, archive, staging]);
+      expect(last.code, last.stderr).toBe(0);
     }
-    expect(kills).toBeGreaterThanOrEqual(15);
+    expect(kills).toBeGreaterThanOrEqual(12);
 
     // Every file ARCHIVED exactly once, one catalog row per archived file, archive tree and catalog one to one.
     const instruments = builtinInstruments();
