@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { FileMeta, IngestStatus } from '../../adapters/http/protocol.js';
+import { parseDuration } from '../../core/duration.js';
 import { IngestError, isIngestError } from '../../core/errors.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import type { Transport } from '../../core/ports/transport.js';
@@ -92,9 +93,8 @@ interface ServeOptions extends IngestCliOptions {
 
 /** `--upload-ttl`: milliseconds, or a number with ms, s, m, h or d. */
 function durationMs(text: string, flag: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  const ms = match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? 'ms') as 'ms'] : NaN;
-  if (!Number.isFinite(ms) || ms < 1000) {
+  const ms = parseDuration(text, flag.replace(/^--/, ''));
+  if (ms < 1000) {
     throw new IngestError('INVALID_OPTIONS', `${flag} ${JSON.stringify(text)}: give a duration of at least 1 s, e.g. 24h, 90m or 3600s`, { context: { field: flag } });
   }
   return Math.round(ms);
