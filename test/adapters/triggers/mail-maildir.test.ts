@@ -81,7 +81,7 @@ describe('Maildir trigger', () => {
     utimesSync(join(maildir, 'new', older), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     const sink = recordingSink();
     await started({}, sink);
-    await until(() => folder(maildir, 'cur').length === 2, 5000, 'both messages in cur/');
+    await until(() => folder(maildir, 'cur').length === 2, 20_000, 'both messages in cur/');
     expect(sink.items.map((i) => i.path)).toEqual([join(root, 'b.fits'), join(root, 'a.fits'), join(root, 'c.fits')]);
     expect(sink.items[0]).toMatchObject({ trigger: 'maildir', complete: true, metadata: { volume: 'STB0007', member: 3, hdu: 1, senderAuth: 'signature', sender: 'stb@mountain.example.org' } });
     expect(folder(maildir, 'cur').map((m) => m.name).sort()).toEqual([`${older}:2,S`, `${newer}:2,S`].sort());
@@ -95,7 +95,7 @@ describe('Maildir trigger', () => {
     const name = await deliver(maildir, message);
     const rejected = join(maildir, '.Rejected');
     // The copy is made first, then the original leaves new/.
-    await until(() => folder(rejected, 'new').length === 1 && folder(maildir, 'new').length === 0, 5000, 'the refused message moved to .Rejected/new');
+    await until(() => folder(rejected, 'new').length === 1 && folder(maildir, 'new').length === 0, 20_000, 'the refused message moved to .Rejected/new');
     const kept = folder(rejected, 'new')[0]!;
     expect(kept.name).toBe(name);
     expect(kept.text.startsWith('X-Fits-Ingest-Rejected: MAIL_MALFORMED\nX-Fits-Ingest-Reason: line 1: hdu: expected a whole number (0 or more), got "-1"\n')).toBe(true);
@@ -114,7 +114,7 @@ describe('Maildir trigger', () => {
     const big = rawMessage('fits-ingest announce', `# ${'padding '.repeat(600)}\nfile=${join(root, 'y.fits')}\n`);
     await deliver(maildir, big);
     const rejected = join(maildir, '.Rejected');
-    await until(() => folder(rejected, 'new').length === 3, 5000, 'three refused messages');
+    await until(() => folder(rejected, 'new').length === 3, 20_000, 'three refused messages');
     const codes = folder(rejected, 'new').map((m) => /^X-Fits-Ingest-Rejected: (\w+)/.exec(m.text)?.[1]).sort();
     expect(codes).toEqual(['MAIL_MALFORMED', 'MAIL_SIGNATURE', 'MAIL_TOO_LARGE']);
     expect(folder(rejected, 'new').find((m) => m.text.includes('MAIL_TOO_LARGE'))!.text.endsWith(big)).toBe(true);
@@ -126,12 +126,12 @@ describe('Maildir trigger', () => {
     const sink = refusingSink();
     await started({}, sink);
     await deliver(maildir, signed([join(root, 'later.fits')]));
-    await until(() => sink.alerts.length > 0, 5000, 'an alert');
+    await until(() => sink.alerts.length > 0, 20_000, 'an alert');
     await new Promise((r) => setTimeout(r, 200));
     expect(sink.alerts).toEqual(['SUBMIT_FAILED']);
     expect(folder(maildir, 'new')).toHaveLength(1);
     sink.refusing = false;
-    await until(() => folder(maildir, 'cur').length === 1, 5000, 'the message in cur/');
+    await until(() => folder(maildir, 'cur').length === 1, 20_000, 'the message in cur/');
     expect(sink.items.map((i) => i.path)).toEqual([join(root, 'later.fits')]);
   });
 
@@ -139,7 +139,7 @@ describe('Maildir trigger', () => {
     const sink = recordingSink();
     await started({ secret: undefined, requireSignature: false }, sink);
     await deliver(maildir, rawMessage('fits-ingest announce', `file=${join(root, 'trusted.fits')}\n`));
-    await until(() => sink.items.length === 1, 5000, 'the announcement');
+    await until(() => sink.items.length === 1, 20_000, 'the announcement');
     expect(sink.items[0]!.metadata).toMatchObject({ senderAuth: 'none' });
     expect(readFileSync(join(maildir, 'cur', folder(maildir, 'cur')[0]!.name), 'utf8')).toContain('trusted.fits');
   });
