@@ -32,7 +32,8 @@ describe('fits-ingest ingest: completeness, special files, streaming', () => {
       const f = frame(incoming, n);
       writeFileSync(f.path, f.bytes);
     }
-    // A 12-extension frame written one extension at a time, 300 ms apart: whole HDUs at every pause.
+    // A 12-extension frame written one extension at a time, 300 ms apart: whole HDUs at every pause. The quiet
+    // wait is 4 s, so a writer stalled by a loaded machine for a second is not taken for a finished one.
     const whole = frame(incoming, 20, { extensions: 12 }).bytes;
     const eleven = frame(incoming, 20, { extensions: 11 }).bytes;
     const ext = whole.length - eleven.length;
@@ -46,19 +47,19 @@ describe('fits-ingest ingest: completeness, special files, streaming', () => {
       written++;
     }, 300);
 
-    const child = spawn(process.execPath, [BIN, 'ingest', incoming, '--archive', join(dir, 'a-growing'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'ingest', incoming, '--archive', join(dir, 'a-growing'), '--json', '--quiet', '4000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     let firstLineWhileRunning: boolean | undefined;
     child.stdout.on('data', (chunk: Buffer) => {
-      if (firstLineWhileRunning === undefined && (out + chunk.toString()).includes('\n')) firstLineWhileRunning = child.exitCode === null && written < 12;
+      if (firstLineWhileRunning === undefined && (out + chunk.toString()).includes('\n')) firstLineWhileRunning = child.exitCode === null && !(out + chunk.toString()).split('\n')[0]!.includes(growing);
       out += chunk.toString();
     });
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearInterval(timer);
     expect(code, err).toBe(0);
-    // The finished files were reported while the growing one was still being written.
+    // The finished files were reported while the process still waited for the growing one.
     expect(firstLineWhileRunning).toBe(true);
     const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { file: string; state: string; location?: string });
     expect(lines).toHaveLength(4);
