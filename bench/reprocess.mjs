@@ -36,7 +36,7 @@ export async function main() {
   const { createProcessingService } = await src('processing/service.ts');
   const { areasUnder } = await src('processing/areas.ts');
   const { provenanceCards } = await src('core/processing/provenance.ts');
-  const { localPath } = await src('processing/_inputs.ts');
+  const { localPath } = await src('processing/inputs.ts');
   const { makeFrame, frameName } = await src('simulator/frames.ts');
 
   const dir = mkdtempSync(join(tmpdir(), 'fits-bench-reprocess-'));
@@ -88,7 +88,7 @@ export async function main() {
   const rss0 = rssMb();
   let shellSeconds = before;
   let perFrame = before / science.length;
-  for (const areas of [1, 2, 4]) {
+  for (const areas of (process.env.REPROCESS_AREAS ?? '1,2,4').split(',').map(Number)) {
     const processor = createCommandProcessor({ name: 'imager_reduce', version: `1.0-bench-${areas}`, command: ['/usr/bin/python3', PIPELINE] });
     const service = createProcessingService({ store, ingestor, processor, areas: areasUnder(join(dir, `areas-${areas}`), areas), pollMs: 20 });
     await service.start();
