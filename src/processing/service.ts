@@ -161,11 +161,13 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
         again = false;
         if (areas.every((a) => busy.has(a.name))) break;
         const waiting = new Set<string>(); // throttled batches not due (or yielding to ingestion) in this round
+        // One job per raw frame at a time (in any scheduler): two would archive the same product concurrently.
+        const inUse = new Set((await ctx.store.findRequests({ states: ['RUNNING'], limit: 100_000 })).flatMap((r) => r.inputs.map((i) => i.archiveId)));
         for (const limit of [areas.length + 16, 100_000]) {
           const queued = await ctx.store.nextQueued(limit);
           for (const request of queued) {
             if (!started) break;
-            if (dispatching.has(request.id) || waiting.has(request.batch ?? '')) continue;
+            if (dispatching.has(request.id) || waiting.has(request.batch ?? '') || request.inputs.some((i) => inUse.has(i.archiveId))) continue;
             const area = areas.find((a) => !busy.has(a.name));
             if (!area) break;
             if (request.throttled && request.batch && (ingestionBusy() || !(await ctx.store.takeBatchSlot(request.batch, now())))) {
@@ -173,6 +175,7 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
               continue;
             }
             await dispatch(request, area);
+            for (const i of request.inputs) inUse.add(i.archiveId);
           }
           if (queued.length < limit || waiting.size === 0 || areas.every((a) => busy.has(a.name))) break;
         }
