@@ -302,10 +302,17 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
     },
     async settled(ids, settleOptions = {}) {
       const deadline = now() + (settleOptions.timeoutMs ?? 3_600_000);
+      // A finished request never moves again: each poll reads only up to the first unfinished one.
+      const finished = new Map<string, ProcessingRequest>();
       for (;;) {
-        const requests = await Promise.all(ids.map(async (id) => (await ctx.store.getRequest(id)) ?? service.get(id)));
-        if (requests.every((r) => FINAL_REQUEST_STATES.includes(r.state))) return requests;
-        if (now() > deadline) throw new IngestError('TIMEOUT', `requests still unfinished: ${requests.filter((r) => !FINAL_REQUEST_STATES.includes(r.state)).map((r) => r.id).join(', ')}`);
+        for (const id of ids) {
+          if (finished.has(id)) continue;
+          const request = (await ctx.store.getRequest(id)) ?? (await service.get(id));
+          if (!FINAL_REQUEST_STATES.includes(request.state)) break;
+          finished.set(id, request);
+        }
+        if (ids.every((id) => finished.has(id))) return ids.map((id) => finished.get(id)!);
+        if (now() > deadline) throw new IngestError('TIMEOUT', `requests still unfinished: ${ids.filter((id) => !finished.has(id)).join(', ')}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
