@@ -26,6 +26,8 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Tells the requester if `request` was the last unfinished one of its batch. Never throws; the outcome is stored. */
 export async function deliverIfFinished(ctx: ServiceContext, options: DeliveryOptions, request: ProcessingRequest): Promise<void> {
   const key = request.batch ?? request.id;
+  // Cheap first: one unfinished request of the batch is enough to wait (a bulk batch finishes thousands of times).
+  if (request.batch && (await ctx.store.findRequests({ batch: request.batch, states: ['QUEUED', 'RUNNING'], limit: 1 })).length > 0) return;
   const requests = request.batch ? await ctx.store.findRequests({ batch: request.batch, limit: 1_000_000 }) : [request];
   if (!requests.every((r) => FINAL_REQUEST_STATES.includes(r.state))) return;
   const to = [...(await (options.recipients ?? ((r: string) => (EMAIL.test(r) ? [r] : [])))(request.requester))];
