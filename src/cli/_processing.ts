@@ -8,6 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createSqliteProcessingStore } from '../adapters/processing-stores/sqlite.js';
+import { createMailNotifier } from '../adapters/notifiers/mail.js';
+import type { Notifier } from '../core/ports/notifier.js';
 import { createCommandProcessor } from '../adapters/processors/command.js';
 import { IngestError } from '../core/errors.js';
 import { areasUnder } from '../processing/areas.js';
@@ -27,6 +29,10 @@ export interface ProcessingCliOptions {
   areaRoot?: string;
   timeout?: string;
   json?: boolean;
+  areaPrefix?: string;
+  notifySmtp?: string;
+  mailFrom?: string;
+  filesUrl?: string;
 }
 
 /** Adds the shared options. */
@@ -41,6 +47,10 @@ export function processingOptions(command: Command): Command {
     .option('--areas <n>', 'processing areas (one job each at a time)', '2')
     .option('--area-root <dir>', 'where the areas are (default: <archive>/.processing)')
     .option('--timeout <seconds>', 'kill a pipeline run after this long', '600')
+    .option('--area-prefix <name>', 'area names are <prefix>1, <prefix>2…; schedulers sharing a store need distinct names', 'area-')
+    .option('--notify-smtp <host:port>', 'mail each requester (an e-mail address) when their request(s) finish, through this SMTP server')
+    .option('--mail-from <address>', 'sender of those mails', 'fits-ingest@localhost')
+    .option('--files-url <url>', 'base URL of the archive\'s HTTP API, for the product links in those mails (default: archived paths)')
     .option('--json', 'JSON output');
 }
 
@@ -68,16 +78,28 @@ export async function openProcessing(options: ProcessingCliOptions): Promise<{ s
   const command = options.pipeline ? ['/bin/sh', '-c', `${options.pipeline} "$1"`, 'sh'] : ['/usr/bin/python3', examplePipelinePath()];
   const processor = createCommandProcessor({ name: options.pipelineName ?? 'imager_reduce', version: options.pipelineVersion ?? '1.0', command, timeoutMs: Math.round(Number(options.timeout ?? 600) * 1000) });
   const count = Math.max(1, Number(options.areas ?? 2) | 0);
-  const service = createProcessingService({ store, ingestor, processor, areas: areasUnder(resolve(options.areaRoot ?? join(archive, '.processing')), count), outbox: join(resolve(options.areaRoot ?? join(archive, '.processing')), 'outbox'), pollMs: 100 });
+  const notifier = options.notifySmtp ? mailNotifier(options.notifySmtp, options.mailFrom ?? 'fits-ingest@localhost') : undefined;
+  const root = resolve(options.areaRoot ?? join(archive, '.processing'));
+  const service = createProcessingService({
+    store, ingestor, processor, areas: areasUnder(root, count, options.areaPrefix), outbox: join(root, 'outbox'), pollMs: 100,
+    ...(notifier ? { delivery: { notifier, ...(options.filesUrl ? { filesUrl: options.filesUrl } : {}) } } : {}),
+  });
   return {
     service,
     async close() {
       await service.stop();
+      await notifier?.close?.();
       await store.close();
       await ingestor.stop();
       await ingestor.catalog.close();
     },
   };
+}
+
+function mailNotifier(spec: string, from: string): Notifier {
+  const m = /^(.+):(\d+)$/.exec(spec);
+  if (!m) throw new IngestError('INVALID_OPTIONS', `--notify-smtp ${JSON.stringify(spec)} is not HOST:PORT`, { context: { field: 'notify-smtp' } });
+  return createMailNotifier({ transport: { host: m[1]!, port: Number(m[2]), pool: false }, from });
 }
 
 /** `2026-11-20T06:00:00Z` or `2026-11-20` → epoch ms, or a usage error naming the option. */

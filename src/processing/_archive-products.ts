@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { IngestError } from '../core/errors.js';
 import type { ProcessorProduct } from '../core/ports/processor.js';
@@ -57,7 +57,11 @@ export async function stageProducts(ctx: ServiceContext, request: ProcessingRequ
     // One folder per product: pipelines may name every product alike (archive ids come from the parent).
     await mkdir(join(outbox, String(index + 1)), { recursive: true });
     const path = join(outbox, String(index + 1), basename(product.path));
-    await copyFile(product.path, path);
+    // Moved, not copied, when the outbox is on the area's filesystem (the area is emptied next anyway).
+    await rename(product.path, path).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EXDEV') throw error;
+      await copyFile(product.path, path);
+    });
     staged.push({ product, path });
   }
   return staged;
@@ -68,11 +72,10 @@ export async function archiveProducts(ctx: ServiceContext, request: ProcessingRe
   const ids: string[] = [];
   for (const { product, path } of staged) {
     const name = basename(path);
-    const sha256 = await sha256Of(path);
     const siblings = await ctx.catalog.findArchived({ parent: product.parents[0]!, level: product.level });
     const existing = siblings.find((f) => f.originalName === name);
     let archiveId: string;
-    if (existing?.sourceSha256 === sha256) archiveId = existing.archiveId;
+    if (existing && existing.sourceSha256 === (await sha256Of(path))) archiveId = existing.archiveId;
     else archiveId = await ingest(ctx, request, product, path, existing !== undefined);
     ids.push(archiveId);
     const history = await ctx.store.productHistory(archiveId);

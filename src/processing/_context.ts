@@ -1,6 +1,7 @@
 /** What the processing service's parts share. Internal. @module */
 import type { Catalog } from '../core/ports/catalog.js';
 import type { ProcessingStore } from '../core/ports/processing-store.js';
+import type { ProcessingRequest } from '../core/processing/request.js';
 import type { Processor } from '../core/ports/processor.js';
 import type { Ingestor } from '../core/runtime/engine.js';
 import type { InstrumentDescription } from '../core/instruments/schema.js';
@@ -22,4 +23,6 @@ export interface ServiceContext {
   outbox: string;
   now(): number;
   newId(): string;
+  /** Called after a request reached DONE, FAILED or CANCELLED (delivery to the requester). */
+  onFinal?(request: ProcessingRequest): void;
 }

@@ -8,7 +8,7 @@
 import { IngestError, toIngestError } from '../core/errors.js';
 import type { ProcessorCalibrationFile, ProcessorFile } from '../core/ports/processor.js';
 import { provenanceCards } from '../core/processing/provenance.js';
-import { transitionRequest, type ProcessingRequest, type RequestEvent } from '../core/processing/request.js';
+import { FINAL_REQUEST_STATES, transitionRequest, type ProcessingRequest, type RequestEvent } from '../core/processing/request.js';
 import { cleanArea, markArea, type ProcessingArea } from './areas.js';
 import { archiveProducts, stageProducts } from './_archive-products.js';
 import type { ServiceContext } from './_context.js';
@@ -27,6 +27,7 @@ async function archivedFile(ctx: ServiceContext, archiveId: string): Promise<Pro
 export async function move(ctx: ServiceContext, request: ProcessingRequest, event: RequestEvent, actor?: string): Promise<ProcessingRequest> {
   const next = transitionRequest(request, event, ctx.now(), actor);
   await ctx.store.updateRequest(next);
+  if (FINAL_REQUEST_STATES.includes(next.state)) ctx.onFinal?.(next);
   return next;
 }
 

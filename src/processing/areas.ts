@@ -30,9 +30,9 @@ export function processingAreas(specs: readonly { name: string; dir: string }[])
   return areas;
 }
 
-/** `count` areas named area-1… under `root`. */
-export function areasUnder(root: string, count: number): ProcessingArea[] {
-  return processingAreas(Array.from({ length: count }, (_, i) => ({ name: `area-${i + 1}`, dir: join(root, `area-${i + 1}`) })));
+/** `count` areas named `<prefix>1`… (default area-1…) in folders of those names under `root`. */
+export function areasUnder(root: string, count: number, prefix = 'area-'): ProcessingArea[] {
+  return processingAreas(Array.from({ length: count }, (_, i) => ({ name: `${prefix}${i + 1}`, dir: join(root, `${prefix}${i + 1}`) })));
 }
 
 

@@ -18,6 +18,8 @@ export interface Selection {
   /** YYYY-MM-DD */
   night?: string;
   instrument?: string;
+  /** Every raw science frame of `instrument` (bulk reprocessing). */
+  all?: boolean;
 }
 
 /** Observation time of an archived file (DATE-OBS + UT by its instrument's keyword map), or the archive time. */
@@ -40,8 +42,8 @@ export async function selectInputs(catalog: Catalog, instruments: readonly Instr
   if (selection.program !== undefined) query.program = selection.program;
   if (selection.night !== undefined) Object.assign(query, { nightFrom: selection.night, nightTo: selection.night });
   if (selection.instrument !== undefined) query.instrument = selection.instrument;
-  if (!query.archiveIds && selection.program === undefined && selection.night === undefined) {
-    throw new IngestError('INVALID_OPTIONS', 'say what to reprocess: archive ids, a program or a night', { context: { field: 'selection' } });
+  if (!query.archiveIds && selection.program === undefined && selection.night === undefined && !(selection.all && selection.instrument !== undefined)) {
+    throw new IngestError('INVALID_OPTIONS', 'say what to reprocess: archive ids, a program, a night, or all of an instrument', { context: { field: 'selection' } });
   }
   const files = await catalog.findArchived(query);
   if (query.archiveIds) {

@@ -4,7 +4,10 @@
  * in a free processing area (one job per area) through a {@link Processor}; products are archived by the ingestor
  * like any other file, at their level and linked to their raw parents, with provenance in their headers. A request
  * whose inputs, calibration set version and processor version already ran is answered from the result cache.
- * One scheduler per store: at start it requeues the requests a crashed scheduler left RUNNING and cleans every area.
+ * Several schedulers (processes or hosts) may share one store, each with its own area names (`_leases.ts`): at
+ * start a scheduler requeues what a crash left RUNNING in its areas or in the areas of a dead scheduler, and cleans
+ * its areas. A throttled batch (bulk reprocessing) starts at most one request per interval and none while live
+ * ingestion has work. With `delivery`, the requester is told once their batch is finished.
  *
  * @module
  */
@@ -13,7 +16,7 @@ import { join } from 'node:path';
 import { IngestError } from '../core/errors.js';
 import type { ProcessingStore, RequestFilter } from '../core/ports/processing-store.js';
 import type { Processor } from '../core/ports/processor.js';
-import { queueOrder, queuePosition, resultCacheKey } from '../core/processing/queue.js';
+import { queuePosition, resultCacheKey } from '../core/processing/queue.js';
 import { createRequest, FINAL_REQUEST_STATES, type ProcessingRequest } from '../core/processing/request.js';
 import { resolveCalibration } from '../core/processing/validity.js';
 import type { Ingestor } from '../core/runtime/engine.js';
@@ -23,6 +26,10 @@ import { certify, decertify, type CertifyInput, type Certified } from './_calibr
 import type { ServiceContext } from './_context.js';
 import { inputOf, selectInputs, type Selection } from './inputs.js';
 import { move, runJob, type AbortReason } from './_run-job.js';
+import { deliverIfFinished, type DeliveryOptions } from './_delivery.js';
+import { newLease, register, requeueOrphans } from './_leases.js';
+import { autoReprocess, bulkBatch, type AutoReprocess } from './_bulk.js';
+import type { BatchThrottle } from '../core/ports/processing-store.js';
 
 /** Options of {@link createProcessingService}. */
 export interface ProcessingServiceOptions {
@@ -42,6 +49,16 @@ export interface ProcessingServiceOptions {
   /** Look for requests stored by other processes this often. @default 500 */
   pollMs?: number;
   now?: () => number;
+  /** Tell requesters when their products are ready (e.g. through the mail notifier). */
+  delivery?: DeliveryOptions;
+  /** Requeue what a recertification replaced without being asked (`reprocess` of certify). @default the store's `calib auto-reprocess` setting of the instrument, else false */
+  reprocessOnRecertify?: boolean;
+  /** This scheduler's id in the store. @default a random id */
+  schedulerId?: string;
+  /** A scheduler that has not renewed its lease for this long is dead; its RUNNING requests run again. @default 30000 */
+  leaseMs?: number;
+  /** Throttled (bulk) requests wait while the ingestor has files queued or running. @default true */
+  yieldToIngestion?: boolean;
 }
 
 /** What {@link ProcessingService.submit} takes. */
@@ -54,6 +71,12 @@ export interface SubmitInput extends Selection {
   reason?: string;
   /** Refuse (FORBIDDEN, nothing queued) when a selected frame's instrument is not allowed, e.g. by a token. */
   mayUse?: (instrument: string) => boolean;
+  /**
+   * Bulk reprocessing: the batch starts at most one request per `intervalMs` and none while live ingestion has
+   * work; priority defaults to -10. The same bulk selection submitted again while its batch is unfinished resumes
+   * that batch (returns its requests) instead of queueing a second one.
+   */
+  throttle?: { intervalMs: number };
 }
 
 /** A request with its place in the queue. */
@@ -75,6 +98,8 @@ export interface ProcessingService {
   /** Certifies a new set version; with `replace` and `reprocess`, queues exactly the products built with what it replaced. */
   certify(input: CertifyInput & { reprocess?: boolean }): Promise<Certified & { requests: ProcessingRequest[] }>;
   decertify(input: Parameters<typeof decertify>[1]): ReturnType<typeof decertify>;
+  /** Reads or sets (stored, for every process) whether recertifying an instrument's sets requeues what they replaced. */
+  autoReprocess(instrument: string, value?: AutoReprocess): Promise<AutoReprocess>;
   readonly context: ServiceContext;
 }
 
@@ -92,7 +117,31 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
       return Math.max(0, ...rules.map((r) => r.withinHours)) * 3_600_000;
     },
   };
-  type Job = { request: string; controller: AbortController; done: Promise<unknown> };
+  type Job = { request: string; area: string; controller: AbortController; done: Promise<unknown> };
+  const leaseMs = options.leaseMs ?? 30_000;
+  const lease = newLease(options.schedulerId ?? randomUUID(), areas, now());
+  const deliveries = new Set<Promise<void>>();
+  if (options.delivery) {
+    const delivery = options.delivery;
+    ctx.onFinal = (request) => {
+      const p = deliverIfFinished(ctx, delivery, request).finally(() => deliveries.delete(p));
+      deliveries.add(p);
+    };
+  }
+  /** Live ingestion has work: files queued or running in the ingestor beyond this service's own products. */
+  const ingestionBusy = (): boolean => {
+    if (options.yieldToIngestion === false) return false;
+    const archiving = [...running].filter((j) => busy.get(j.area) !== j).length;
+    const load = ctx.ingestor.load();
+    return load.running + load.queued > archiving;
+  };
+  /** Renews the lease and requeues what dead schedulers left RUNNING. */
+  async function beat(): Promise<void> {
+    if (now() - lease.heartbeatAt < leaseMs / 3) return;
+    lease.heartbeatAt = now();
+    await ctx.store.putScheduler(lease);
+    if ((await requeueOrphans(ctx, lease, leaseMs, false)).length > 0) pump();
+  }
   /** Areas in use, by name (an area is freed once its job's pipeline ended and it is clean again). */
   const busy = new Map<string, Job>();
   /** Jobs not finished yet (their products may still be being archived after the area was freed). */
@@ -110,13 +159,25 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
     pumping = (async () => {
       do {
         again = false;
-        const queued = queueOrder(await ctx.store.findRequests({ states: ['QUEUED'], limit: 100_000 }));
-        for (const request of queued) {
-          if (!started) break;
-          if (dispatching.has(request.id)) continue;
-          const area = areas.find((a) => !busy.has(a.name));
-          if (!area) break;
-          await dispatch(request, area);
+        if (areas.every((a) => busy.has(a.name))) break;
+        const waiting = new Set<string>(); // throttled batches not due (or yielding to ingestion) in this round
+        // One job per raw frame at a time (in any scheduler): two would archive the same product concurrently.
+        const inUse = new Set((await ctx.store.findRequests({ states: ['RUNNING'], limit: 100_000 })).flatMap((r) => r.inputs.map((i) => i.archiveId)));
+        for (const limit of [areas.length + 16, 100_000]) {
+          const queued = await ctx.store.nextQueued(limit);
+          for (const request of queued) {
+            if (!started) break;
+            if (dispatching.has(request.id) || waiting.has(request.batch ?? '') || request.inputs.some((i) => inUse.has(i.archiveId))) continue;
+            const area = areas.find((a) => !busy.has(a.name));
+            if (!area) break;
+            if (request.throttled && request.batch && (ingestionBusy() || !(await ctx.store.takeBatchSlot(request.batch, now())))) {
+              waiting.add(request.batch);
+              continue;
+            }
+            await dispatch(request, area);
+            for (const i of request.inputs) inUse.add(i.archiveId);
+          }
+          if (queued.length < limit || waiting.size === 0 || areas.every((a) => busy.has(a.name))) break;
         }
       } while (again && started);
     })()
@@ -149,13 +210,13 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
     const controller = new AbortController();
     dispatching.add(request.id);
     let done: Promise<unknown> = Promise.resolve();
-    const job = { request: request.id, controller, done };
+    const job: Job = { request: request.id, area: area.name, controller, done };
     busy.set(area.name, job);
     const release = (): void => {
       if (busy.get(area.name) === job) busy.delete(area.name);
       pump();
     };
-    done = runJob(ctx, begun, area, controller.signal, release).finally(() => {
+    done = runJob(ctx, begun, area, controller.signal, release).catch(() => {}).finally(() => {
       running.delete(job);
       dispatching.delete(request.id);
       pump();
@@ -175,12 +236,15 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
     context: ctx,
     async start() {
       if (started) return;
-      for (const request of await ctx.store.findRequests({ states: ['RUNNING'], limit: 100_000 })) {
-        await move(ctx, request, { type: 'RESTART', message: `the scheduler restarted while it ran in ${request.area}; the job runs again` }, 'restart');
-      }
+      lease.startedAt = lease.heartbeatAt = now();
+      await register(ctx, lease, leaseMs);
+      await requeueOrphans(ctx, lease, leaseMs, true);
       for (const area of areas) await cleanArea(area);
       started = true;
-      timer = setInterval(pump, options.pollMs ?? 500);
+      timer = setInterval(() => {
+        beat().catch(() => {});
+        pump();
+      }, options.pollMs ?? 500);
       timer.unref?.();
       pump();
     },
@@ -190,8 +254,12 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
       if (stopOptions.abort) for (const job of running) job.controller.abort({ type: 'shutdown' } satisfies AbortReason);
       await pumping;
       await Promise.allSettled([...running].map((j) => j.done));
+      await Promise.allSettled([...deliveries]);
+      await ctx.store.removeScheduler(lease.id).catch(() => {});
     },
     async submit(input) {
+      const resumed = input.throttle ? await bulkBatch(ctx, input).open() : undefined;
+      if (resumed) return resumed;
       const files = await selectInputs(ctx.catalog, instruments, input, ctx.scienceTypes);
       if (files.length === 0) throw new IngestError('NOT_FOUND', 'the selection names no raw science frame', { hint: 'check the program, night or archive ids (fits-ingest catalog query lists them)' });
       const refused = input.mayUse ? files.find((f) => !input.mayUse!(f.instrument)) : undefined;
@@ -200,12 +268,14 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
       const requests: ProcessingRequest[] = [];
       for (const file of files) {
         const request = createRequest({
-          id: ctx.newId(), requester: input.requester, priority: input.priority ?? 0, instrument: file.instrument, kind: ctx.kind, inputs: [inputOf(instruments, file)],
+          id: ctx.newId(), requester: input.requester, priority: input.priority ?? (input.throttle ? -10 : 0), instrument: file.instrument, kind: ctx.kind, inputs: [inputOf(instruments, file)],
           calibration: input.calibration ?? 'latest', processor: { name: ctx.processor.name, version: ctx.processor.version }, batch, ...(input.reason ? { reason: input.reason } : {}),
+          ...(input.throttle ? { throttled: true } : {}),
         }, ctx.now());
-        await ctx.store.insertRequest(request);
         requests.push(request);
       }
+      const throttle: BatchThrottle | undefined = input.throttle && { batch, key: bulkBatch(ctx, input).key, intervalMs: input.throttle.intervalMs, nextAt: ctx.now(), total: requests.length, createdAt: ctx.now() };
+      await ctx.store.insertRequests(requests, throttle);
       pump();
       return requests;
     },
@@ -232,23 +302,33 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
     },
     async settled(ids, settleOptions = {}) {
       const deadline = now() + (settleOptions.timeoutMs ?? 3_600_000);
+      // A finished request never moves again: each poll reads only up to the first unfinished one.
+      const finished = new Map<string, ProcessingRequest>();
       for (;;) {
-        const requests = await Promise.all(ids.map((id) => service.get(id)));
-        if (requests.every((r) => FINAL_REQUEST_STATES.includes(r.state))) return requests;
-        if (now() > deadline) throw new IngestError('TIMEOUT', `requests still unfinished: ${requests.filter((r) => !FINAL_REQUEST_STATES.includes(r.state)).map((r) => r.id).join(', ')}`);
+        for (const id of ids) {
+          if (finished.has(id)) continue;
+          const request = (await ctx.store.getRequest(id)) ?? (await service.get(id));
+          if (!FINAL_REQUEST_STATES.includes(request.state)) break;
+          finished.set(id, request);
+        }
+        if (ids.every((id) => finished.has(id))) return ids.map((id) => finished.get(id)!);
+        if (now() > deadline) throw new IngestError('TIMEOUT', `requests still unfinished: ${ids.filter((id) => !finished.has(id)).join(', ')}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
     async certify(input) {
       const certified = await certify(ctx, input);
       const requests: ProcessingRequest[] = [];
-      if (input.reprocess && certified.affected.length > 0) {
+      const auto = input.reprocess === undefined && options.reprocessOnRecertify === undefined ? await autoReprocess(ctx, input.instrument) : undefined;
+      if ((input.reprocess ?? options.reprocessOnRecertify ?? auto?.enabled) && certified.affected.length > 0) {
         const parents = [...new Set(certified.affected.map((p) => p.parents[0]!))];
-        requests.push(...(await service.submit({ archiveIds: parents, requester: input.actor, reason: `recertification: ${certified.set.id} replaces ${[...new Set(certified.replaced.map((r) => r.setId))].join(', ')}` })));
+        const reason = `recertification: ${certified.set.id} replaces ${[...new Set(certified.replaced.map((r) => r.setId))].join(', ')}${auto?.enabled ? ' (auto-reprocess)' : ''}`;
+        requests.push(...(await service.submit({ archiveIds: parents, requester: auto?.requester ?? input.actor, reason, ...(auto?.intervalMs ? { throttle: { intervalMs: auto.intervalMs } } : {}) })));
       }
       return { ...certified, requests };
     },
     decertify: (input) => decertify(ctx, input),
+    autoReprocess: (instrument, value) => autoReprocess(ctx, instrument, value),
   };
   return service;
 }

@@ -7,7 +7,8 @@
 import { IngestError } from '../../core/errors.js';
 import type { CalibrationSet, ValidityRange } from '../../core/processing/calibration-set.js';
 import type { ProcessingRequest } from '../../core/processing/request.js';
-import type { CachedResult, ProcessingStore, ProductProvenance } from '../../core/ports/processing-store.js';
+import type { BatchThrottle, CachedResult, DeliveryRecord, ProcessingStore, ProductProvenance, SchedulerLease } from '../../core/ports/processing-store.js';
+import { queueOrder } from '../../core/processing/queue.js';
 import { rangeOrder } from './_shared.js';
 
 /** Name of the in-memory store. */
@@ -20,6 +21,10 @@ export function createMemoryProcessingStore(): ProcessingStore {
   const requests = new Map<string, ProcessingRequest>();
   const cache = new Map<string, CachedResult>();
   const products: ProductProvenance[] = [];
+  const throttles = new Map<string, BatchThrottle>();
+  const schedulers = new Map<string, SchedulerLease>();
+  const deliveries = new Map<string, DeliveryRecord>();
+  const settings = new Map<string, unknown>();
   const copy = <T>(value: T): T => structuredClone(value);
 
   return {
@@ -87,6 +92,61 @@ export function createMemoryProcessingStore(): ProcessingStore {
     },
     async productHistory(archiveId) {
       return products.filter((p) => p.archiveId === archiveId).map(copy);
+    },
+
+    async nextQueued(limit) {
+      return queueOrder([...requests.values()]).slice(0, limit).map(copy);
+    },
+    async insertRequests(list, throttle) {
+      const clash = list.find((r) => requests.has(r.id));
+      if (clash) throw new IngestError('CONFLICT', `request ${clash.id} exists already`);
+      for (const r of list) requests.set(r.id, copy(r));
+      if (throttle) throttles.set(throttle.batch, copy(throttle));
+    },
+    async getThrottle(batch) {
+      const t = throttles.get(batch);
+      return t && copy(t);
+    },
+    async findThrottles(key) {
+      return [...throttles.values()].filter((t) => t.key === key).sort((a, b) => b.createdAt - a.createdAt).map(copy);
+    },
+    async takeBatchSlot(batch, now) {
+      const t = throttles.get(batch);
+      if (!t) return true;
+      if (t.nextAt > now) return false;
+      t.nextAt = now + t.intervalMs;
+      return true;
+    },
+
+    async putScheduler(lease) {
+      schedulers.set(lease.id, copy(lease));
+    },
+    async listSchedulers() {
+      return [...schedulers.values()].map(copy);
+    },
+    async removeScheduler(id) {
+      schedulers.delete(id);
+    },
+
+    async claimDelivery(key, at, to) {
+      if (deliveries.has(key)) return false;
+      deliveries.set(key, { key, claimedAt: at, to: [...to] });
+      return true;
+    },
+    async finishDelivery(key, outcome) {
+      const d = deliveries.get(key);
+      if (d) Object.assign(d, outcome);
+    },
+    async getDelivery(key) {
+      const d = deliveries.get(key);
+      return d && copy(d);
+    },
+
+    async getSetting(key) {
+      return copy(settings.get(key));
+    },
+    async setSetting(key, value) {
+      settings.set(key, copy(value));
     },
   };
 }

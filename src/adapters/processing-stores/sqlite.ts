@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { ValidityRange } from '../../core/processing/calibration-set.js';
 import type { ProcessingRequest } from '../../core/processing/request.js';
-import type { ProcessingStore, ProductProvenance } from '../../core/ports/processing-store.js';
+import type { BatchThrottle, DeliveryRecord, ProcessingStore, ProductProvenance } from '../../core/ports/processing-store.js';
 import { fromSqliteError, openDatabase, violatesUnique, type Db } from '../_shared/sqlite-driver.js';
 import { parseOptions } from '../_shared/options.js';
 import { rangeOrder } from './_shared.js';
@@ -38,6 +38,15 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE processing_products (seq INTEGER PRIMARY KEY AUTOINCREMENT, archive_id TEXT NOT NULL, set_id TEXT NOT NULL, superseded_by TEXT, body TEXT NOT NULL);
    CREATE INDEX processing_products_set ON processing_products (set_id, superseded_by);
    CREATE INDEX processing_products_id ON processing_products (archive_id);`,
+  // 2 (issue 14): queue order in SQL, throttled batches, schedulers sharing the store, deliveries, settings.
+  `ALTER TABLE processing_requests ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+   UPDATE processing_requests SET priority = COALESCE(json_extract(body, '$.priority'), 0);
+   CREATE INDEX processing_requests_queue ON processing_requests (state, priority DESC, created_at, id);
+   CREATE TABLE processing_throttles (batch TEXT PRIMARY KEY, key TEXT NOT NULL, next_at INTEGER NOT NULL, created_at INTEGER NOT NULL, body TEXT NOT NULL);
+   CREATE INDEX processing_throttles_key ON processing_throttles (key, created_at);
+   CREATE TABLE processing_schedulers (id TEXT PRIMARY KEY, body TEXT NOT NULL);
+   CREATE TABLE processing_deliveries (key TEXT PRIMARY KEY, body TEXT NOT NULL);
+   CREATE TABLE processing_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
 function migrate(db: Db): void {
@@ -52,7 +61,19 @@ function migrate(db: Db): void {
 }
 
 type Row = { body: string };
+
+function insertRow(d: Db, request: ProcessingRequest): void {
+  try {
+    d.prepare('INSERT INTO processing_requests (id, state, requester, batch, created_at, version, priority, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(request.id, request.state, request.requester, request.batch ?? null, request.createdAt, request.version, request.priority, JSON.stringify(request));
+  } catch (error) {
+    if (violatesUnique(error, 'processing_requests.id')) throw new IngestError('CONFLICT', `request ${request.id} exists already`);
+    throw error;
+  }
+}
 const parse = <T>(row: Row): T => JSON.parse(row.body) as T;
+type ThrottleRow = Row & { next_at: number };
+const throttleOf = (row: ThrottleRow | undefined): BatchThrottle | undefined => row && { ...parse<BatchThrottle>(row), nextAt: row.next_at };
 
 /** Creates a SQLite processing store (opened by `init`). */
 export function createSqliteProcessingStore(input: SqliteProcessingStoreOptions): ProcessingStore {
@@ -122,15 +143,7 @@ export function createSqliteProcessingStore(input: SqliteProcessingStoreOptions)
     },
 
     async insertRequest(request) {
-      run((d) => {
-        try {
-          d.prepare('INSERT INTO processing_requests (id, state, requester, batch, created_at, version, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
-            .run(request.id, request.state, request.requester, request.batch ?? null, request.createdAt, request.version, JSON.stringify(request));
-        } catch (error) {
-          if (violatesUnique(error, 'processing_requests.id')) throw new IngestError('CONFLICT', `request ${request.id} exists already`);
-          throw error;
-        }
-      });
+      run((d) => insertRow(d, request));
     },
     getRequest: async (id) => one('SELECT body FROM processing_requests WHERE id = ?', id),
     async updateRequest(request) {
@@ -174,5 +187,52 @@ export function createSqliteProcessingStore(input: SqliteProcessingStoreOptions)
       return all<ProductProvenance>(`SELECT body FROM processing_products WHERE superseded_by IS NULL AND set_id IN (${ids.map(() => '?').join(', ')}) ORDER BY seq`, ...ids);
     },
     productHistory: async (archiveId) => all('SELECT body FROM processing_products WHERE archive_id = ? ORDER BY seq', archiveId),
+
+    nextQueued: async (limit) => all("SELECT body FROM processing_requests WHERE state = 'QUEUED' ORDER BY priority DESC, created_at, id LIMIT ?", limit),
+    async insertRequests(requests, throttle) {
+      run((d) => d.transaction(() => {
+        for (const r of requests) insertRow(d, r);
+        if (throttle) d.prepare('INSERT INTO processing_throttles (batch, key, next_at, created_at, body) VALUES (?, ?, ?, ?, ?)').run(throttle.batch, throttle.key, throttle.nextAt, throttle.createdAt, JSON.stringify(throttle));
+      }).immediate());
+    },
+    getThrottle: async (batch) => throttleOf(run((d) => d.prepare('SELECT next_at, body FROM processing_throttles WHERE batch = ?').get(batch)) as ThrottleRow | undefined),
+    findThrottles: async (key) => (run((d) => d.prepare('SELECT next_at, body FROM processing_throttles WHERE key = ? ORDER BY created_at DESC').all(key)) as ThrottleRow[]).map((r) => throttleOf(r)!),
+    async takeBatchSlot(batch, now) {
+      return run((d) => d.transaction(() => {
+        const row = d.prepare('SELECT next_at, body FROM processing_throttles WHERE batch = ?').get(batch) as ThrottleRow | undefined;
+        if (!row) return true;
+        if (row.next_at > now) return false;
+        d.prepare('UPDATE processing_throttles SET next_at = ? WHERE batch = ?').run(now + throttleOf(row)!.intervalMs, batch);
+        return true;
+      }).immediate());
+    },
+
+    async putScheduler(lease) {
+      run((d) => d.prepare('INSERT OR REPLACE INTO processing_schedulers (id, body) VALUES (?, ?)').run(lease.id, JSON.stringify(lease)));
+    },
+    listSchedulers: async () => all('SELECT body FROM processing_schedulers ORDER BY id'),
+    async removeScheduler(id) {
+      run((d) => d.prepare('DELETE FROM processing_schedulers WHERE id = ?').run(id));
+    },
+
+    async claimDelivery(key, at, to) {
+      const record: DeliveryRecord = { key, claimedAt: at, to: [...to] };
+      return run((d) => d.prepare('INSERT OR IGNORE INTO processing_deliveries (key, body) VALUES (?, ?)').run(key, JSON.stringify(record)).changes === 1);
+    },
+    async finishDelivery(key, outcome) {
+      run((d) => d.transaction(() => {
+        const row = d.prepare('SELECT body FROM processing_deliveries WHERE key = ?').get(key) as Row | undefined;
+        if (row) d.prepare('UPDATE processing_deliveries SET body = ? WHERE key = ?').run(JSON.stringify({ ...parse<DeliveryRecord>(row), ...outcome }), key);
+      }).immediate());
+    },
+    getDelivery: async (key) => one('SELECT body FROM processing_deliveries WHERE key = ?', key),
+
+    async getSetting(key) {
+      const row = run((d) => d.prepare('SELECT value FROM processing_settings WHERE key = ?').get(key)) as { value: string } | undefined;
+      return row ? JSON.parse(row.value) : undefined;
+    },
+    async setSetting(key, value) {
+      run((d) => d.prepare('INSERT OR REPLACE INTO processing_settings (key, value) VALUES (?, ?)').run(key, JSON.stringify(value ?? null)));
+    },
   };
 }

@@ -47,6 +47,42 @@ export interface RequestFilter {
   limit?: number;
 }
 
+/**
+ * A scheduler sharing the store (migration 2): the processing areas it runs jobs in and its last sign of life. Area
+ * names are unique among live schedulers, so a RUNNING request's area names the scheduler that runs it.
+ */
+export interface SchedulerLease {
+  id: string;
+  /** Host name and process id: a scheduler on the same host whose process is gone is dead without waiting. */
+  host: string;
+  pid: number;
+  areas: string[];
+  startedAt: number;
+  heartbeatAt: number;
+}
+
+/** A throttled batch of requests (bulk reprocessing): at most one of its requests starts per `intervalMs`. */
+export interface BatchThrottle {
+  batch: string;
+  /** What the batch reprocesses (instrument, calibration, processor): a second identical bulk request resumes it. */
+  key: string;
+  intervalMs: number;
+  /** Earliest time the next request of the batch may start. */
+  nextAt: number;
+  total: number;
+  createdAt: number;
+}
+
+/** Outcome of telling a requester that a batch (or a lone request) finished. */
+export interface DeliveryRecord {
+  /** The batch id, or the request id of a request without batch. */
+  key: string;
+  claimedAt: number;
+  to: string[];
+  sentAt?: number;
+  error?: string;
+}
+
 /** Persistent state of reprocessing. */
 export interface ProcessingStore {
   readonly name: string;
@@ -79,4 +115,28 @@ export interface ProcessingStore {
   productsBuiltWith(calibrationSetIds: readonly string[]): Promise<ProductProvenance[]>;
   /** Every provenance row of an archive id, oldest first. */
   productHistory(archiveId: string): Promise<ProductProvenance[]>;
+
+  /** QUEUED requests in queue order (priority, then oldest), at most `limit`. */
+  nextQueued(limit: number): Promise<ProcessingRequest[]>;
+  /** Inserts requests atomically (all or none), with the throttle of their batch when given. */
+  insertRequests(requests: readonly ProcessingRequest[], throttle?: BatchThrottle): Promise<void>;
+  getThrottle(batch: string): Promise<BatchThrottle | undefined>;
+  /** Throttled batches with this key, newest first. */
+  findThrottles(key: string): Promise<BatchThrottle[]>;
+  /** Atomically takes the batch's next start slot at `now` (false if it is not due yet). Unthrottled batches: true. */
+  takeBatchSlot(batch: string, now: number): Promise<boolean>;
+
+  /** Stores or refreshes a scheduler's lease. */
+  putScheduler(lease: SchedulerLease): Promise<void>;
+  listSchedulers(): Promise<SchedulerLease[]>;
+  removeScheduler(id: string): Promise<void>;
+
+  /** Claims the delivery of `key`: true for the first caller only, so a batch is announced once. */
+  claimDelivery(key: string, at: number, to: readonly string[]): Promise<boolean>;
+  finishDelivery(key: string, outcome: { sentAt?: number; error?: string }): Promise<void>;
+  getDelivery(key: string): Promise<DeliveryRecord | undefined>;
+
+  /** A stored setting (e.g. `auto-reprocess:KCWI`), as JSON. */
+  getSetting(key: string): Promise<unknown>;
+  setSetting(key: string, value: unknown): Promise<void>;
 }

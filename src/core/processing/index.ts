@@ -3,3 +3,5 @@ export * from './validity.js';
 export * from './request.js';
 export * from './queue.js';
 export * from './provenance.js';
+export * from './delivery.js';
+export * from './throttle.js';

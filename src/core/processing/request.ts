@@ -67,6 +67,8 @@ export interface ProcessingRequest {
   reason?: string;
   /** Groups the requests of one submission (`--program K123`). */
   batch?: string;
+  /** Its batch is throttled bulk reprocessing: it starts only in its batch's turn and while live ingestion is idle. */
+  throttled?: boolean;
   createdAt: number;
   startedAt?: number;
   finishedAt?: number;

@@ -53,4 +53,44 @@ export function processingStoreConformance(setup: () => Promise<ProcessingStore>
     expect((await store.productHistory('P1')).map((p) => [p.calibrationSetId, p.supersededBy ?? null])).toEqual([['S/v1', 'r2'], ['S/v2', null]]);
     await store.close();
   });
+
+  it('gives QUEUED requests in queue order, inserts a throttled batch at once, and hands out its slots one per interval', async () => {
+    const store = await setup();
+    const req = (id: string, priority: number, at: number, batch?: string) => createRequest({ id, requester: 'a', priority, instrument: 'KCWI', kind: 'imaging', inputs: [], calibration: 'latest', processor: { name: 'p', version: '1' }, ...(batch ? { batch, throttled: true } : {}) }, at);
+    await store.insertRequest(req('low', 0, 1));
+    await store.insertRequests([req('b1', -10, 2, 'B'), req('b2', -10, 3, 'B')], { batch: 'B', key: 'all:KCWI', intervalMs: 1000, nextAt: 100, total: 2, createdAt: 2 });
+    await store.insertRequest(req('high', 5, 4));
+    expect((await store.nextQueued(10)).map((r) => r.id)).toEqual(['high', 'low', 'b1', 'b2']);
+    expect((await store.nextQueued(2)).map((r) => r.id)).toEqual(['high', 'low']);
+    // all or nothing: a clash leaves no request of the batch behind
+    await expect(store.insertRequests([req('c1', 0, 5, 'C'), req('low', 0, 5, 'C')])).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await store.getRequest('c1')).toBeUndefined();
+    expect((await store.findThrottles('all:KCWI')).map((t) => t.batch)).toEqual(['B']);
+    expect(await store.takeBatchSlot('B', 99)).toBe(false);
+    expect(await store.takeBatchSlot('B', 100)).toBe(true);
+    expect(await store.takeBatchSlot('B', 1099)).toBe(false);
+    expect(await store.takeBatchSlot('B', 1100)).toBe(true);
+    expect(await store.getThrottle('B')).toMatchObject({ nextAt: 2100, intervalMs: 1000 });
+    expect(await store.takeBatchSlot('unthrottled', 0)).toBe(true);
+    await store.close();
+  });
+
+  it('keeps scheduler leases, claims a delivery once, and stores settings', async () => {
+    const store = await setup();
+    const lease = { id: 's1', host: 'h', pid: 1, areas: ['a1'], startedAt: 1, heartbeatAt: 1 };
+    await store.putScheduler(lease);
+    await store.putScheduler({ ...lease, heartbeatAt: 5 });
+    await store.putScheduler({ ...lease, id: 's2', areas: ['a2'] });
+    expect((await store.listSchedulers()).map((l) => [l.id, l.heartbeatAt])).toEqual([['s1', 5], ['s2', 1]]);
+    await store.removeScheduler('s1');
+    expect((await store.listSchedulers()).map((l) => l.id)).toEqual(['s2']);
+    expect(await store.claimDelivery('B', 7, ['ana@example.edu'])).toBe(true);
+    expect(await store.claimDelivery('B', 8, ['ana@example.edu'])).toBe(false);
+    await store.finishDelivery('B', { sentAt: 9 });
+    expect(await store.getDelivery('B')).toEqual({ key: 'B', claimedAt: 7, to: ['ana@example.edu'], sentAt: 9 });
+    expect(await store.getSetting('auto-reprocess:KCWI')).toBeUndefined();
+    await store.setSetting('auto-reprocess:KCWI', { enabled: true });
+    expect(await store.getSetting('auto-reprocess:KCWI')).toEqual({ enabled: true });
+    await store.close();
+  });
 }

@@ -47,9 +47,32 @@ describe('SQLite processing store', () => {
     const check = new Database(path, { readonly: true });
     const tables = (check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
     expect(tables.filter((t) => !t.startsWith('processing_') && t !== 'sqlite_sequence')).toEqual((catalogMigrations as { name: string }[]).map((t) => t.name).filter((t) => t !== 'sqlite_sequence'));
-    expect(check.prepare('SELECT version FROM processing_migrations').all()).toEqual([{ version: 1 }]);
+    expect((check.prepare('SELECT version FROM processing_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version).slice(0, 2)).toEqual([1, 2]);
     check.close();
     await store.close();
     await again.close();
+  });
+
+  it('migration 2 upgrades a version-1 store: queued requests keep their priority order', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'proc-store-')), 'p.sqlite');
+    const v1 = new Database(path);
+    v1.exec('CREATE TABLE processing_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    v1.exec(`CREATE TABLE processing_requests (id TEXT PRIMARY KEY, state TEXT NOT NULL, requester TEXT NOT NULL, batch TEXT, created_at INTEGER NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE INDEX processing_requests_state ON processing_requests (state, created_at);`);
+    // the rest of schema 1
+    v1.exec(`CREATE TABLE processing_sets (id TEXT PRIMARY KEY, instrument TEXT NOT NULL, kind TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE TABLE processing_ranges (instrument TEXT NOT NULL, kind TEXT NOT NULL, from_ms INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE TABLE processing_cache (key TEXT PRIMARY KEY, body TEXT NOT NULL);
+      CREATE TABLE processing_products (seq INTEGER PRIMARY KEY AUTOINCREMENT, archive_id TEXT NOT NULL, set_id TEXT NOT NULL, superseded_by TEXT, body TEXT NOT NULL);`);
+    v1.prepare('INSERT INTO processing_migrations VALUES (1, 0)').run();
+    for (const [id, priority, at] of [['old-low', 0, 1], ['new-high', 9, 2]] as const) {
+      const r = createRequest({ id, requester: 'a', priority, instrument: 'KCWI', kind: 'imaging', inputs: [], calibration: 'latest', processor: { name: 'p', version: '1' } }, at);
+      v1.prepare('INSERT INTO processing_requests VALUES (?, ?, ?, NULL, ?, 1, ?)').run(id, 'QUEUED', 'a', at, JSON.stringify(r));
+    }
+    v1.close();
+    const store = createSqliteProcessingStore({ path });
+    await store.init();
+    expect((await store.nextQueued(5)).map((r) => r.id)).toEqual(['new-high', 'old-low']);
+    await store.close();
   });
 });

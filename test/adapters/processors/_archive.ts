@@ -12,7 +12,7 @@ import type { Ingestor } from '../../../src/core/runtime/engine.js';
 import { createSqliteProcessingStore } from '../../../src/adapters/processing-stores/sqlite.js';
 import { createCommandProcessor } from '../../../src/adapters/processors/command.js';
 import { areasUnder } from '../../../src/processing/areas.js';
-import { createProcessingService, type ProcessingService } from '../../../src/processing/service.js';
+import { createProcessingService, type ProcessingService, type ProcessingServiceOptions } from '../../../src/processing/service.js';
 import { frameName, makeFrame, type FrameOptions } from '../../../src/simulator/frames.js';
 
 export const T0 = Date.UTC(2026, 10, 20, 6, 0, 0);
@@ -39,7 +39,7 @@ export interface TestArchive {
   ids: Record<string, string>;
   /** Minutes after T0 of each label. */
   minutes: Record<string, number>;
-  service(options: { processor: Processor; areas?: number }): Promise<ProcessingService>;
+  service(options: { processor: Processor; areas?: number; prefix?: string; options?: Partial<ProcessingServiceOptions> }): Promise<ProcessingService>;
   close(): Promise<void>;
 }
 
@@ -76,10 +76,10 @@ export async function buildArchive(prefix: string): Promise<TestArchive> {
   const services: ProcessingService[] = [];
   return {
     dir, archive, ingestor, ids, minutes,
-    async service({ processor, areas = 1 }) {
+    async service({ processor, areas = 1, prefix, options = {} }) {
       const store = createSqliteProcessingStore({ path: join(archive, 'catalog.sqlite') });
       await store.init();
-      const service = createProcessingService({ store, ingestor, processor, areas: areasUnder(join(dir, 'areas'), areas), pollMs: 50 });
+      const service = createProcessingService({ store, ingestor, processor, areas: areasUnder(join(dir, 'areas'), areas, prefix), pollMs: 50, ...options });
       await service.start();
       services.push(service);
       return service;
