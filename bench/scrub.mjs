@@ -12,6 +12,10 @@
  *   figure compares the work per byte, not the disk.
  * - Ingest with the scrub: the same frames are ingested into a fresh archive alone, then again into another fresh
  *   archive while `scrub --rate SCRUB_BENCH_RATE` (default 100MB/s) re-reads the first archive in a loop.
+ * - Rate cap (`SCRUB_BENCH_RATE_CAP_SECONDS`, default 30; 0 skips it): one `scrub --rate R --for Ns` run whose
+ *   rate R is set so that the pass outlasts N seconds (R = archive bytes / 1.2 N); the rate it held over the whole
+ *   run (bytes read / elapsed, process start excluded) is compared with R (goal within ±10%).
+ * - `SCRUB_BENCH_PARTS` (default `speed,ingest,ratecap`): which of the three to run, e.g. `ratecap` alone.
  *
  * `main()` returns rows `{ name, value, unit, reference, ratio, note }` for bench/run.mjs.
  */
@@ -65,6 +69,27 @@ export async function main() {
     const listFile = join(dir, 'files.txt');
     writeFileSync(listFile, files.join('\n'));
 
+    const parts = new Set((process.env.SCRUB_BENCH_PARTS ?? 'speed,ingest,ratecap').split(','));
+    const rows = [];
+    const mbs = (s) => bytes / MB / s;
+    const shape = `${count} frames of ${(bytes / count / MB).toFixed(1)} MB (${(bytes / 1e9).toFixed(2)} GB)`;
+    const capSeconds = Number(process.env.SCRUB_BENCH_RATE_CAP_SECONDS ?? 30);
+    if (parts.has('ratecap') && capSeconds > 0) {
+      const cap = Math.floor(bytes / (1.2 * capSeconds));
+      const run = timed(process.execPath, [CLI, 'scrub', '--archive', a, '--rate', String(cap), '--for', `${capSeconds}s`, '--json'], [0, 1]);
+      const summary = JSON.parse(run.stdout.trim().split('\n').at(-1));
+      const held = summary.bytes / (summary.elapsedMs / 1000);
+      rows.push({
+        name: `scrub rate cap over a ${capSeconds} s run`,
+        value: held / MB,
+        unit: 'MB/s',
+        reference: cap / MB,
+        ratio: held / cap,
+        note: `${shape}; --rate ${cap} B/s --for ${capSeconds}s: read ${(summary.bytes / MB).toFixed(0)} MB in ${(summary.elapsedMs / 1000).toFixed(1)} s (pass complete: ${summary.complete}); goal ratio 0.9–1.1; peak RSS ${run.rssMB.toFixed(0)} MB`,
+      });
+    }
+    if (!parts.has('speed') && !parts.has('ingest')) return rows;
+
     spawnSync('sync');
     for (const f of files) readFileSync(f); // warm the page cache
     const best = { scrub: { seconds: Infinity, rssMB: 0 }, sha: { seconds: Infinity, rssMB: 0 } };
@@ -108,9 +133,8 @@ export async function main() {
     scrubbing = false;
     await loop;
 
-    const mbs = (s) => bytes / MB / s;
-    const shape = `${count} frames of ${(bytes / count / MB).toFixed(1)} MB (${(bytes / 1e9).toFixed(2)} GB)`;
     return [
+      ...rows,
       {
         name: 'scrub (SHA-256 + FITS sums, page cache warm) vs sha256sum',
         value: mbs(best.scrub.seconds),
