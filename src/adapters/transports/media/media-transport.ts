@@ -120,7 +120,10 @@ export function createMediaTransport(options: MediaTransportOptions): MediaTrans
   const prefix = options.labelPrefix ?? 'FI';
   const copies = options.copies ?? 2;
   const outs = typeof options.out === 'string' ? [options.out] : [...options.out];
-  const dirs = Array.from({ length: copies }, (_, i) => resolve(outs[outs.length === 1 ? 0 : i] ?? outs[0]!));
+  if (outs.length !== 1 && outs.length !== copies) {
+    throw new IngestError('INVALID_OPTIONS', `out lists ${outs.length} directories for ${copies} copies`, { context: { field: 'out' }, hint: 'give one directory (all copies there) or one per copy' });
+  }
+  const dirs = Array.from({ length: copies }, (_, i) => resolve(outs[outs.length === 1 ? 0 : i]!));
   const sentFile = join(options.stateDir ?? dirs[0]!, `.media-${prefix}-sent.json`);
   if (options.closeAt !== undefined && !HHMM.test(options.closeAt)) {
     throw new IngestError('INVALID_OPTIONS', `closeAt ${JSON.stringify(options.closeAt)}: expected HH:MM (UTC)`, { context: { field: 'closeAt' } });

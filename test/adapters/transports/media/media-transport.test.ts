@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSqliteCatalog } from '../../../../src/adapters/catalogs/sqlite.js';
+import { createMemoryCatalog } from '../../../../src/adapters/catalogs/memory.js';
 import {
   applyIndexMessage,
   archivedItem,
@@ -42,6 +43,12 @@ async function until(done: () => boolean, what: string): Promise<void> {
 }
 
 describe('createMediaTransport', () => {
+  it('refuses options it cannot honour', () => {
+    const catalog = createMemoryCatalog();
+    expect(() => createMediaTransport({ catalog, out: ['/a', '/b', '/c'], copies: 2, volumeSize: '1G' })).toThrow(/3 directories for 2 copies/);
+    expect(() => createMediaTransport({ catalog, out: '/a', volumeSize: '1G', closeAt: '25:00' })).toThrow(/HH:MM/);
+  });
+
   it('closes the open volume at the end of the night (closeAt, on its clock) and records every copy', async () => {
     const { out, catalog } = await archiveOf(3);
     const clock = createManualClock({ now: Date.UTC(2026, 10, 21, 16, 59, 0) });
