@@ -12,6 +12,13 @@
  *   figure compares the work per byte, not the disk.
  * - Ingest with the scrub: the same frames are ingested into a fresh archive alone, then again into another fresh
  *   archive while `scrub --rate SCRUB_BENCH_RATE` (default 100MB/s) re-reads the first archive in a loop.
+ * - Rate cap (`SCRUB_BENCH_RATE_CAP_SECONDS`, default 30; 0 skips it): one `scrub --rate R --for Ns` run whose
+ *   rate R is set so that the pass outlasts N seconds (R = archive bytes / 1.2 N); the rate it held over the whole
+ *   run (bytes read / elapsed, process start excluded) is compared with R (goal within ±10%).
+ * - In the ingestor (`SCRUB_BENCH_PARTS=watch`): what `watch`/`serve --scrub-rate` do — one process ingests every
+ *   frame (submitted at once, 4 at a time) into a fresh archive alone, then into another while a continuous scrub at
+ *   SCRUB_BENCH_RATE re-reads archive A in the same process, waiting whenever the ingestor has work.
+ * - `SCRUB_BENCH_PARTS` (default `speed,ingest,ratecap,watch`): which parts to run, e.g. `ratecap` alone.
  *
  * `main()` returns rows `{ name, value, unit, reference, ratio, note }` for bench/run.mjs.
  */
@@ -45,6 +52,71 @@ function fitsUnder(dir) {
   return out;
 }
 
+/** Ingest in one process alone, then with the in-process scrub that yields to the ingestor (as --scrub-rate does). */
+async function inIngestor(frames, archiveA, dir, rate, shape, mbs) {
+  const { builtinInstruments, createIngestor } = await import('../dist/index.js');
+  const { createSqliteCatalog } = await import('../dist/catalogs/sqlite.js');
+  const { createFilesystemTransport } = await import('../dist/transports/filesystem.js');
+  const { scrub, memoryCursor, parseRate } = await import('../dist/scrub/index.js');
+  const paths = readdirSync(frames).map((n) => join(frames, n));
+  const run = async (archive, withScrub) => {
+    mkdirSync(archive);
+    const ingestor = createIngestor({
+      instruments: builtinInstruments(),
+      catalog: createSqliteCatalog({ path: join(archive, 'catalog.sqlite'), instruments: [...builtinInstruments()] }),
+      transports: [createFilesystemTransport({ root: archive })],
+      staging: join(archive, '.staging'),
+      concurrency: 4,
+    });
+    await ingestor.start();
+    const controller = new AbortController();
+    let scrubbed;
+    let scrubRun;
+    if (withScrub) {
+      const catalogA = createSqliteCatalog({ path: join(archiveA, 'catalog.sqlite') });
+      await catalogA.init();
+      scrubRun = scrub({
+        catalog: catalogA,
+        archive: archiveA,
+        rate: parseRate(rate, 'rate'),
+        continuous: true,
+        passIntervalMs: 0,
+        cursor: memoryCursor(),
+        isBusy: () => {
+          const load = ingestor.load();
+          return load.running + load.queued > 0;
+        },
+        signal: controller.signal,
+        onProgress: (p) => (scrubbed = p),
+      })
+        .catch(() => undefined)
+        .finally(() => catalogA.close());
+      await new Promise((r) => setTimeout(r, 300)); // the scrub is reading before ingestion starts
+    }
+    const t = process.hrtime.bigint();
+    const ids = [];
+    for (const path of paths) ids.push((await ingestor.submit({ path, trigger: 'bench', detectedAt: Date.now(), complete: true })).record.id);
+    const done = await ingestor.settled(ids);
+    const seconds = Number(process.hrtime.bigint() - t) / 1e9;
+    if (done.some((r) => r.state !== 'ARCHIVED')) throw new Error('a frame was not archived');
+    controller.abort();
+    await scrubRun;
+    await ingestor.stop();
+    await ingestor.catalog.close();
+    return { seconds, scrubbedMB: scrubbed ? scrubbed.bytes / MB : 0 };
+  };
+  const alone = await run(join(dir, 'w1'), false);
+  const withScrub = await run(join(dir, 'w2'), true);
+  return {
+    name: `ingest in one process with the background scrub at ${rate} (as watch --scrub-rate) vs alone`,
+    value: mbs(withScrub.seconds),
+    unit: 'MB/s',
+    reference: mbs(alone.seconds),
+    ratio: alone.seconds / withScrub.seconds,
+    note: `${shape}; goal ≥ 0.8; the scrub read ${withScrub.scrubbedMB.toFixed(0)} MB meanwhile (it waits while the ingestor has work); peak RSS of the process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+  };
+}
+
 export async function main() {
   const count = Number(process.env.SCRUB_BENCH_FRAMES ?? 40);
   const side = Number(process.env.SCRUB_BENCH_AXES ?? 2048);
@@ -64,6 +136,28 @@ export async function main() {
     const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
     const listFile = join(dir, 'files.txt');
     writeFileSync(listFile, files.join('\n'));
+
+    const parts = new Set((process.env.SCRUB_BENCH_PARTS ?? 'speed,ingest,ratecap,watch').split(','));
+    const rows = [];
+    const mbs = (s) => bytes / MB / s;
+    const shape = `${count} frames of ${(bytes / count / MB).toFixed(1)} MB (${(bytes / 1e9).toFixed(2)} GB)`;
+    const capSeconds = Number(process.env.SCRUB_BENCH_RATE_CAP_SECONDS ?? 30);
+    if (parts.has('ratecap') && capSeconds > 0) {
+      const cap = Math.floor(bytes / (1.2 * capSeconds));
+      const run = timed(process.execPath, [CLI, 'scrub', '--archive', a, '--rate', String(cap), '--for', `${capSeconds}s`, '--json'], [0, 1]);
+      const summary = JSON.parse(run.stdout.trim().split('\n').at(-1));
+      const held = summary.bytes / (summary.elapsedMs / 1000);
+      rows.push({
+        name: `scrub rate cap over a ${capSeconds} s run`,
+        value: held / MB,
+        unit: 'MB/s',
+        reference: cap / MB,
+        ratio: held / cap,
+        note: `${shape}; --rate ${cap} B/s --for ${capSeconds}s: read ${(summary.bytes / MB).toFixed(0)} MB in ${(summary.elapsedMs / 1000).toFixed(1)} s (pass complete: ${summary.complete}); goal ratio 0.9–1.1; peak RSS ${run.rssMB.toFixed(0)} MB`,
+      });
+    }
+    if (parts.has('watch')) rows.push(await inIngestor(frames, a, dir, rate, shape, mbs));
+    if (!parts.has('speed') && !parts.has('ingest')) return rows;
 
     spawnSync('sync');
     for (const f of files) readFileSync(f); // warm the page cache
@@ -108,9 +202,8 @@ export async function main() {
     scrubbing = false;
     await loop;
 
-    const mbs = (s) => bytes / MB / s;
-    const shape = `${count} frames of ${(bytes / count / MB).toFixed(1)} MB (${(bytes / 1e9).toFixed(2)} GB)`;
     return [
+      ...rows,
       {
         name: 'scrub (SHA-256 + FITS sums, page cache warm) vs sha256sum',
         value: mbs(best.scrub.seconds),

@@ -21,7 +21,7 @@ export interface BackgroundScrub {
 /** Starts the background scrub when `rate` is given; undefined otherwise. A bad rate throws INVALID_OPTIONS. */
 export async function startBackgroundScrub(ingestor: Ingestor, archive: string, rate: string | undefined, io: CliIo, command: string): Promise<BackgroundScrub | undefined> {
   if (rate === undefined) return undefined;
-  const { scrub, fileCursor, parseRate } = await import('../scrub/index.js');
+  const { scrub, fileCursor, parseRate, SCRUB_CURSOR_FILE } = await import('../scrub/index.js');
   const bytesPerSecond = parseRate(rate, 'scrub-rate');
   const controller = new AbortController();
   const running = scrub({
@@ -29,7 +29,7 @@ export async function startBackgroundScrub(ingestor: Ingestor, archive: string, 
     archive,
     rate: bytesPerSecond,
     continuous: true,
-    cursor: fileCursor(join(archive, '.scrub-cursor.json')),
+    cursor: fileCursor(join(archive, SCRUB_CURSOR_FILE)),
     isBusy: () => {
       const load = ingestor.load();
       return load.running + load.queued > 0;

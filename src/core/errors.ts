@@ -312,6 +312,10 @@ export const errorCodes = {
     kind: 'invalid',
     hint: 'no location of the archived file holds its cataloged bytes; restore it from another copy (media restore) and distribute again',
   },
+  UNCATALOGED: {
+    kind: 'invalid',
+    hint: 'the scrub found this file in the archive storage but the catalog does not know it; it is kept as it is: ingest it (fits-ingest requeue <record id>) or move it away',
+  },
 
   // --- reprocessing (src/core/processing, src/processing, src/adapters/processors) ---
   CALIBRATION_OVERLAP: {

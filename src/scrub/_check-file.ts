@@ -12,6 +12,7 @@ import type { Clock } from '../core/ports/clock.js';
 import { copiesOf, verifyCopy, type CopyRef, type CopyVerdict } from './_copies.js';
 import { recordEvent, type ScrubAlert } from './_events.js';
 import { repairCopy } from './_repair.js';
+import { FILESYSTEM_TRANSPORT, restoreSidecar } from '../adapters/transports/filesystem.js';
 
 /** One problem the scrub found, as `--json` prints it. */
 export interface ScrubProblem {
@@ -28,7 +29,7 @@ export interface ScrubProblem {
   /** No good copy of the file is left. */
   lost?: boolean;
   /** Rebuilt by `--repair`: from which copy, and where the bad bytes were kept. */
-  repaired?: { from: string; keptAside?: string };
+  repaired?: { from: string; keptAside?: string; sidecar?: string };
 }
 
 /** What checking a file needs from the scrub run. */
@@ -101,7 +102,10 @@ export async function checkFile(context: CheckContext, file: ArchivedFile): Prom
       }
       await markVerified(context, file, copy.location, context.clock.now());
       problem.repaired = { from: source.location.uri, ...(aside ? { keptAside: aside } : {}) };
-      const kept = aside ? `; the bad bytes are kept in ${aside}` : '';
+      // The filesystem transport keeps a sidecar beside each file; a copy rebuilt because it was lost gets it back.
+      const sidecar = copy.kind === 'file' && copy.location.transport === FILESYSTEM_TRANSPORT && (await restoreSidecar(copy.path, file, context.actor, context.clock.now()));
+      if (sidecar) problem.repaired.sidecar = `${copy.path}.json`;
+      const kept = `${aside ? `; the bad bytes are kept in ${aside}` : ''}${sidecar ? `; its sidecar ${copy.path}.json was written again from the catalog` : ''}`;
       await recordEvent(context.catalog, file.recordId, 'SCRUB_REPAIRED', `${copy.location.uri} rebuilt from ${source.location.uri}${kept}`, context.clock.now(), context.actor);
       context.alert({ problem: 'REPAIRED', archiveId: file.archiveId, uri: copy.location.uri, detail: `rebuilt from ${source.location.uri}${kept}` });
     } catch (error) {

@@ -11,6 +11,9 @@ import { z } from 'zod';
 import { IngestError, isIngestError, toIngestError } from '../core/errors.js';
 import { syncDirectory } from '../io/durable-fs.js';
 
+/** The cursor's file name in the archive root (`scrub --archive`, the background scrub, the monitor). */
+export const SCRUB_CURSOR_FILE = '.scrub-cursor.json';
+
 /** A scrub's position. */
 export interface ScrubCursor {
   /** Passes completed so far. */

@@ -6,7 +6,11 @@
  *
  * @module
  */
-import { isIngestError, toIngestError, type IngestError } from '../core/errors.js';
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
+import { IngestError, isIngestError, toIngestError } from '../core/errors.js';
+import { createRecord, detectedEntry } from '../core/lifecycle/record.js';
+import { transition } from '../core/lifecycle/transition.js';
 import type { Catalog } from '../core/ports/catalog.js';
 import type { Clock } from '../core/ports/clock.js';
 import type { Notification, Notifier } from '../core/ports/notifier.js';
@@ -23,6 +27,25 @@ export async function recordEvent(catalog: Catalog, recordId: string, cause: str
       if (!isIngestError(error, 'CONFLICT') || attempt >= 4) throw error;
     }
   }
+}
+
+/**
+ * Gives a file found in the archive storage but unknown to the catalog (UNCATALOGED) a record and a history, once:
+ * a record for its path (trigger `scrub`), `null → DETECTED → INVALID` with error UNCATALOGED, so it shows among
+ * the files needing an operator and in the event log. INVALID is final: nothing ingests or touches the file on its
+ * own; `fits-ingest requeue <id>` ingests it. A later run finds that record and adds nothing. Resolves to the
+ * record id (undefined when a record of the path is being ingested meanwhile).
+ */
+export async function recordUncataloged(catalog: Catalog, path: string, detail: string, at: number, actor: string): Promise<string | undefined> {
+  const known = (await catalog.findRecords({ source: path, limit: 100 })).find((r) => r.state === 'INVALID' && r.error?.code === 'UNCATALOGED');
+  if (known) return known.id;
+  const record = createRecord({ id: randomUUID(), source: path, originalName: basename(path), trigger: actor }, at);
+  const inserted = await catalog.insertRecord(record, detectedEntry(record, actor), { owner: actor, until: at + 60_000 });
+  if (!inserted.inserted) return undefined;
+  const error = new IngestError('UNCATALOGED', detail, { context: { file: path } });
+  const moved = transition(inserted.record, { type: 'INVALID', error: { code: error.code, kind: error.kind, message: error.message, step: 'scrub' } }, at);
+  await catalog.updateRecord(moved.record, { ...moved.entry!, actor });
+  return record.id;
 }
 
 /** One alert to the operators. */

@@ -5,6 +5,6 @@
  * @module
  */
 export { scrub, scrubCoverage, type ScrubOptions, type ScrubReport, type ScrubProgress, type ScrubCoverage, type ScrubProblem } from './scrub.js';
-export { fileCursor, memoryCursor, type CursorStore, type ScrubCursor } from './_cursor.js';
+export { fileCursor, memoryCursor, SCRUB_CURSOR_FILE, type CursorStore, type ScrubCursor } from './_cursor.js';
 export { parseRate, parseDuration, tokenBucket, type RateLimiter } from './_rate.js';
 export { reconcile, listStorage, type Reconciliation, type ReconcileHooks } from './_reconcile.js';

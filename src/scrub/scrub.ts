@@ -16,7 +16,7 @@ import { systemClock } from '../io/system-clock.js';
 import { archivedAfter, versionsOf } from './_catalog-pages.js';
 import { copiesOf } from './_copies.js';
 import { memoryCursor, type CursorStore, type ScrubCursor } from './_cursor.js';
-import { scrubAlerts } from './_events.js';
+import { recordUncataloged, scrubAlerts } from './_events.js';
 import { checkFile, type CheckContext, type ScrubProblem } from './_check-file.js';
 import { parseRate, tokenBucket, whileBusy } from './_rate.js';
 import { reconcile, type ReconcileHooks } from './_reconcile.js';
@@ -194,7 +194,9 @@ export async function scrub(options: ScrubOptions): Promise<ScrubReport> {
     const found = await reconcile(catalog, options.archive, { ...(signal ? { signal } : {}), ...(options.reconcileHooks ? { hooks: options.reconcileHooks } : {}) });
     for (const path of found.uncataloged) {
       const detail = 'in the archive storage but unknown to the catalog; kept as it is (never deleted): ingest it, or move it away';
-      add({ archiveId: null, uri: path, problem: 'UNCATALOGED', detail });
+      // Its own record and history (once, INVALID: nothing ingests it on its own), so an operator sees it listed.
+      const recordId = await recordUncataloged(catalog, path, detail, clock.now(), context.actor);
+      add({ archiveId: null, uri: path, problem: 'UNCATALOGED', detail, ...(recordId ? { recordId } : {}) });
       alerts.alert({ problem: 'UNCATALOGED', archiveId: null, uri: path, detail });
     }
     // The files with a missing copy are checked first, so a short run repairs them too.

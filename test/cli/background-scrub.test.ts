@@ -8,6 +8,7 @@ import { createFilesystemTransport } from '../../src/adapters/transports/filesys
 import { startBackgroundScrub } from '../../src/cli/_background-scrub.js';
 import { builtinInstruments, createIngestor } from '../../src/index.js';
 import { frameName, makeFrame } from '../../src/simulator/frames.js';
+import { monitorSnapshot } from '../../src/adapters/http/pages/_data.js';
 
 let dir: string;
 beforeAll(() => void (dir = mkdtempSync(join(tmpdir(), 'fits-bg-scrub-'))));
@@ -34,6 +35,10 @@ describe('background scrub', () => {
       return (await ingestor.settled([record.id]))[0]!;
     };
     for (const n of [1, 2, 3]) expect((await ingest(n)).state).toBe('ARCHIVED');
+    // The operator page's data: no scrub has run in this archive yet.
+    const admin = { site: 'ops', scopes: new Set(['read', 'admin']) as never, instruments: '*' as const };
+    const snapshot = () => monitorSnapshot(ingestor.catalog, admin, Date.now(), { archiveRoot: archive, stuckAfterMs: 60_000 });
+    expect((await snapshot()).scrub).toBeNull();
     const stderr: string[] = [];
     const started = Date.now();
     const background = await startBackgroundScrub(ingestor, archive, '10MB/s', { stdout: { write: () => true }, stderr: { write: (s: string) => stderr.push(s) } }, 'watch');
@@ -48,6 +53,14 @@ describe('background scrub', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(verified).toBeGreaterThanOrEqual(3);
+    // Its progress (the cursor it saves at the end of a pass and every 2 s) shows on the operator page.
+    let progress = (await snapshot()).scrub;
+    for (let i = 0; i < 300 && !progress; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      progress = (await snapshot()).scrub;
+    }
+    expect(progress).toMatchObject({ pass: expect.any(Number), after: expect.any(String) });
+    expect(progress!.savedAt).toBeGreaterThanOrEqual(started);
     const stopping = Date.now();
     await background!.stop();
     expect(Date.now() - stopping).toBeLessThan(2000);

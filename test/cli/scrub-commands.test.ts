@@ -68,6 +68,9 @@ describe('fits-ingest scrub', () => {
     const volumeBefore = readFileSync(volumePath);
     flip(volumePath, member(b!, 1).medium!.offset + b!.size - 2999);
     unlinkSync(archived(c!).uri);
+    const sidecarOfC = `${archived(c!).uri}.json`;
+    const sidecarBefore = JSON.parse(readFileSync(sidecarOfC, 'utf8')) as Record<string, unknown>;
+    unlinkSync(sidecarOfC); // lost with its file
     const stray = join(dirname(archived(a!).uri), 'stray.fits');
     copyFileSync(archived(files[3]!).uri, stray);
 
@@ -88,6 +91,11 @@ describe('fits-ingest scrub', () => {
     const causes = async (row: Row) => (await catalog.history(row.recordId)).filter((e) => e.cause.startsWith('SCRUB_')).map((e) => [e.from, e.to, e.cause]);
     expect(await causes(a!)).toEqual([['ARCHIVED', 'ARCHIVED', 'SCRUB_CORRUPT']]);
     expect(await causes(c!)).toEqual([['ARCHIVED', 'ARCHIVED', 'SCRUB_MISSING']]);
+    // The stray file gets its own record and history, INVALID (nothing ingests it on its own), once.
+    const strayRecordId = byUri[stray]!['recordId'] as string;
+    expect(strayRecordId).toBeTypeOf('string');
+    expect(await catalog.getRecord(strayRecordId)).toMatchObject({ state: 'INVALID', source: stray, error: { code: 'UNCATALOGED' } });
+    expect((await catalog.history(strayRecordId)).map((e) => [e.from, e.to, e.actor])).toEqual([[null, 'DETECTED', 'scrub'], ['DETECTED', 'INVALID', 'scrub']]);
 
     const repaired = await scrub('--repair');
     expect(repaired.code).toBe(1); // the stray file is still there
@@ -103,6 +111,13 @@ describe('fits-ingest scrub', () => {
     expect(sha(readFileSync(join(dirname(archived(a!).uri), aside[0]!)))).not.toBe(a!.sha256);
     expect(readdirSync(vols).some((n) => n.includes('.corrupt-') && n.endsWith(`.member${member(b!, 1).medium!.member}`))).toBe(true);
     expect(existsSync(stray)).toBe(true);
+    expect((await catalog.findRecords({ source: stray })).map((r) => r.id)).toEqual([strayRecordId]);
+    // c's sidecar, lost with it, is written again from the catalog.
+    expect(repaired.problems.find((p) => p.uri === archived(c!).uri)!.repaired).toMatchObject({ sidecar: sidecarOfC });
+    const sidecarAfter = JSON.parse(readFileSync(sidecarOfC, 'utf8')) as Record<string, unknown>;
+    for (const key of ['archiveId', 'recordId', 'instrument', 'level', 'night', 'originalName', 'size', 'sha256', 'hdus']) expect(sidecarAfter[key], key).toEqual(sidecarBefore[key]);
+    expect(sidecarAfter['metadata']).toMatchObject({ restoredBy: 'scrub', sourceSha256: (sidecarBefore['metadata'] as Record<string, unknown>)['sourceSha256'] });
+    expect(existsSync(`${archived(a!).uri}.json`)).toBe(true);
     expect(await causes(a!)).toEqual([['ARCHIVED', 'ARCHIVED', 'SCRUB_CORRUPT'], ['ARCHIVED', 'ARCHIVED', 'SCRUB_CORRUPT'], ['ARCHIVED', 'ARCHIVED', 'SCRUB_REPAIRED']]);
     await catalog.close();
     // `media verify` agrees the volume is whole again.

@@ -16,11 +16,12 @@
  *
  * @module
  */
-import { readFile, rename, rm } from 'node:fs/promises';
-import { join, posix, relative, resolve, sep } from 'node:path';
+import { access, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { DiscardTarget, TransferReceipt, TransferRequest, Transport } from '../../core/ports/transport.js';
+import type { ArchivedFile } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_shared/options.js';
 import { syncDirectoryShared } from '../../io/durable-fs.js';
 import {
@@ -147,7 +148,9 @@ async function removePlaced(path: string): Promise<void> {
   await rm(`${path}.json`, { force: true }).catch(() => {});
 }
 
-function sidecarJson(request: TransferRequest, digest: { size: number; sha256: string }): string {
+type SidecarFields = Pick<TransferRequest, 'archiveId' | 'recordId' | 'instrument' | 'level' | 'night' | 'originalName' | 'hdus' | 'sidecar'>;
+
+function sidecarJson(request: SidecarFields, digest: { size: number; sha256: string }): string {
   const content = {
     archiveId: request.archiveId,
     recordId: request.recordId,
@@ -161,6 +164,21 @@ function sidecarJson(request: TransferRequest, digest: { size: number; sha256: s
     metadata: request.sidecar,
   };
   return `${JSON.stringify(content, null, 2)}\n`;
+}
+
+/**
+ * Writes the sidecar of an archived copy at `path` again, from what the catalog holds, when it is missing (the
+ * scrub calls it after rebuilding a lost copy). The original's `warnings` and `software` are not in the catalog;
+ * `restoredBy` and `restoredAt` say where this one came from. Resolves to true when it wrote one.
+ */
+export async function restoreSidecar(path: string, file: ArchivedFile, restoredBy: string, at: number): Promise<boolean> {
+  const sidecarPath = `${path}.json`;
+  if (await access(sidecarPath).then(() => true, () => false)) return false;
+  const { archiveId, recordId, instrument, level, night, originalName, size, sha256, hdus, parents, source, sourceSha256 } = file;
+  const metadata = { archiveId, instrument, level, parents, night, originalName, source, sourceSha256, sha256, size, hdus, program: file.program ?? null, dateObs: file.dateObs ?? null, restoredBy, restoredAt: new Date(at).toISOString() };
+  const text = sidecarJson({ archiveId, recordId, instrument, level, night, originalName, hdus, sidecar: metadata }, { size, sha256 });
+  await writeFileAtomic(dirname(sidecarPath), basename(sidecarPath), text, true);
+  return true;
 }
 
 /**

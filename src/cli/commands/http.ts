@@ -14,6 +14,7 @@ import type { Transport } from '../../core/ports/transport.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import { ingestOptions, printOutcome, type IngestCliOptions } from '../_ingest-options.js';
 import { scrubRateOption } from '../_background-scrub.js';
+import { mediaFollowOptions, type MediaFollowCliOptions } from '../_media-follow.js';
 
 // got, the server, zod and the checksum engine load only when a command here runs (CLI startup stays fast).
 const lazy = {
@@ -76,7 +77,7 @@ export async function httpTransportFromOptions(options: SendCliOptions): Promise
   });
 }
 
-interface ServeOptions extends IngestCliOptions {
+interface ServeOptions extends IngestCliOptions, MediaFollowCliOptions {
   scrubRate?: string;
   port: string;
   host: string;
@@ -155,6 +156,7 @@ async function serve(io: CliIo, options: ServeOptions): Promise<void> {
   ingestor.on('archived', done).on('invalid', done).on('abandoned', done).on('duplicate', done);
   let listening: Awaited<ReturnType<typeof server.listen>> | undefined;
   let background: import('../_background-scrub.js').BackgroundScrub | undefined;
+  let media: import('../_media-follow.js').MediaFollow | undefined;
   const signals = onSignals((signal, n) => {
     io.stderr.write(`fits-ingest serve: ${signal}: ${n === 1 ? 'finishing requests and files in progress…' : 'cutting connections, aborting files in progress'}\n`);
     if (n > 1) listening?.server.closeAllConnections();
@@ -162,6 +164,7 @@ async function serve(io: CliIo, options: ServeOptions): Promise<void> {
   try {
     await ingestor.start();
     background = await (await import('../_background-scrub.js')).startBackgroundScrub(ingestor, archive, options.scrubRate, io, 'serve');
+    media = await (await import('../_media-follow.js')).startMediaFollow(ingestor, options, io, 'serve', archive);
     const tls = options.tlsCert ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey!) } : undefined;
     listening = await server.listen({ port, host: options.host, ...(tls ? { tls } : {}) });
     if (options.json) printJsonLine(io, { event: 'listening', url: listening.url, port: listening.port });
@@ -172,6 +175,7 @@ async function serve(io: CliIo, options: ServeOptions): Promise<void> {
     await listening?.close(10_000);
     await server.close();
     await background?.stop();
+    await media?.stop();
     await ingestor.stop();
     await ingestor.catalog.close();
   }
@@ -277,7 +281,7 @@ async function push(io: CliIo, paths: string[], options: PushOptions): Promise<n
 }
 
 export function registerHttpCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  scrubRateOption(ingestOptions(program.command('serve').description('run the archive\'s HTTP ingest server: receive, verify, archive and report files sent by observatories and pipelines')))
+  mediaFollowOptions(scrubRateOption(ingestOptions(program.command('serve').description('run the archive\'s HTTP ingest server: receive, verify, archive and report files sent by observatories and pipelines'))))
     .option('--port <n>', 'TCP port (0 = any free port, printed at start)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')

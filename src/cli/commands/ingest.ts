@@ -5,6 +5,7 @@ import { IngestError } from '../../core/errors.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type CliIo } from '../_output.js';
 import { scrubRateOption } from '../_background-scrub.js';
+import { mediaFollowOptions, type MediaFollowCliOptions } from '../_media-follow.js';
 import { ingestOptions, printOutcome, type IngestCliOptions } from '../_ingest-options.js';
 import { httpTransportFromOptions, sendOptions, type SendCliOptions } from './http.js';
 import { KIND_TEXT, scan } from '../_scan-paths.js';
@@ -69,7 +70,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
       }
     });
 
-  scrubRateOption(sendOptions(
+  mediaFollowOptions(scrubRateOption(sendOptions(
     ingestOptions(
       program
         .command('watch')
@@ -77,7 +78,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
         .argument('<dir...>', 'folders to watch (files already there are ingested too)'),
     ),
     false,
-  ))
+  )))
     .option('--poll', 'poll the folders instead of using file-system events (NFS)')
     .option('--no-existing', 'ignore files already in the folders at start')
     .addHelpText(
@@ -89,9 +90,10 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
         'Examples:\n  fits-ingest watch /data/kcwi/incoming --archive /archive --json\n' +
         '  fits-ingest watch /data/kcwi/incoming --archive /var/lib/fits-ingest --to https://archive.example.org:8443',
     )
-    .action(async (dirs: string[], options: IngestCliOptions & SendCliOptions & { poll?: boolean; existing?: boolean; scrubRate?: string }) => {
+    .action(async (dirs: string[], options: IngestCliOptions & SendCliOptions & MediaFollowCliOptions & { poll?: boolean; existing?: boolean; scrubRate?: string }) => {
       let ingestor;
       let background: import('../_background-scrub.js').BackgroundScrub | undefined;
+      let media: import('../_media-follow.js').MediaFollow | undefined;
       try {
         const { createFilesystemTrigger } = await import('../../adapters/triggers/filesystem.js');
         const { ingestorFromOptions } = await import('../_run-ingestor.js');
@@ -126,6 +128,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
         await ingestor.start();
         const { startBackgroundScrub } = await import('../_background-scrub.js');
         background = await startBackgroundScrub(ingestor, resolve(options.archive), options.scrubRate, io, 'watch');
+        media = await (await import('../_media-follow.js')).startMediaFollow(ingestor, options, io, 'watch', resolve(options.archive));
         io.stderr.write(`fits-ingest watch: watching ${dirs.join(', ')}\n`);
         await stopped;
         setExit(exit);
@@ -134,6 +137,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
         setExit(EXIT_USAGE);
       } finally {
         await background?.stop();
+        await media?.stop();
         await ingestor?.stop();
         await ingestor?.catalog.close();
       }

@@ -6,6 +6,7 @@ import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type 
 import { addFileQueryOptions, fileQueryOf, type FileQueryOptions } from './status.js';
 import { withCatalog } from '../_with-catalog.js';
 import { checkNight } from '../../core/normalize/night.js';
+import { registerMediaMessageCommands } from './media-messages.js';
 
 const media = () => import('../../adapters/transports/media/index.js');
 
@@ -210,4 +211,5 @@ export function registerMediaCommands(program: Command, io: CliIo, setExit: (cod
     .option('--json', 'one JSON object per restored file or failure')
     .addHelpText('after', '\nWithout selection options every member is restored.\n\nExample:\n  fits-ingest media restore --from /media/disk1/FI000012.c1.tar /media/disk2/FI000012.c2.tar --archive-id KB.20261120.00001.00 --to ./restored')
     .action(action(io, setExit, 'restore', (options: RestoreCli) => restore(io, options)));
+  registerMediaMessageCommands(command, io, (name, body) => action(io, setExit, name, body));
 }

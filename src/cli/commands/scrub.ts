@@ -56,7 +56,7 @@ async function run(io: CliIo, options: ScrubCli): Promise<number> {
         if (!options.json && p.lost) io.stderr.write(`fits-ingest scrub: LOST ${p.archiveId}: no good copy is left (${p.uri}: ${p.detail})\n`);
       },
     });
-    const line = (p: (typeof report.problems)[number]) => ({ archiveId: p.archiveId, uri: p.uri, problem: p.problem, detail: p.detail, ...(p.lost ? { lost: true } : {}), ...(p.repaired ? { repaired: p.repaired } : {}), ...(p.offset !== undefined ? { offset: p.offset } : {}) });
+    const line = (p: (typeof report.problems)[number]) => ({ archiveId: p.archiveId, uri: p.uri, problem: p.problem, detail: p.detail, ...(p.lost ? { lost: true } : {}), ...(p.repaired ? { repaired: p.repaired } : {}), ...(p.offset !== undefined ? { offset: p.offset } : {}), ...(p.problem === 'UNCATALOGED' && p.recordId ? { recordId: p.recordId } : {}) });
     for (const p of [...report.repaired, ...report.problems]) {
       if (options.json) printJsonLine(io, line(p));
       else if (p.repaired) io.stdout.write(`REPAIRED     ${p.archiveId}  ${p.uri}  from ${p.repaired.from}${p.repaired.keptAside ? `  (bad bytes kept in ${p.repaired.keptAside})` : ''}\n`);

@@ -20,6 +20,7 @@ import { localCopy } from '../../../io/archived-copy.js';
 export { stuckRecords };
 export { reingestSource } from '../../../io/archived-copy.js';
 import { walkFile } from '../../../io/fits-file.js';
+import { fileCursor, SCRUB_CURSOR_FILE, type ScrubCursor } from '../../../scrub/index.js';
 import { unwrapForeignFile } from '../../../io/foreign-file.js';
 import { isReleased, mayRead, mayUse, type Principal } from '../_auth.js';
 import { readableOf, releaseDateOf, utDate } from '../_embargo.js';
@@ -93,6 +94,8 @@ export interface MonitorSnapshot {
   /** Per 5-minute bin of the night: start (epoch s), files archived, median and max latency (ms). */
   series: { t: number[]; archived: number[]; latencyMedianMs: (number | null)[]; latencyMaxMs: (number | null)[] };
   disk: { path: string; freeBytes: number; totalBytes: number } | null;
+  /** The background scrub's progress (`--scrub-rate`: its cursor in the archive root), when there is one. */
+  scrub?: ScrubCursor | null;
   stuckAfterMs: number;
 }
 
@@ -147,7 +150,8 @@ export async function monitorSnapshot(catalog: Catalog, principal: Principal, no
     const fs = await statfs(options.archiveRoot).catch(() => undefined);
     if (fs) disk = { path: options.archiveRoot, freeBytes: fs.bavail * fs.bsize, totalBytes: fs.blocks * fs.bsize };
   }
-  return { now, night, counts, latest, stuck, failures: [...failures.values()].sort((a, b) => b.count - a.count), series, disk, stuckAfterMs: options.stuckAfterMs };
+  const scrub = options.archiveRoot ? ((await fileCursor(join(options.archiveRoot, SCRUB_CURSOR_FILE)).load().catch(() => undefined)) ?? null) : null;
+  return { now, night, counts, latest, stuck, failures: [...failures.values()].sort((a, b) => b.count - a.count), series, disk, scrub, stuckAfterMs: options.stuckAfterMs };
 }
 
 /** The archived files of a night that `principal` may read, newest first. */

@@ -77,7 +77,7 @@ export function monitorPage(site: string, csrf: string, admin: boolean): string 
 <main id="monitor" data-admin="${admin}">
 <section class="row">
 <div class="card"><h2>Files by state</h2><table id="counts"></table></div>
-<div class="card"><h2>Archive disk</h2><p id="disk">–</p><h2>Failures (24 h) by code</h2><table id="failures"></table></div>
+<div class="card"><h2>Archive disk</h2><p id="disk">–</p><h2>Failures (24 h) by code</h2><table id="failures"></table><h2>Scrub</h2><p id="scrub">–</p></div>
 </section>
 <section class="row">
 <div class="card wide"><h2>Throughput over the night <span id="night"></span></h2><div id="throughput" class="chart"></div></div>

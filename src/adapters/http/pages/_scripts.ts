@@ -76,6 +76,8 @@ export const MONITOR_JS = `'use strict';
     for (const f of snap.failures) failures.append(el('tr', {}, [el('td', { text: f.code }), el('td', { text: String(f.count) }), el('td', { text: f.latest })]));
     if (!snap.failures.length) failures.append(el('tr', {}, [el('td', { text: 'none' })]));
     document.getElementById('disk').textContent = snap.disk ? bytes(snap.disk.freeBytes) + ' free of ' + bytes(snap.disk.totalBytes) + ' (' + snap.disk.path + ')' : 'not known';
+    const sc = snap.scrub;
+    document.getElementById('scrub').textContent = sc ? 'pass ' + (sc.pass + 1) + ' since ' + new Date(sc.passStartedAt).toISOString().slice(0, 16) + 'Z, checked up to ' + (sc.after || '(start)') + '; position saved ' + new Date(sc.savedAt).toISOString().slice(0, 19) + 'Z' + (snap.now - sc.savedAt < 60000 ? ' (running)' : '') : 'no scrub has run here (fits-ingest scrub, --scrub-rate)';
     const s = snap.series;
     fi.chart(document.getElementById('throughput'), 'files archived per 5 min', [{}, { label: 'archived', stroke: '#1d4ed8', fill: '#1d4ed855', paths: uPlot.paths.bars({ size: [0.8, 40] }) }], [s.t, s.archived], { y0: true });
     fi.chart(document.getElementById('latency'), 'ms per file, per 5 min', [{}, { label: 'median', stroke: '#2e7d32', points: { size: 7 } }, { label: 'max', stroke: '#c62828', points: { size: 7 } }], [s.t, s.latencyMedianMs, s.latencyMaxMs], { y0: true });

@@ -10,10 +10,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { IngestError, toIngestError } from '../../../core/errors.js';
-import type { Header } from '../../../core/fits/header.js';
+import type { CardJson, Header } from '../../../core/fits/header.js';
 import type { FileRecord, HistoryEntry, Level } from '../../../core/lifecycle/record.js';
 import { extractColumns } from '../../../core/normalize/columns.js';
-import type { ArchivedFile, Catalog } from '../../../core/ports/catalog.js';
+import type { ArchivedFile, Catalog, ColumnValue } from '../../../core/ports/catalog.js';
 import type { InstrumentDescription } from '../../../core/instruments/schema.js';
 import { withFileForReading } from '../../../io/durable-fs.js';
 import { checkMember, readMember } from './_member-read.js';
@@ -45,8 +45,21 @@ export interface IndexVolumesReport {
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** The archived file an index entry and its re-read header describe. */
-function rebuild(entry: IndexEntry, header: Header, volume: string, recordId: string, instruments: readonly InstrumentDescription[], now: number): ArchivedFile {
+/** The header and keyword columns of a restored file: from the member's re-read header, or from an index message. */
+export interface RestoredHeader {
+  header: CardJson[];
+  columns: Record<string, ColumnValue>;
+}
+
+/** The header and columns of a re-read member (columns from the instrument's description, when given). */
+function headerOf(entry: IndexEntry, header: Header, instruments: readonly InstrumentDescription[]): RestoredHeader {
+  const instrument = text(entry.file?.['instrument']);
+  const description = instrument === undefined ? undefined : instruments.find((d) => d.name.toUpperCase() === instrument.toUpperCase());
+  return { header: header.toJSON(), columns: description ? extractColumns(description, header).columns : {} };
+}
+
+/** The archived file an index entry and its header describe (shared with the media index messages). */
+export function rebuild(entry: IndexEntry, restored: RestoredHeader, volume: string, recordId: string, now: number): ArchivedFile {
   const f = entry.file ?? {};
   const instrument = text(f['instrument']);
   const night = text(f['night']);
@@ -55,7 +68,6 @@ function rebuild(entry: IndexEntry, header: Header, volume: string, recordId: st
       context: { file: volume, offset: entry.offset, member: entry.member, serial: entry.serial },
     });
   }
-  const description = instruments.find((d) => d.name.toUpperCase() === instrument.toUpperCase());
   const file: ArchivedFile = {
     archiveId: entry.archiveId!,
     recordId,
@@ -70,8 +82,8 @@ function rebuild(entry: IndexEntry, header: Header, volume: string, recordId: st
     sourceSha256: text(f['sourceSha256']) ?? entry.sha256,
     hdus: entry.hdus ?? [],
     locations: [],
-    columns: description ? extractColumns(description, header).columns : {},
-    header: header.toJSON(),
+    columns: restored.columns,
+    header: restored.header,
     archivedAt: typeof f['archivedAt'] === 'number' ? f['archivedAt'] : now,
   };
   for (const key of ['program', 'dateObs', 'imageType', 'releaseDate'] as const) {
@@ -81,7 +93,8 @@ function rebuild(entry: IndexEntry, header: Header, volume: string, recordId: st
   return file;
 }
 
-function restoredRecord(file: ArchivedFile, now: number, actor: string, volume: string): { record: FileRecord; entry: HistoryEntry } {
+/** The ARCHIVED record and its one history entry of a file restored from media (cause RESTORED_FROM_MEDIA). */
+export function restoredRecord(file: ArchivedFile, now: number, actor: string, volume: string): { record: FileRecord; entry: HistoryEntry } {
   const record: FileRecord = {
     id: file.recordId,
     source: file.source,
@@ -125,7 +138,7 @@ async function indexEntry(volume: string, index: VolumeIndex, entry: IndexEntry,
     return;
   }
   if (!header) throw new IngestError('MEDIA_BAD_INDEX', `member ${entry.member} (${entry.name}) is not FITS; it cannot be restored into the catalog`, { context: { file: volume, offset: entry.offset } });
-  const file = rebuild(entry, header, volume, randomUUID(), options.instruments ?? [], now);
+  const file = rebuild(entry, headerOf(entry, header, options.instruments ?? []), volume, randomUUID(), now);
   file.locations = [location];
   const { record, entry: history } = restoredRecord(file, now, options.actor ?? 'media-index', volume);
   await catalog.importArchived(record, history, file);

@@ -9,6 +9,10 @@ export {
   MEDIA_TRANSPORT_NAME,
   parseVolumeSize,
   writeVolumes,
+  openVolumes,
+  writeMediaItem,
+  closeVolume,
+  type VolumeRun,
   type FailedItem,
   type ItemPlacement,
   type MediaItem,
@@ -26,3 +30,6 @@ export { restoreFromVolumes, type RestoreOptions, type RestoreReport, type Resto
 export { indexVolumes, type IndexVolumesOptions, type IndexVolumesReport } from './index-volumes.js';
 export { archivedItem, isOnMedia } from './archived-items.js';
 export { recordLastVolume, type RecordLastVolumeReport } from './record-last-volume.js';
+export { createMediaTransport, type MediaTransport, type MediaTransportOptions, type MediaTransportStatus } from './media-transport.js';
+export { applyIndexMessage, buildIndexMessage, parseIndexMessage, INDEX_MESSAGE_FORMAT, type ApplyIndexOptions, type ApplyIndexReport, type IndexMessage } from './index-messages.js';
+export { createIndexMessageHandler, httpIndexSender, type IndexMessageHandlerOptions, type IndexMessageSender } from './index-delivery.js';

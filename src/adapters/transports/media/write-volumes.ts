@@ -151,19 +151,21 @@ function checkMemberName(item: MediaItem, label: string): IngestError | undefine
   return bad && new IngestError('UNSAFE_DESTINATION', `member name ${JSON.stringify(name)} ${bad}`, { context: { file: item.path, member: name } });
 }
 
-/** The run's state while it writes. */
-interface Run {
+/** The run's state while it writes (see {@link openVolumes}). */
+export interface VolumeRun {
   dirs: string[];
   settings: z.output<typeof writeVolumesOptionsSchema>;
   volumeSize: number;
   now: () => number;
   nextVolume: number;
   nextSerial: number;
+  /** Items written so far. */
+  count: number;
   current?: { set: VolumeSet; entries: IndexEntry[]; lines: string[]; lineBytes: number; items: WrittenItem[] };
   report: WriteVolumesReport;
 }
 
-async function startVolume(run: Run): Promise<NonNullable<Run['current']>> {
+async function startVolume(run: VolumeRun): Promise<NonNullable<VolumeRun['current']>> {
   const label: VolumeLabel = {
     format: MEDIA_FORMAT,
     label: volumeLabel(run.settings.labelPrefix, run.nextVolume),
@@ -178,7 +180,7 @@ async function startVolume(run: Run): Promise<NonNullable<Run['current']>> {
   return run.current;
 }
 
-async function finishVolume(run: Run): Promise<void> {
+async function finishVolume(run: VolumeRun): Promise<void> {
   const current = run.current;
   if (!current) return;
   run.current = undefined;
@@ -216,15 +218,15 @@ async function finishVolume(run: Run): Promise<void> {
 }
 
 /** Bytes the current volume would need to take `header` + data of `size` and still close with its index. */
-function fits(run: Run, current: NonNullable<Run['current']>, span: number, entryBytes: number): boolean {
+function fits(run: VolumeRun, current: NonNullable<VolumeRun['current']>, span: number, entryBytes: number): boolean {
   const index = indexSpan(current.set.label, current.entries.length + 1, current.lineBytes + entryBytes);
   return current.set.size + span + index + TAR_EOF.length <= run.volumeSize;
 }
 
-async function writeItem(run: Run, item: MediaItem, source: FileHandle, size: number, mtimeMs: number): Promise<void> {
+async function writeItem(run: VolumeRun, item: MediaItem, source: FileHandle, size: number, mtimeMs: number): Promise<void> {
   const header = memberHeader(item.member, size, mtimeMs);
   const span = header.length + size + ((512 - (size % 512)) % 512);
-  const draft = (current: NonNullable<Run['current']>): IndexEntry => ({
+  const draft = (current: NonNullable<VolumeRun['current']>): IndexEntry => ({
     serial: run.nextSerial,
     member: current.entries.length + 2,
     name: item.member,
@@ -316,6 +318,25 @@ async function openSource(item: MediaItem): Promise<{ handle: FileHandle; size: 
  * ```
  */
 export async function writeVolumes(items: Iterable<MediaItem> | AsyncIterable<MediaItem>, options: WriteVolumesOptions): Promise<WriteVolumesReport> {
+  const run = await openVolumes(options);
+  try {
+    for await (const item of items) {
+      await writeMediaItem(run, item);
+    }
+    await closeVolume(run);
+  } finally {
+    await run.current?.set.close();
+  }
+  run.report.nextSerial = run.nextSerial;
+  return run.report;
+}
+
+/**
+ * Opens a run of volumes (options checked, output directories found, the sequence continued and partial volumes
+ * removed) that items are then written to one at a time ({@link writeMediaItem}) and volumes closed on demand
+ * ({@link closeVolume}). `writeVolumes` is the batch form; the live media transport keeps a run open.
+ */
+export async function openVolumes(options: WriteVolumesOptions): Promise<VolumeRun> {
   const settings = parseOptions(writeVolumesOptionsSchema, options, 'writeVolumes');
   const outs = typeof settings.out === 'string' ? [settings.out] : settings.out;
   if (outs.length !== 1 && outs.length !== settings.copies) {
@@ -332,43 +353,53 @@ export async function writeVolumes(items: Iterable<MediaItem> | AsyncIterable<Me
     }
   }
   const sequence = await continueSequence(dirs, settings.labelPrefix);
-  const run: Run = {
+  return {
     dirs,
     settings,
     volumeSize: parseVolumeSize(settings.volumeSize),
     now: settings.now ?? Date.now,
     nextVolume: sequence.nextVolume,
     nextSerial: sequence.nextSerial,
+    count: 0,
     report: { volumes: [], items: [], failed: [], catalogErrors: [], discarded: sequence.discarded, nextSerial: 0, bytes: 0 },
   };
-  let count = 0;
-  try {
-    for await (const item of items) {
-      if (settings.signal?.aborted) throw new IngestError('ABORTED', 'the volume write was cancelled');
-      const unsafe = checkMemberName(item, volumeLabel(settings.labelPrefix, run.nextVolume));
-      if (unsafe) {
-        run.report.failed.push({ member: item.member, path: item.path, ...(item.archiveId ? { archiveId: item.archiveId } : {}), error: unsafe });
-        continue;
-      }
-      let source: Awaited<ReturnType<typeof openSource>> | undefined;
-      try {
-        source = await openSource(item);
-        await writeItem(run, item, source.handle, source.size, source.mtimeMs);
-        count++;
-        settings.onProgress?.({ bytes: run.report.bytes, items: count, volume: run.current?.set.label.label ?? '', member: item.member });
-      } catch (error) {
-        const failure = toIngestError(error, { file: item.path });
-        // Failures of the volume itself (a full disk, a cancelled run) end the run; the item's own go on the report.
-        if (failure.code === 'ABORTED' || failure.context.file !== item.path) throw failure;
-        run.report.failed.push({ member: item.member, path: item.path, ...(item.archiveId ? { archiveId: item.archiveId } : {}), error: failure });
-      } finally {
-        await source?.handle.close();
-      }
-    }
-    await finishVolume(run);
-  } finally {
-    await run.current?.set.close();
+}
+
+/**
+ * Writes one item to the run's current volume (closing it first when the item does not fit). Returns true when
+ * written; a failure of the item itself goes on `run.report.failed` (false); a failure of the volume (a full
+ * disk, ABORTED) throws.
+ */
+export async function writeMediaItem(run: VolumeRun, item: MediaItem): Promise<boolean> {
+  const settings = run.settings;
+  if (settings.signal?.aborted) throw new IngestError('ABORTED', 'the volume write was cancelled');
+  const unsafe = checkMemberName(item, volumeLabel(settings.labelPrefix, run.nextVolume));
+  if (unsafe) {
+    run.report.failed.push({ member: item.member, path: item.path, ...(item.archiveId ? { archiveId: item.archiveId } : {}), error: unsafe });
+    return false;
   }
+  let source: Awaited<ReturnType<typeof openSource>> | undefined;
+  try {
+    source = await openSource(item);
+    await writeItem(run, item, source.handle, source.size, source.mtimeMs);
+    run.count++;
+    settings.onProgress?.({ bytes: run.report.bytes, items: run.count, volume: run.current?.set.label.label ?? '', member: item.member });
+    return true;
+  } catch (error) {
+    const failure = toIngestError(error, { file: item.path });
+    // Failures of the volume itself (a full disk, a cancelled run) end the run; the item's own go on the report.
+    if (failure.code === 'ABORTED' || failure.context.file !== item.path) throw failure;
+    run.report.failed.push({ member: item.member, path: item.path, ...(item.archiveId ? { archiveId: item.archiveId } : {}), error: failure });
+    return false;
+  } finally {
+    await source?.handle.close();
+  }
+}
+
+/** Completes the current volume (index, end blocks, flush, rename, catalog locations); undefined when none is open. */
+export async function closeVolume(run: VolumeRun): Promise<WrittenVolume | undefined> {
+  if (!run.current) return undefined;
+  await finishVolume(run);
   run.report.nextSerial = run.nextSerial;
-  return run.report;
+  return run.report.volumes.at(-1);
 }
