@@ -205,11 +205,14 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
       await closing?.end().catch(() => undefined);
     },
 
-    async insertRecord(record, entry, lease) {
+    async insertRecord(record, entry, lease, guard) {
       checkRecord(record, entry);
       // The lease counts from the record's creation on the caller's clock, cut to this catalog's leaseMs.
       const until = lease ? Math.min(lease.until, record.createdAt + settings.leaseMs) : undefined;
-      const result = await run(async (c): Promise<{ inserted: boolean; record: FileRecord; leasedTo?: string }> => {
+      const result = await run(async (c): Promise<{ inserted: boolean; record: FileRecord; leasedTo?: string; archived?: FileRecord }> => {
+        if (guard) await c.query(SQL.lockSource, [record.source]);
+        // Read after the lock (READ COMMITTED: each statement sees every commit before it): a record another host
+        // archived since the caller looked is either still active here or ARCHIVED below, never missed.
         const [active] = await rows(c, SQL.activeBySource, [record.source]);
         if (active) {
           if (!lease) return { inserted: false, record: rowToRecord(active) };
@@ -217,6 +220,10 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
           const took = await c.query(SQL.takeLease, [lease.owner, until, active['id'], record.createdAt]);
           const holder = active['lease_owner'] as string | null;
           return took.rowCount ? { inserted: false, record: rowToRecord(active) } : { inserted: false, record: rowToRecord(active), ...(holder ? { leasedTo: holder } : {}) };
+        }
+        if (guard) {
+          const [newest] = await rows(c, SQL.newestArchived, [record.source]);
+          if (newest && newest['id'] !== guard.lastArchived) return { inserted: false, record: rowToRecord(newest), archived: rowToRecord(newest) };
         }
         let added: Row[];
         try {
@@ -236,7 +243,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
         await addHistory(c, entry);
         return { inserted: true, record: rowToRecord(recordToRow(record)) };
       }, 'write');
-      if (lease && until !== undefined && !result.leasedTo) leases.hold(lease.owner, [result.record.id], record.createdAt, until - record.createdAt);
+      if (lease && until !== undefined && !result.leasedTo && !result.archived) leases.hold(lease.owner, [result.record.id], record.createdAt, until - record.createdAt);
       return result;
     },
 
