@@ -30,6 +30,8 @@ import { addStoredTables, instrumentNames, newVersions, withInstrumentName } fro
 import { createClient, createPool, fromPgError, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
 import { redact } from '../_shared/redact.js';
 import { createLeaseKeeper } from './_postgres-leases.js';
+import { batchStatsOf, PostgresWriteBatcher } from './_postgres-batch.js';
+import { killHooksFromEnv } from './_sqlite-group-commit.js';
 import { createWorkListener, NOTIFY_WORK, type WorkListener } from './_postgres-listen.js';
 import { runWithRetry, type RunMode } from './_postgres-run.js';
 import * as pgEvents from './_postgres-events.js';
@@ -81,6 +83,8 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
   const run = <T>(fn: (c: Client) => Promise<T>, mode: RunMode = 'single'): Promise<T> => runWithRetry(target, fn, mode);
   /** The same on a pool being opened, without retries (a wrong URL must fail at once). */
   const runOn = <T>(opened: Pool, fn: (c: Client) => Promise<T>, mode: RunMode): Promise<T> => runWithRetry({ pool: () => opened, context, retryForMs: 0 }, fn, mode);
+  /** Transitions and ARCHIVED commits asked for together share one transaction, each in its own savepoint. */
+  const batcher = new PostgresWriteBatcher((fn) => run(fn, 'write'), (error) => fromPgError(error, context), killHooksFromEnv(process.env['FITS_INGEST_TEST_KILL']));
   const leases = createLeaseKeeper((fn) => run(fn, 'write'), heartbeatMs);
   const newListener = (): WorkListener => createWorkListener(() => createClient(settings));
   let listener = newListener();
@@ -176,7 +180,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
     return readInstruments(c, false);
   }
 
-  return {
+  const catalog: Catalog = {
     name: POSTGRES_CATALOG_NAME,
     capabilities: { durable: true, shared: true },
 
@@ -196,6 +200,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
     },
 
     async close() {
+      await batcher.settle();
       const closing = pool;
       pool = undefined;
       leases.stop();
@@ -256,13 +261,13 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
 
     async updateRecord(record, entry) {
       checkRecord(record, entry);
-      await run(async (c) => {
+      await batcher.write(async (c) => {
         await updateRow(c, record);
         await addHistory(c, entry);
         await pgEvents.appendEvents(c, pgEvents.eventsOf([record, entry]));
         // A requeued record is work for anyone.
         if (record.state === 'DETECTED') await hint(c);
-      }, 'write');
+      });
       if (isFinal(record.state)) leases.drop(record.id);
     },
 
@@ -305,7 +310,8 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
 
     async commitArchived(record, entry, file, supersedes) {
       checkCommit(record, entry, file, supersedes, tables);
-      await run(async (c) => {
+      // One savepoint of a batched transaction: this commit is all or nothing, whatever the others of its batch do.
+      await batcher.write(async (c) => {
         await updateRow(c, record);
         await addHistory(c, entry);
         if (supersedes) {
@@ -323,7 +329,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
         }
         await writeArchived(c, file);
         await pgEvents.appendEvents(c, pgEvents.eventsOf(...(supersedes ? [[supersedes.record, supersedes.entry, file] as const] : []), [record, entry, file]));
-      }, 'write');
+      }, 'commit');
       leases.drop(record.id);
     },
 
@@ -402,4 +408,6 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
     removeSubscription: (id) => run((c) => pgEvents.removeSubscription(c, id), 'write'),
     advanceSubscription: (id, cursor) => run((c) => pgEvents.advanceSubscription(c, id, cursor), 'write'),
   };
+  batchStatsOf.set(catalog, batcher.stats);
+  return catalog;
 }
