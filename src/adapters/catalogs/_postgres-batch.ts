@@ -13,9 +13,10 @@
  * CATALOG_UNREACHABLE (the outcome is unknown; each caller's version check decides on its next try, as for a lone
  * write).
  *
- * Nothing waits for a timer: a batch starts at the end of the current turn of the event loop (`setImmediate`), and
- * writes asked for while it runs form the next one (at most {@link MAX_BATCH} writes, so that a transaction
- * never holds more nested savepoints than PostgreSQL keeps cached). A lone write runs as a plain transaction.
+ * Nothing waits for a timer: a batch starts at the end of the current turn of the event loop (`setImmediate`) with
+ * the writes queued by then (at most {@link MAX_BATCH}, so that a transaction never holds more nested savepoints
+ * than PostgreSQL keeps cached); up to `maxInFlight` batches run at once, and writes asked for while they run form
+ * the next ones. A lone write runs as a plain transaction.
  * Internal to src/adapters/catalogs.
  *
  * @module
@@ -60,18 +61,22 @@ export const batchStatsOf = new WeakMap<object, BatchStats>();
 export class PostgresWriteBatcher {
   #queue: Queued[] = [];
   #scheduled = false;
-  #running = false;
+  #running = 0;
   readonly stats: BatchStats = { batches: 0, writes: 0, rerun: 0 };
 
   /**
    * @param runWrite runs a function in one transaction (with the catalog's retries)
    * @param mapError turns what a write of a batch threw into what its caller gets (as `runWrite` does)
+   * @param maxInFlight batches running at once, each on its own pooled connection (one alone would queue every
+   *   write of the process behind one connection, while PostgreSQL already shares one WAL flush among commits that
+   *   arrive together)
    * @param hooks test points: `beforeCommit` once every write of the batch ran, before COMMIT is sent;
    *   `beforeFlush` once COMMIT returned, before any caller hears of it (crash tests kill the process there)
    */
   constructor(
     private readonly runWrite: RunWrite,
     private readonly mapError: (error: unknown) => unknown,
+    private readonly maxInFlight: number,
     private readonly hooks: BatchHooks = {},
   ) {}
 
@@ -85,7 +90,7 @@ export class PostgresWriteBatcher {
   }
 
   #schedule(): void {
-    if (this.#scheduled || this.#running || this.#queue.length === 0) return;
+    if (this.#scheduled || this.#running >= this.maxInFlight || this.#queue.length === 0) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
@@ -94,13 +99,14 @@ export class PostgresWriteBatcher {
   }
 
   async #drain(): Promise<void> {
-    if (this.#running) return;
-    this.#running = true;
+    if (this.#running >= this.maxInFlight || this.#queue.length === 0) return;
+    this.#running++;
     const batch = this.#queue.splice(0, MAX_BATCH);
+    this.#schedule();
     try {
       await this.#run(batch);
     } finally {
-      this.#running = false;
+      this.#running--;
       this.#schedule();
     }
   }
@@ -155,6 +161,6 @@ export class PostgresWriteBatcher {
 
   /** Resolves once no write is queued or running (before the pool closes). */
   async settle(): Promise<void> {
-    while (this.#scheduled || this.#running || this.#queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    while (this.#scheduled || this.#running > 0 || this.#queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
   }
 }

@@ -84,7 +84,12 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
   /** The same on a pool being opened, without retries (a wrong URL must fail at once). */
   const runOn = <T>(opened: Pool, fn: (c: Client) => Promise<T>, mode: RunMode): Promise<T> => runWithRetry({ pool: () => opened, context, retryForMs: 0 }, fn, mode);
   /** Transitions and ARCHIVED commits asked for together share one transaction, each in its own savepoint. */
-  const batcher = new PostgresWriteBatcher((fn) => run(fn, 'write'), (error) => fromPgError(error, context), killHooksFromEnv(process.env['FITS_INGEST_TEST_KILL']));
+  const batcher = new PostgresWriteBatcher(
+    (fn) => run(fn, 'write'),
+    (error) => fromPgError(error, context),
+    Math.max(1, Math.floor(settings.maxConnections / 2)), // the other half of the pool: claims, reads, heartbeats
+    killHooksFromEnv(process.env['FITS_INGEST_TEST_KILL']),
+  );
   const leases = createLeaseKeeper((fn) => run(fn, 'write'), heartbeatMs);
   const newListener = (): WorkListener => createWorkListener(() => createClient(settings));
   let listener = newListener();
