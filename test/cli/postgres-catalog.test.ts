@@ -1,4 +1,8 @@
-/** The CLI on a PostgreSQL catalog: `--catalog postgres://…` for ingest and status, the password never printed. */
+/**
+ * The CLI on a PostgreSQL catalog: `--catalog postgres://…` (or `postgres:` with the PG* environment variables) for
+ * ingest and status, the password never printed.
+ */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,5 +58,33 @@ describe('fits-ingest --catalog postgres://…', () => {
     const typo = await cli('status', '--catalog', url.replace('postgres://', 'postgress://'));
     expect(typo.code).toBe(2);
     expect(typo.stdout + typo.stderr).not.toContain(server.password);
+  });
+
+  it('postgres: alone takes the server from PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE; a wrong PGPASSWORD is refused, unprinted', async () => {
+    await server.createDatabase('cli_pgenv');
+    const incoming = join(dir, 'incoming-env');
+    mkdirSync(incoming);
+    for (let n = 1; n <= 2; n++) {
+      const options = { time: new Date(T + n * 67_000), frameNumber: n, axes: [32, 32] as [number, number] };
+      writeFileSync(join(incoming, frameName(options)), makeFrame(options));
+    }
+    const env = { PGHOST: '127.0.0.1', PGPORT: String(server.port), PGUSER: 'postgres', PGPASSWORD: server.password, PGDATABASE: 'cli_pgenv' };
+    /** The built CLI in a child process with `extra` in its environment. */
+    const run = (args: string[], extra: Record<string, string>): Promise<{ code: number; out: string }> =>
+      new Promise((resolve) => {
+        execFile(process.execPath, [join(process.cwd(), 'dist/cli/main.js'), ...args], { env: { ...process.env, ...extra }, timeout: 120_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
+        );
+      });
+    const ingest = await run(['ingest', incoming, '--archive', join(dir, 'archive-env'), '--catalog', 'postgres:', '--json'], env);
+    expect(ingest.code, ingest.out).toBe(0);
+    expect(ingest.out.match(/"state":"ARCHIVED"/g)).toHaveLength(2);
+    expect((await server.query('SELECT count(*)::int AS n FROM archived_files', [], 'cli_pgenv')).rows[0].n).toBe(2);
+    expect(ingest.out).not.toContain(server.password);
+
+    const refused = await run(['status', '--catalog', 'postgres:'], { ...env, PGPASSWORD: 'wrong-secret-4711' });
+    expect(refused.code).not.toBe(0);
+    expect(refused.out).toContain('CATALOG_UNUSABLE');
+    expect(refused.out).not.toContain('wrong-secret-4711');
   });
 });

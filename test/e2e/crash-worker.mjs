@@ -1,16 +1,20 @@
 // One ingesting process for the crash test: archives every file of <incoming> that has no record yet,
-// resuming whatever an earlier (killed) process left unfinished, then exits 0.
+// resuming whatever an earlier (killed) process left unfinished, then exits 0. The catalog is SQLite in <archive>,
+// or the PostgreSQL database at CRASH_CATALOG_URL when set.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinInstruments, createIngestor } from '../../dist/index.js';
 import { createSqliteCatalog } from '../../dist/catalogs/sqlite.js';
+import { createPostgresCatalog } from '../../dist/catalogs/postgres.js';
 import { createFilesystemTransport } from '../../dist/transports/filesystem.js';
 
 const [incoming, archive, staging] = process.argv.slice(2);
 const instruments = builtinInstruments();
 const ingestor = createIngestor({
   instruments,
-  catalog: createSqliteCatalog({ path: join(archive, 'catalog.sqlite'), instruments: [...instruments] }),
+  catalog: process.env.CRASH_CATALOG_URL
+    ? createPostgresCatalog({ connectionString: process.env.CRASH_CATALOG_URL, instruments: [...instruments] })
+    : createSqliteCatalog({ path: join(archive, 'catalog.sqlite'), instruments: [...instruments] }),
   transports: [createFilesystemTransport({ root: archive })],
   staging,
   owner: 'crash-test',

@@ -5,29 +5,19 @@
  * `FITS_INGEST_TEST_KILL`. After a restart every file is ARCHIVED exactly once with its whole history, the archive
  * tree and the catalog list the same files, and no temp or staged file remains.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSqliteCatalog } from '../../src/adapters/catalogs/sqlite.js';
 import { builtinInstruments, verifyFile } from '../../src/index.js';
-import { frameName, makeFrame } from '../../src/simulator/frames.js';
-import { listAll, sha } from './_tree.js';
+import { crashFolders, listAll, runCrashWorker, sha } from './_tree.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fits-group-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const worker = new URL('./crash-worker.mjs', import.meta.url).pathname;
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; signal: string | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('node', [worker, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CRASH_CONCURRENCY: '8', ...env } });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdout.resume();
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
-  });
-}
+const run = runCrashWorker;
 
 /** Files of `root`'s archive tree (no catalog, no staging). */
 const archivedCopies = (root: string): string[] => listAll(root).filter((f) => f.endsWith('.fits') && !f.includes('/.staging/'));
@@ -35,20 +25,7 @@ const archivedCopies = (root: string): string[] => listAll(root).filter((f) => f
 describe('group commit under SIGKILL', () => {
   for (const point of ['before-commit', 'before-flush'] as const) {
     it(`archives every file exactly once when killed ${point === 'before-commit' ? 'between the copies\' flush and the catalog commit' : 'between the catalog commit and its flush'}`, async () => {
-      const base = join(dir, point);
-      const incoming = join(base, 'incoming');
-      const archive = join(base, 'archive');
-      const staging = join(archive, '.staging');
-      mkdirSync(incoming, { recursive: true });
-      mkdirSync(archive);
-      const start = Date.UTC(2026, 10, 20, 6, 0, 0);
-      const originals = new Map<string, string>();
-      for (let n = 1; n <= 24; n++) {
-        const options = { time: new Date(start + n * 73_210), frameNumber: n, axes: [200, 200] as [number, number], extensions: n % 5 === 0 ? 1 : 0 };
-        const bytes = makeFrame(options);
-        writeFileSync(join(incoming, frameName(options)), bytes);
-        originals.set(frameName(options), sha(bytes));
-      }
+      const { incoming, archive, staging, originals } = crashFolders(join(dir, point), 24, [200, 200], true);
       const instruments = builtinInstruments();
       const catalogPath = join(archive, 'catalog.sqlite');
 

@@ -22,6 +22,13 @@ export const SQL = {
   updateRecord: `UPDATE records SET ${UPDATABLE.map((c, i) => `${c} = $${i + 2}`).join(', ')}
     WHERE id = $1 AND version = $${UPDATABLE.length + 2}`,
   activeBySource: `SELECT * FROM records WHERE source = $1 AND state IN (${ACTIVE})`,
+  newestArchived: "SELECT * FROM records WHERE source = $1 AND state = 'ARCHIVED' ORDER BY created_at DESC, id DESC LIMIT 1",
+  /**
+   * Serializes guarded inserts of one source across hosts until the transaction ends (two-key form: a key space of
+   * its own). Without it, a record of the source inserted and archived by another host between the guarded
+   * insert's check and its INSERT would go unseen.
+   */
+  lockSource: 'SELECT pg_advisory_xact_lock(1718183, hashtext($1))',
   insertHistory: `INSERT INTO history (${HISTORY_COLUMNS.join(', ')}) VALUES (${named(HISTORY_COLUMNS)})`,
   claim: `UPDATE records SET lease_owner = $1, lease_until = $2 WHERE id IN (
       SELECT id FROM records

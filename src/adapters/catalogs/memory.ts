@@ -140,11 +140,20 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       open = false;
     },
 
-    async insertRecord(record, entry, lease) {
+    async insertRecord(record, entry, lease, guard) {
       ready();
       checkRecord(record, entry);
       const active = activeBySource.get(record.source);
       if (active !== undefined) return { inserted: false, record: copy(stored(active).record) };
+      if (guard) {
+        // One synchronous step: nothing can archive the source between this check and the insert below.
+        const newest = [...records.values()]
+          .map((r) => r.record)
+          .filter((r) => r.source === record.source && r.state === 'ARCHIVED')
+          .sort(byAge)
+          .at(-1);
+        if (newest && newest.id !== guard.lastArchived) return { inserted: false, record: copy(newest), archived: copy(newest) };
+      }
       if (records.has(record.id)) {
         throw recordIdTaken(record);
       }

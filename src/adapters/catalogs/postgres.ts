@@ -30,6 +30,8 @@ import { addStoredTables, instrumentNames, newVersions, withInstrumentName } fro
 import { createClient, createPool, fromPgError, violatesUnique, type Client, type Pool } from './_postgres-driver.js';
 import { redact } from '../_shared/redact.js';
 import { createLeaseKeeper } from './_postgres-leases.js';
+import { batchStatsOf, PostgresWriteBatcher } from './_postgres-batch.js';
+import { killHooksFromEnv } from './_sqlite-group-commit.js';
 import { createWorkListener, NOTIFY_WORK, type WorkListener } from './_postgres-listen.js';
 import { runWithRetry, type RunMode } from './_postgres-run.js';
 import * as pgEvents from './_postgres-events.js';
@@ -81,6 +83,13 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
   const run = <T>(fn: (c: Client) => Promise<T>, mode: RunMode = 'single'): Promise<T> => runWithRetry(target, fn, mode);
   /** The same on a pool being opened, without retries (a wrong URL must fail at once). */
   const runOn = <T>(opened: Pool, fn: (c: Client) => Promise<T>, mode: RunMode): Promise<T> => runWithRetry({ pool: () => opened, context, retryForMs: 0 }, fn, mode);
+  /** Transitions and ARCHIVED commits asked for together share one transaction, each in its own savepoint. */
+  const batcher = new PostgresWriteBatcher(
+    (fn) => run(fn, 'write'),
+    (error) => fromPgError(error, context),
+    Math.max(1, Math.floor(settings.maxConnections / 2)), // the other half of the pool: claims, reads, heartbeats
+    killHooksFromEnv(process.env['FITS_INGEST_TEST_KILL']),
+  );
   const leases = createLeaseKeeper((fn) => run(fn, 'write'), heartbeatMs);
   const newListener = (): WorkListener => createWorkListener(() => createClient(settings));
   let listener = newListener();
@@ -176,7 +185,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
     return readInstruments(c, false);
   }
 
-  return {
+  const catalog: Catalog = {
     name: POSTGRES_CATALOG_NAME,
     capabilities: { durable: true, shared: true },
 
@@ -196,6 +205,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
     },
 
     async close() {
+      await batcher.settle();
       const closing = pool;
       pool = undefined;
       leases.stop();
@@ -205,11 +215,14 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
       await closing?.end().catch(() => undefined);
     },
 
-    async insertRecord(record, entry, lease) {
+    async insertRecord(record, entry, lease, guard) {
       checkRecord(record, entry);
       // The lease counts from the record's creation on the caller's clock, cut to this catalog's leaseMs.
       const until = lease ? Math.min(lease.until, record.createdAt + settings.leaseMs) : undefined;
-      const result = await run(async (c): Promise<{ inserted: boolean; record: FileRecord; leasedTo?: string }> => {
+      const result = await run(async (c): Promise<{ inserted: boolean; record: FileRecord; leasedTo?: string; archived?: FileRecord }> => {
+        if (guard) await c.query(SQL.lockSource, [record.source]);
+        // Read after the lock (READ COMMITTED: each statement sees every commit before it): a record another host
+        // archived since the caller looked is either still active here or ARCHIVED below, never missed.
         const [active] = await rows(c, SQL.activeBySource, [record.source]);
         if (active) {
           if (!lease) return { inserted: false, record: rowToRecord(active) };
@@ -217,6 +230,10 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
           const took = await c.query(SQL.takeLease, [lease.owner, until, active['id'], record.createdAt]);
           const holder = active['lease_owner'] as string | null;
           return took.rowCount ? { inserted: false, record: rowToRecord(active) } : { inserted: false, record: rowToRecord(active), ...(holder ? { leasedTo: holder } : {}) };
+        }
+        if (guard) {
+          const [newest] = await rows(c, SQL.newestArchived, [record.source]);
+          if (newest && newest['id'] !== guard.lastArchived) return { inserted: false, record: rowToRecord(newest), archived: rowToRecord(newest) };
         }
         let added: Row[];
         try {
@@ -236,7 +253,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
         await addHistory(c, entry);
         return { inserted: true, record: rowToRecord(recordToRow(record)) };
       }, 'write');
-      if (lease && until !== undefined && !result.leasedTo) leases.hold(lease.owner, [result.record.id], record.createdAt, until - record.createdAt);
+      if (lease && until !== undefined && !result.leasedTo && !result.archived) leases.hold(lease.owner, [result.record.id], record.createdAt, until - record.createdAt);
       return result;
     },
 
@@ -249,13 +266,13 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
 
     async updateRecord(record, entry) {
       checkRecord(record, entry);
-      await run(async (c) => {
+      await batcher.write(async (c) => {
         await updateRow(c, record);
         await addHistory(c, entry);
         await pgEvents.appendEvents(c, pgEvents.eventsOf([record, entry]));
         // A requeued record is work for anyone.
         if (record.state === 'DETECTED') await hint(c);
-      }, 'write');
+      });
       if (isFinal(record.state)) leases.drop(record.id);
     },
 
@@ -298,7 +315,8 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
 
     async commitArchived(record, entry, file, supersedes) {
       checkCommit(record, entry, file, supersedes, tables);
-      await run(async (c) => {
+      // One savepoint of a batched transaction: this commit is all or nothing, whatever the others of its batch do.
+      await batcher.write(async (c) => {
         await updateRow(c, record);
         await addHistory(c, entry);
         if (supersedes) {
@@ -316,7 +334,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
         }
         await writeArchived(c, file);
         await pgEvents.appendEvents(c, pgEvents.eventsOf(...(supersedes ? [[supersedes.record, supersedes.entry, file] as const] : []), [record, entry, file]));
-      }, 'write');
+      }, 'commit');
       leases.drop(record.id);
     },
 
@@ -395,4 +413,6 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
     removeSubscription: (id) => run((c) => pgEvents.removeSubscription(c, id), 'write'),
     advanceSubscription: (id, cursor) => run((c) => pgEvents.advanceSubscription(c, id, cursor), 'write'),
   };
+  batchStatsOf.set(catalog, batcher.stats);
+  return catalog;
 }

@@ -101,6 +101,7 @@ const SQL = {
     .map((c) => `${c} = @${c}`)
     .join(', ')} WHERE id = @id AND version = @expected`,
   activeBySource: `SELECT * FROM records WHERE source = ? AND state IN (${ACTIVE})`,
+  newestArchived: "SELECT * FROM records WHERE source = ? AND state = 'ARCHIVED' ORDER BY created_at DESC, id DESC LIMIT 1",
   insertHistory: `INSERT INTO history (record_id, at, from_state, to_state, cause, actor, code, message)
     VALUES (@record_id, @at, @from_state, @to_state, @cause, @actor, @code, @message)`,
   claim: `UPDATE records SET lease_owner = @owner, lease_until = @until WHERE id IN (
@@ -277,11 +278,14 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
       db = undefined;
     },
 
-    async insertRecord(record, entry, lease) {
+    async insertRecord(record, entry, lease, guard) {
       checkRecord(record, entry);
-      return run(() => {
+      return run((): { inserted: boolean; record: FileRecord; archived?: FileRecord } => {
         const active = stmt(SQL.activeBySource).get(record.source) as Row | undefined;
         if (active) return { inserted: false, record: rowToRecord(active) };
+        // Inside the batch's IMMEDIATE transaction: no process can archive the source between this check and the insert.
+        const newest = guard && (stmt(SQL.newestArchived).get(record.source) as Row | undefined);
+        if (guard && newest && newest['id'] !== guard.lastArchived) return { inserted: false, record: rowToRecord(newest), archived: rowToRecord(newest) };
         try {
           stmt(SQL.insertRecord).run(recordToRow(record));
           if (lease) stmt(SQL.lease).run(lease.owner, lease.until, record.id);

@@ -100,6 +100,12 @@ export interface RecordQuery {
   newestFirst?: boolean;
 }
 
+/** What the caller of {@link Catalog.insertRecord} last saw archived from the source. */
+export interface InsertGuard {
+  /** Id of the newest ARCHIVED record of the source the caller saw; null when it saw none. */
+  lastArchived: string | null;
+}
+
 /** A comparison on a catalog column or a common field. */
 export interface ColumnPredicate {
   column: string;
@@ -177,11 +183,18 @@ export interface Catalog {
    * Stores a new DETECTED record with its first history entry. A source can have one active (non-final)
    * record at a time: if one exists it is returned with `inserted: false` and nothing is stored. With `lease`, the
    * new record is claimed by its submitter at once, so another worker sharing the catalog does not take it.
+   *
+   * With `guard`, the check and the insert are one atomic step against every other writer (other hosts included):
+   * when the source has no active record and its newest ARCHIVED record (newest first as in
+   * {@link RecordQuery.newestFirst}) is not `guard.lastArchived` (null: the caller saw none), someone archived it
+   * since the caller looked; nothing is stored and that record comes back as `archived`, for the caller to check
+   * (the same bytes: the file is already archived) before it asks again.
    */
   insertRecord(
     record: FileRecord,
     entry: HistoryEntry,
     lease?: { owner: string; until: number },
+    guard?: InsertGuard,
   ): Promise<{
     inserted: boolean;
     record: FileRecord;
@@ -191,6 +204,8 @@ export interface Catalog {
      * ends). When the existing record's lease was free, a catalog may take it for `lease.owner` and leave this unset.
      */
     leasedTo?: string;
+    /** Set when `guard` was given and a newer ARCHIVED record of the source exists: nothing was stored. */
+    archived?: FileRecord;
   }>;
   getRecord(id: string): Promise<FileRecord | undefined>;
   /**

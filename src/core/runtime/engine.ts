@@ -20,7 +20,7 @@ import type { Transport } from '../ports/transport.js';
 import type { Trigger, TriggerAlert, WorkItem } from '../ports/trigger.js';
 import type { InstrumentDescription } from '../instruments/schema.js';
 import { baseName, type StepContext } from './_context.js';
-import { archivedFromSource } from './_already-archived.js';
+import { insertUnlessArchived, type GuardedInsert } from './_already-archived.js';
 import { createApplier } from './_apply.js';
 import { discardPlaced, TAKES_BACK } from './_discard-placed.js';
 import { createDriver } from './_drive.js';
@@ -291,10 +291,6 @@ export function createEngine(options: EngineOptions): Ingestor {
 
     async submit(item: WorkItem): Promise<Submission> {
       if (scheduler.closed) throw new IngestError('INVALID_OPTIONS', 'the ingestor is not running; call start() first');
-      if (item.metadata?.['reingest'] !== true) {
-        const archived = await archivedFromSource(catalog, files, item.path);
-        if (archived) return { record: archived, created: false, alreadyArchived: true };
-      }
       const record = createRecord(
         {
           id: newId(),
@@ -312,7 +308,12 @@ export function createEngine(options: EngineOptions): Ingestor {
       );
       // Leased to this worker from the start, so another worker sharing the catalog does not claim it meanwhile.
       const lease = { owner: settings.owner, until: clock.now() + settings.leaseMs };
-      const { inserted, record: stored, leasedTo } = await catalog.insertRecord(record, detectedEntry(record), lease);
+      // A reingest archives the same bytes again on purpose; any other submit of a file already archived is that record.
+      const { inserted, record: stored, leasedTo, alreadyArchived }: GuardedInsert =
+        item.metadata?.['reingest'] === true
+          ? await catalog.insertRecord(record, detectedEntry(record), lease)
+          : await insertUnlessArchived(catalog, files, record, detectedEntry(record), lease);
+      if (alreadyArchived) return { record: stored, created: false, alreadyArchived: true };
       if (leasedTo !== undefined) return { record: stored, created: false }; // another worker is on it; our claims find it if its lease ends
       if (inserted) emitter.emit('detected', stored);
       if (!scheduler.busy(stored.id)) scheduler.enqueue(stored.id);

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteCatalog } from '../../../src/adapters/catalogs/sqlite.js';
 import { createFilesystemTransport } from '../../../src/adapters/transports/filesystem.js';
 import { createFilesystemTrigger } from '../../../src/adapters/triggers/filesystem.js';
+import type { Catalog } from '../../../src/core/ports/catalog.js';
 import { builtinInstruments, createIngestor, type Ingestor } from '../../../src/index.js';
 import { frameName, makeFrame } from '../../../src/simulator/frames.js';
 
@@ -25,11 +26,11 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function engine(withWatcher = false): Ingestor {
+function engine(withWatcher = false, wrap: (catalog: Catalog) => Catalog = (c) => c): Ingestor {
   const instruments = builtinInstruments();
   const ingestor = createIngestor({
     instruments,
-    catalog: createSqliteCatalog({ path: join(dir, 'catalog.sqlite'), instruments: [...instruments] }),
+    catalog: wrap(createSqliteCatalog({ path: join(dir, 'catalog.sqlite'), instruments: [...instruments] })),
     transports: [createFilesystemTransport({ root: join(dir, 'archive') })],
     staging: join(dir, 'staging'),
     stability: { quietMs: 50, pollMs: 20, settleMs: 300 },
@@ -103,5 +104,32 @@ describe('announcing a file already archived from the same path', () => {
     }
     expect(await watcher.catalog.findRecords({ source: fresh, states: ['ARCHIVED'] })).toHaveLength(1);
     expect((await watcher.catalog.counts())['DUPLICATE'] ?? 0).toBe(0);
+  });
+
+  it('a file another host archived between the look and the insert is that ARCHIVED record, not a second one', async () => {
+    const first = engine();
+    await first.start();
+    const path = writeFrame(1);
+    const a = await first.submit({ path, trigger: 'test', detectedAt: Date.now(), complete: true });
+    expect((await first.settled([a.record.id]))[0]).toMatchObject({ state: 'ARCHIVED' });
+    await first.stop();
+
+    // This host looked for an ARCHIVED record of the path just before the other host's commit, and saw none.
+    let hidden = 0;
+    const lookedEarly = (catalog: Catalog): Catalog =>
+      new Proxy(catalog, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver) as unknown;
+          if (key !== 'findRecords') return typeof value === 'function' ? value.bind(target) : value;
+          return async (query: Parameters<Catalog['findRecords']>[0]) =>
+            query.source === path && query.states?.includes('ARCHIVED') && hidden++ === 0 ? [] : target.findRecords(query);
+        },
+      });
+    const second = engine(false, lookedEarly);
+    await second.start();
+    const again = await second.submit({ path, trigger: 'test', detectedAt: Date.now(), complete: true });
+    expect(hidden).toBe(1);
+    expect(again).toMatchObject({ created: false, alreadyArchived: true, record: { id: a.record.id, state: 'ARCHIVED' } });
+    expect(await second.catalog.findRecords({ source: path })).toHaveLength(1);
   });
 });
