@@ -109,6 +109,10 @@ export function normalizeHeader(source: Header, description: InstrumentDescripti
   if (ofnameText === undefined) {
     if (policy.originalName === 'require') throw required('OFNAME', 'OFNAME is missing and normalization.originalName is require');
     if (policy.originalName === 'repair') add('OFNAME', context.originalName, 'original file name');
+  } else if (ofnameText !== context.originalName && level > 0) {
+    // A product made with its raw frame's header copied (what pipelines do) names the raw's file: a product's OFNAME
+    // is its own name. The raw's value stays in the HISTORY ORIGCARD cards.
+    add('OFNAME', context.originalName, `product file name (the copied header said '${ofnameText}')`);
   } else if (ofnameText !== context.originalName) {
     warnings.push({
       code: 'OFNAME_MISMATCH',

@@ -198,3 +198,41 @@ describe('reingest and status', () => {
   });
 });
 
+describe('a product made with the raw header copied (what DRPs do)', () => {
+  it('is archived as a product of its raw, OFNAME its own name, no OFNAME_MISMATCH; the raw is left as it was', async () => {
+    const raw = raws[1]!;
+    const content = await fetch(`${archive.url}/v1/files/${raw.archiveId}/content`, { headers: auth(TOKENS.read) });
+    const bytes = Buffer.from(await content.arrayBuffer());
+    // The raw's archived header verbatim (KOAID, OFNAME, level, sums) over other pixels.
+    const dataAt = headerEnd(bytes);
+    for (let i = dataAt; i < dataAt + 64; i++) bytes[i] = 255 - bytes[i]!;
+    const name = 'kb261120_00002_red.fits';
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const up = await fetch(`${archive.url}/v1/uploads?name=${name}&sha256=${sha256}&level=1`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/fits' }, body: bytes });
+    expect(up.status).toBe(201);
+    const { status, json } = await post('/v1/products', { products: [{ sha256, name, level: 1, parents: [raw.archiveId] }], wait: 20 });
+    expect(status).toBe(200);
+    const [product] = json.products;
+    expect(product).toMatchObject({ state: 'ARCHIVED', level: 1, archiveId: `${raw.archiveId}_kb261120_00002_red`, parents: [raw.archiveId] });
+    expect(product.warnings).not.toContain('OFNAME_MISMATCH');
+    const archived = (await archive.catalog.getArchived(product.archiveId))!;
+    const card = (k: string) => archived.header.find((c) => c.keyword === k)?.value;
+    expect([card('OFNAME'), card('KOAID'), card('DATLEVEL')]).toEqual([name, `${product.archiveId}.fits`, 1]);
+    // What the DRP's copy said is kept losslessly in the history cards of the normalization.
+    expect(archived.header.some((c) => c.keyword === 'HISTORY' && String(c.comment ?? c.value).includes('OFNAME'))).toBe(true);
+    const parent = (await archive.catalog.getArchived(raw.archiveId))!;
+    expect([parent.sha256, parent.level, parent.originalName]).toEqual([raw.sha256, 0, raw.originalName]);
+    expect((await archive.catalog.getRecord(parent.recordId))!.state).toBe('ARCHIVED');
+    const view = await get(`/v1/files/${raw.archiveId}`);
+    expect(view.products.map((p: { archiveId: string }) => p.archiveId)).toContain(product.archiveId);
+  });
+});
+
+/** Offset of the first data byte of a FITS file's primary HDU (after the END card's block). */
+function headerEnd(bytes: Buffer): number {
+  for (let at = 0; at < bytes.length; at += 80) {
+    if (bytes.toString('latin1', at, at + 8) === 'END     ') return Math.ceil((at + 80) / 2880) * 2880;
+  }
+  throw new Error('no END card');
+}
+
