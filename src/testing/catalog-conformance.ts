@@ -20,6 +20,7 @@ import { claimTests } from './_catalog-claim-tests.js';
 import { recordTests } from './_catalog-record-tests.js';
 import { instrumentTests } from './_catalog-instrument-tests.js';
 import { eventTests } from './_catalog-event-tests.js';
+import { provenanceTests } from './_catalog-provenance-tests.js';
 
 export { CONFORMANCE_INSTRUMENTS } from './_catalog-fixtures.js';
 export type { ConformanceAssertion, ConformanceHarness, ConformanceTestApi, ConformanceTestBody, DefineTest } from './_catalog-fixtures.js';
@@ -91,6 +92,7 @@ export function catalogConformance(test: ConformanceTestApi, makeCatalog: MakeCa
     archiveTests(define);
     instrumentTests(define);
     eventTests(define);
+    provenanceTests(define);
   };
   if (test.describe) test.describe(options.title ?? 'Catalog conformance', register);
   else register();
