@@ -171,7 +171,7 @@ export function normalizeHeader(source: Header, description: InstrumentDescripti
   const proprietaryMonths = evaluateProprietaryMonths(description, { header: rulesView, imageType, utSeconds: time.utSeconds });
   add(out.proprietaryMonths, proprietaryMonths, 'proprietary period in months');
 
-  if (level > 0 && context.provenance) for (const edit of provenanceEdits(context.provenance)) add(edit.keyword, edit.value, edit.comment ?? '');
+  if (level > 0 && context.provenance) for (const edit of provenanceEdits(context.provenance)) add(edit.keyword, edit.value, edit.comment);
 
   add('DQA_VERS', context.software ?? `fits-ingest ${VERSION}`, 'ingestion software');
   add('DQA_DATE', new Date(context.now).toISOString().slice(0, 19), 'ingestion date (UT)');

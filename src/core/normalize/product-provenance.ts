@@ -10,7 +10,6 @@
  * @module
  */
 import { z } from 'zod';
-import type { HeaderEdit } from './types.js';
 
 /** The role of a parent: a short lower-case word (`science`, `bias`, `flat`, `arc`, `dark`, `standard`…). */
 export const roleSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,23}$/, 'a role is a lower-case word of up to 24 characters (science, bias, flat, arc…)');
@@ -43,9 +42,16 @@ export function provenanceMetadata(provenance: Provenance): Record<string, strin
   return { [PROVENANCE_KEY]: JSON.stringify(provenance) };
 }
 
+/** One provenance card (a header edit of the normalization). */
+export interface ProvenanceEdit {
+  keyword: string;
+  value: string | number;
+  comment: string;
+}
+
 /** The header cards of a provenance (see the module comment), without the comment prefix. */
-export function provenanceEdits(provenance: Provenance): HeaderEdit[] {
-  const edits: HeaderEdit[] = [];
+export function provenanceEdits(provenance: Provenance): ProvenanceEdit[] {
+  const edits: ProvenanceEdit[] = [];
   if (provenance.pipeline) {
     edits.push({ keyword: 'PIPENAME', value: provenance.pipeline.name, comment: 'pipeline that made this product' });
     edits.push({ keyword: 'PIPEVERS', value: provenance.pipeline.version, comment: 'pipeline version' });
