@@ -8,7 +8,7 @@
  * - latency from the ARCHIVED transition (the event's `at`) to each long-poll subscriber having the
  *   event, p50 and p99 over every (subscriber, event) pair (goal p99 < 250 ms), and the same to webhook receivers;
  * - the server process's CPU time per file with and without, and its peak RSS (server and ingestor).
- * Run `npm run build` first. FEED_BENCH_FILES changes the number of frames.
+ * Run `npm run build` first. FEED_BENCH_FILES changes the number of frames, FEED_BENCH_BATCH_MS the server's feed.batchMs.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -28,6 +28,8 @@ const FILES = Number(process.env.FEED_BENCH_FILES ?? 1000);
 const LONG_POLL = 40;
 const WEBHOOKS = 10;
 const ROUNDS = Number(process.env.FEED_BENCH_ROUNDS ?? 2);
+/** The server's feed.batchMs (its default when unset). */
+const BATCH_MS = process.env.FEED_BENCH_BATCH_MS === undefined ? undefined : Number(process.env.FEED_BENCH_BATCH_MS);
 
 function writeFrames() {
   const dir = join(DIR, 'raw');
@@ -74,7 +76,7 @@ async function run(frames, label, withSubscribers) {
   mkdirSync(join(dir, 'archive'), { recursive: true });
   const catalog = createSqliteCatalog({ path: join(dir, 'catalog.sqlite'), instruments: [...builtinInstruments()] });
   const ingestor = createIngestor({ instruments: builtinInstruments(), catalog, transports: [createFilesystemTransport({ root: join(dir, 'archive') })], staging: join(dir, 'staging'), concurrency: 8 });
-  const server = createIngestServer({ ingestor, uploads: join(dir, 'uploads'), allowAnonymous: true, fsync: false });
+  const server = createIngestServer({ ingestor, uploads: join(dir, 'uploads'), allowAnonymous: true, fsync: false, ...(BATCH_MS === undefined ? {} : { feed: { batchMs: BATCH_MS } }) });
   await ingestor.start();
   const listening = await server.listen();
   const report = withSubscribers ? await startSubscribers(listening.url) : undefined;

@@ -55,7 +55,7 @@ export class EventFeed {
    * @param now the time proprietary periods are judged at (the server's clock, injectable for tests)
    * @param batchMs least time between two wake-ups of waiting readers
    */
-  constructor(ingestor: Ingestor, pollMs: number, now: () => number = Date.now, batchMs = 50) {
+  constructor(ingestor: Ingestor, pollMs: number, now: () => number = Date.now, batchMs = 100) {
     this.#ingestor = ingestor;
     this.#pollMs = pollMs;
     this.#batchMs = batchMs;

@@ -97,8 +97,8 @@ const serverOptionsSchema = z.strictObject({
     .strictObject({
       /** How often readers waiting for events re-read the log (for events other processes sharing the catalog commit). @default 1000 */
       pollMs: z.int().min(10).default(1000),
-      /** Least time between two wake-ups of waiting readers: the events committed meanwhile go in one answer (one catalog read for every reader). @default 50 */
-      batchMs: z.int().min(0).max(10_000).default(50),
+      /** Least time between two wake-ups of waiting readers: the events committed meanwhile go in one answer (one catalog read for every reader). @default 100 */
+      batchMs: z.int().min(0).max(10_000).default(100),
       /** Most events in one subscription delivery. @default 100 */
       batch: z.int().min(1).max(1000).default(100),
     })
