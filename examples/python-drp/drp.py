@@ -4,7 +4,8 @@
 It follows the archive's event feed for raw KCWI science frames (a durable cursor in <work>/cursor.json, so a
 restart resumes where it stopped), fetches each frame (digest checked), subtracts a master bias made with numpy
 from the bias frames the instrument's calibration rules associate with it, submits the result as a level-1
-product linked to its raw parents, and at the end of the night holds a level-2 stack and releases the night.
+product linked to its raw parents with their roles (science, bias), the pipeline's name and version and its
+parameters, and at the end of the night holds a level-2 stack and releases the night.
 
     python3 drp.py --url http://127.0.0.1:8080 --night 2026-11-20 --frames 2 --work /tmp/drp
     (token in $FITS_INGEST_TOKEN or --token)
@@ -85,9 +86,13 @@ def main(argv=None):
             data = data - bias
         stem = os.path.splitext(event["originalName"])[0]
         product = write_product(os.path.join(args.work, f"{stem}_bsub.fits"), data, header, [event["archiveId"], *bias_ids], "bias-subtracted")
-        answer = archive.push_product(product, parents=[event["archiveId"]], level=1, wait=60)
+        # Provenance: the raw frame and the biases it was made with, by role; the pipeline and its parameters.
+        answer = archive.push_product(product, parents=[event["archiveId"], *bias_ids], level=1, wait=60,
+                                      roles={event["archiveId"]: "science", **{b: "bias" for b in bias_ids}},
+                                      pipeline=(PIPELINE, VERSION), parameters={"bias_combine": "median", "bias_frames": len(bias_ids)})
         status = answer["products"][0]
-        print(json.dumps({"event": "level1", "raw": event["archiveId"], "product": status["archiveId"], "state": status["state"], "bias": len(bias_ids)}), flush=True)
+        print(json.dumps({"event": "level1", "raw": event["archiveId"], "product": status["archiveId"], "state": status["state"], "bias": len(bias_ids),
+                          "warnings": status["warnings"]}), flush=True)
         reduced.append((event["archiveId"], data, header))
         json.dump({"after": cursor.position}, open(state, "w"))
         done += 1
@@ -99,7 +104,9 @@ def main(argv=None):
     parents = [r[0] for r in reduced]
     stack = write_product(os.path.join(args.work, f"stack_{args.night}.fits"), np.mean(np.stack([r[1] for r in reduced]), axis=0), reduced[0][2], parents, "stack")
     receipt = archive.upload(stack, level=2, parents=parents)
-    archive.submit_products([{"name": receipt["name"], "sha256": receipt["sha256"], "level": 2, "parents": parents}], hold=True, night=args.night)
+    archive.submit_products([{"name": receipt["name"], "sha256": receipt["sha256"], "level": 2, "parents": parents,
+                              "roles": {p: "science" for p in parents}, "pipeline": {"name": PIPELINE, "version": VERSION},
+                              "parameters": {"combine": "mean"}}], hold=True, night=args.night)
     released = archive.release(args.night, wait=60)
     print(json.dumps({"event": "released", "night": args.night, "products": [(p["archiveId"], p["state"]) for p in released["released"]]}), flush=True)
     return 0

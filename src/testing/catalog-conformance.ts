@@ -21,6 +21,7 @@ import { recordTests } from './_catalog-record-tests.js';
 import { instrumentTests } from './_catalog-instrument-tests.js';
 import { eventTests } from './_catalog-event-tests.js';
 import { guardTests } from './_catalog-guard-tests.js';
+import { provenanceTests } from './_catalog-provenance-tests.js';
 
 export { CONFORMANCE_INSTRUMENTS } from './_catalog-fixtures.js';
 export type { ConformanceAssertion, ConformanceHarness, ConformanceTestApi, ConformanceTestBody, DefineTest } from './_catalog-fixtures.js';
@@ -93,6 +94,7 @@ export function catalogConformance(test: ConformanceTestApi, makeCatalog: MakeCa
     instrumentTests(define);
     eventTests(define);
     guardTests(define);
+    provenanceTests(define);
   };
   if (test.describe) test.describe(options.title ?? 'Catalog conformance', register);
   else register();

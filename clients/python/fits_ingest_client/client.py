@@ -147,18 +147,31 @@ class Client:
     # -- products ---------------------------------------------------------------------------------------------
     def submit_products(self, products, hold=False, night=None, wait=0):
         """Submits uploaded products: ``products`` is a list of dicts ``{name, sha256, level, parents, instrument?}``
-        (``upload`` returns name and sha256). With ``hold=True`` they wait for ``release(night)``."""
+        (``upload`` returns name and sha256), with their provenance if wanted: ``roles`` (``{parent archive id:
+        "science" | "bias" | "flat" | "arc" | …}``), ``pipeline`` (``{"name", "version"}``) and ``parameters`` (a dict of
+        strings, numbers, booleans, None). With ``hold=True`` they wait for ``release(night)``."""
         payload = {"products": list(products), "hold": hold, "wait": wait}
         if night:
             payload["night"] = night
         return self._json("POST", "/v1/products", payload=payload, timeout=self.timeout + wait)
 
-    def push_product(self, path, parents, level=1, instrument=None, hold=False, night=None, wait=60):
-        """Uploads one product and submits it with its raw parents; returns the answer of ``/v1/products``."""
+    def push_product(self, path, parents, level=1, instrument=None, hold=False, night=None, wait=60, roles=None, pipeline=None,
+                     parameters=None):
+        """Uploads one product and submits it with its raw parents; returns the answer of ``/v1/products``.
+
+        Provenance (kept in the product's header and the catalog, returned by ``catalog`` and ``products_of``):
+        ``roles`` maps parent archive ids to their role, ``pipeline`` is ``(name, version)`` or a dict, ``parameters``
+        a dict of the reduction's parameters."""
         receipt = self.upload(path, instrument=instrument, level=level, parents=parents)
         product = {"name": receipt["name"], "sha256": receipt["sha256"], "level": level, "parents": list(parents)}
         if instrument:
             product["instrument"] = instrument
+        if roles:
+            product["roles"] = dict(roles)
+        if pipeline:
+            product["pipeline"] = dict(pipeline) if isinstance(pipeline, dict) else {"name": pipeline[0], "version": pipeline[1]}
+        if parameters is not None:
+            product["parameters"] = dict(parameters)
         return self.submit_products([product], hold=hold, night=night, wait=wait)
 
     def release(self, night, wait=0):

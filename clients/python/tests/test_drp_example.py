@@ -25,12 +25,22 @@ def test_the_example_drp_loop(server, frames, tmp_path):
     assert [line["raw"] for line in level1] == objects
     assert all(line["state"] == "ARCHIVED" and line["bias"] >= 3 for line in level1)
     for raw, line in zip(objects, level1):
-        assert [p["archiveId"] for p in drp.products_of(raw) if p["level"] == 1] == [line["product"]]
+        [product] = [p for p in drp.products_of(raw) if p["level"] == 1]
+        assert product["archiveId"] == line["product"]
+        # Provenance: the raw frame as science, the biases it was made with, the pipeline and its parameters.
+        provenance = product["provenance"]
+        assert provenance["parents"][0] == {"archiveId": raw, "role": "science"}
+        assert {p["role"] for p in provenance["parents"][1:]} == {"bias"} and len(provenance["parents"]) == 1 + line["bias"]
+        assert provenance["pipeline"] == {"name": "example-kcwi-drp", "version": "0.1"}
+        assert provenance["parameters"] == {"bias_combine": "median", "bias_frames": line["bias"]}
+        # The product carries the raw header copied: accepted as the product's own, no OFNAME_MISMATCH.
+        assert "OFNAME_MISMATCH" not in line["warnings"]
     [released] = [line for line in lines if line["event"] == "released"]
     [(stack_id, state)] = released["products"]
     assert state == "ARCHIVED"
     [stack] = list(drp.catalog(archive_ids=[stack_id]))
     assert stack["level"] == 2 and sorted(stack["parents"]) == sorted(objects)
+    assert [p["role"] for p in stack["provenance"]["parents"]] == ["science"] * len(objects)
     assert drp.held("2026-11-20") == []
     events = drp.events(after=start, kinds=["released"])["events"]
     assert [e["detail"]["products"] for e in events] == [1]

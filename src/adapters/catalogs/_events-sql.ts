@@ -5,7 +5,11 @@
  *
  * @module
  */
+import { IngestError } from '../../core/errors.js';
+import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
+import { eventOf } from '../../core/ports/archive-events-of.js';
 import type { ArchiveEvent, EventQuery, NewArchiveEvent, Subscription } from '../../core/ports/archive-events.js';
+import type { ArchivedFile } from '../../core/ports/catalog.js';
 import { limitOf } from './_checks.js';
 import type { Dialect, Sql } from './_sql-query.js';
 
@@ -33,6 +37,20 @@ export function insertEventSql(dialect: Dialect): string {
 /** The newest event's seq (0 for an empty log). */
 export const LAST_EVENT_SQL = 'SELECT coalesce(max(seq), 0) AS last FROM events';
 
+/** The events the transitions make (none for a transition that makes no event). */
+export function eventsOf(...transitions: (readonly [FileRecord, HistoryEntry | undefined, ArchivedFile?])[]): NewArchiveEvent[] {
+  return transitions.flatMap(([record, entry, file]) => {
+    const event = entry && eventOf(record, entry, file);
+    return event ? [event] : [];
+  });
+}
+
+/** `?` placeholders as PostgreSQL's `$1, $2…`; unchanged for SQLite. */
+function placeholders(sql: string, dialect: Dialect): string {
+  let n = 0;
+  return dialect === 'postgres' ? sql.replace(/\?/g, () => `$${++n}`) : sql;
+}
+
 /** SELECT of the events after `query.after` that match its filter, oldest first. */
 export function eventQuerySql(query: EventQuery, dialect: Dialect): Sql {
   const terms = ['seq > ?'];
@@ -45,13 +63,8 @@ export function eventQuerySql(query: EventQuery, dialect: Dialect): Sql {
   if (query.level !== undefined) terms.push('level = ?'), params.push(query.level);
   if (query.program !== undefined) terms.push('program = ?'), params.push(query.program);
   if (query.imageType !== undefined) terms.push('lower(image_type) = lower(?)'), params.push(query.imageType);
-  let sql = `SELECT seq, data FROM events WHERE ${terms.join(' AND ')} ORDER BY seq LIMIT ?`;
   params.push(limitOf(query.limit));
-  if (dialect === 'postgres') {
-    let n = 0;
-    sql = sql.replace(/\?/g, () => `$${++n}`);
-  }
-  return { sql, params };
+  return { sql: placeholders(`SELECT seq, data FROM events WHERE ${terms.join(' AND ')} ORDER BY seq LIMIT ?`, dialect), params };
 }
 
 /** The cursor after a read: the last event of a full page, else the log's newest event (never before `after`). */
@@ -83,3 +96,20 @@ export function rowToSubscription(row: Row): Subscription {
     createdAt: Number(row['created_at']),
   };
 }
+
+/** The statements of the subscriptions table, in each dialect. */
+export function subscriptionSql(dialect: Dialect) {
+  return {
+    insert: placeholders(`INSERT INTO subscriptions (${SUBSCRIPTION_COLUMNS.join(', ')}) VALUES (${SUBSCRIPTION_COLUMNS.map(() => '?').join(', ')})`, dialect),
+    list: 'SELECT * FROM subscriptions ORDER BY created_at, id',
+    remove: placeholders('DELETE FROM subscriptions WHERE id = ?', dialect),
+    // The cursor never moves back (a late write of an older cursor keeps the newer one).
+    advance: placeholders(`UPDATE subscriptions SET cursor = ${dialect === 'postgres' ? 'greatest' : 'max'}(cursor, ?) WHERE id = ?`, dialect),
+  } as const;
+}
+
+/** CONFLICT for a subscription id that exists. */
+export const subscriptionExists = (id: string): IngestError => new IngestError('CONFLICT', `subscription ${id} exists`, { context: { subscription: id } });
+
+/** NOT_FOUND for a subscription id that does not exist. */
+export const noSubscription = (id: string): IngestError => new IngestError('NOT_FOUND', `no subscription ${id}`, { context: { subscription: id } });

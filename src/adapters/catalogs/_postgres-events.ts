@@ -6,25 +6,26 @@
  *
  * @module
  */
-import { IngestError } from '../../core/errors.js';
-import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
-import { eventOf } from '../../core/ports/archive-events-of.js';
 import type { ArchiveEvent, EventPage, EventQuery, NewArchiveEvent, Subscription } from '../../core/ports/archive-events.js';
-import type { ArchivedFile } from '../../core/ports/catalog.js';
 import {
   cursorAfter,
   eventQuerySql,
   eventValues,
   insertEventSql,
   LAST_EVENT_SQL,
+  noSubscription,
   rowToEvent,
   rowToSubscription,
-  SUBSCRIPTION_COLUMNS,
+  subscriptionExists,
+  subscriptionSql,
   subscriptionValues,
 } from './_events-sql.js';
 import { violatesUnique, type Client } from './_postgres-driver.js';
 import { EVENTS_LOCK } from './_postgres-schema.js';
 
+export { eventsOf } from './_events-sql.js';
+
+const SQL = subscriptionSql('postgres');
 type Row = Record<string, unknown>;
 
 /** Appends events in commit order (call last in the transaction: the lock is held until COMMIT). */
@@ -37,14 +38,6 @@ export async function appendEvents(c: Client, events: readonly NewArchiveEvent[]
     out.push({ seq: Number(rows[0]!.seq), ...event });
   }
   return out;
-}
-
-/** The events the transitions make, for {@link appendEvents}. */
-export function eventsOf(...transitions: (readonly [FileRecord, HistoryEntry | undefined, ArchivedFile?])[]): NewArchiveEvent[] {
-  return transitions.flatMap(([record, entry, file]) => {
-    const event = entry && eventOf(record, entry, file);
-    return event ? [event] : [];
-  });
 }
 
 /** A page of the log (run in a repeatable-read snapshot, so the page and the newest seq agree). */
@@ -60,22 +53,22 @@ export async function readEvents(c: Client, query: EventQuery): Promise<EventPag
 
 export async function addSubscription(c: Client, s: Subscription): Promise<void> {
   try {
-    await c.query(`INSERT INTO subscriptions (${SUBSCRIPTION_COLUMNS.join(', ')}) VALUES (${SUBSCRIPTION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, subscriptionValues(s));
+    await c.query(SQL.insert, subscriptionValues(s));
   } catch (error) {
-    if (violatesUnique(error, 'subscriptions_pkey')) throw new IngestError('CONFLICT', `subscription ${s.id} exists`, { context: { subscription: s.id } });
+    if (violatesUnique(error, 'subscriptions_pkey')) throw subscriptionExists(s.id);
     throw error;
   }
 }
 
 export async function listSubscriptions(c: Client): Promise<Subscription[]> {
-  return ((await c.query('SELECT * FROM subscriptions ORDER BY created_at, id')).rows as Row[]).map(rowToSubscription);
+  return ((await c.query(SQL.list)).rows as Row[]).map(rowToSubscription);
 }
 
 export async function removeSubscription(c: Client, id: string): Promise<boolean> {
-  return ((await c.query('DELETE FROM subscriptions WHERE id = $1', [id])).rowCount ?? 0) > 0;
+  return ((await c.query(SQL.remove, [id])).rowCount ?? 0) > 0;
 }
 
 export async function advanceSubscription(c: Client, id: string, cursor: number): Promise<void> {
-  const { rowCount } = await c.query('UPDATE subscriptions SET cursor = greatest(cursor, $1) WHERE id = $2', [cursor, id]);
-  if (!rowCount) throw new IngestError('NOT_FOUND', `no subscription ${id}`, { context: { subscription: id } });
+  const { rowCount } = await c.query(SQL.advance, [cursor, id]);
+  if (!rowCount) throw noSubscription(id);
 }

@@ -105,6 +105,11 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: "products' provenance (parents with roles, pipeline name and version, parameters) as JSON",
+    sql: 'ALTER TABLE archived_files ADD COLUMN provenance TEXT',
+  },
 ];
 
 /**

@@ -65,6 +65,7 @@ const ARCHIVED_COLUMNS: readonly (readonly [keyof ArchivedFile, string, Codec, b
   ['imageType', 'image_type', 'plain', false],
   ['releaseDate', 'release_date', 'plain', false],
   ['archivedAt', 'archived_at', 'plain', true],
+  ['provenance', 'provenance', 'json', false],
 ];
 
 /** A header card as stored: `v` absent for cards without a value, bigint as `{ "$bigint": "…" }`. */

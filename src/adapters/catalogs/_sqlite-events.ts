@@ -6,24 +6,26 @@
  * @module
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
-import { eventOf } from '../../core/ports/archive-events-of.js';
 import type { ArchiveEvent, EventPage, EventQuery, NewArchiveEvent, Subscription } from '../../core/ports/archive-events.js';
 import type { ArchivedFile } from '../../core/ports/catalog.js';
 import {
   cursorAfter,
   eventQuerySql,
+  eventsOf,
   eventValues,
   insertEventSql,
   LAST_EVENT_SQL,
+  noSubscription,
   rowToEvent,
   rowToSubscription,
-  SUBSCRIPTION_COLUMNS,
+  subscriptionExists,
+  subscriptionSql,
   subscriptionValues,
 } from './_events-sql.js';
 import { violatesUnique } from '../_shared/sqlite-driver.js';
 
+const SQL = subscriptionSql('sqlite');
 type Row = Record<string, unknown>;
 type Stmt = (sql: string) => BetterSqlite3.Statement;
 
@@ -37,8 +39,7 @@ export function sqliteEvents(stmt: Stmt) {
     append,
     /** Writes the event of a transition, if it makes one (call inside the transition's transaction). */
     record(record: FileRecord, entry: HistoryEntry | undefined, file?: ArchivedFile): void {
-      const event = entry && eventOf(record, entry, file);
-      if (event) append(event);
+      for (const event of eventsOf([record, entry, file])) append(event);
     },
     /** Call inside a snapshot so the page and the newest seq agree. */
     read(query: EventQuery): EventPage {
@@ -49,21 +50,20 @@ export function sqliteEvents(stmt: Stmt) {
     },
     addSubscription(s: Subscription): void {
       try {
-        stmt(`INSERT INTO subscriptions (${SUBSCRIPTION_COLUMNS.join(', ')}) VALUES (${SUBSCRIPTION_COLUMNS.map(() => '?').join(', ')})`).run(...subscriptionValues(s));
+        stmt(SQL.insert).run(...subscriptionValues(s));
       } catch (error) {
-        if (violatesUnique(error, 'subscriptions.id')) throw new IngestError('CONFLICT', `subscription ${s.id} exists`, { context: { subscription: s.id } });
+        if (violatesUnique(error, 'subscriptions.id')) throw subscriptionExists(s.id);
         throw error;
       }
     },
     subscriptions(): Subscription[] {
-      return (stmt('SELECT * FROM subscriptions ORDER BY created_at, id').all() as Row[]).map(rowToSubscription);
+      return (stmt(SQL.list).all() as Row[]).map(rowToSubscription);
     },
     remove(id: string): boolean {
-      return stmt('DELETE FROM subscriptions WHERE id = ?').run(id).changes > 0;
+      return stmt(SQL.remove).run(id).changes > 0;
     },
     advance(id: string, cursor: number): void {
-      const { changes } = stmt('UPDATE subscriptions SET cursor = max(cursor, ?) WHERE id = ?').run(cursor, id);
-      if (changes === 0) throw new IngestError('NOT_FOUND', `no subscription ${id}`, { context: { subscription: id } });
+      if (stmt(SQL.advance).run(cursor, id).changes === 0) throw noSubscription(id);
     },
   };
 }

@@ -184,6 +184,13 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: "products' provenance (parents with roles, pipeline name and version, parameters) as JSON",
+    up(db) {
+      db.exec('ALTER TABLE archived_files ADD COLUMN provenance TEXT');
+    },
+  },
 ];
 
 /** The schema version a database is at (0 for a new file). */

@@ -14,6 +14,7 @@ import type { Catalog } from '../../core/ports/catalog.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
 import type { Principal } from './_auth.js';
 import { mayReadStored } from './_embargo.js';
+import { EventCache } from './_event-cache.js';
 import type { IngestStatus } from './protocol.js';
 
 /** The event log methods a feed needs, or UNSUPPORTED_OPERATION naming the catalog. */
@@ -29,24 +30,37 @@ export function eventLog(catalog: Catalog): Required<Pick<Catalog, 'events' | 'a
 /** How long a wake-up waits for more events committed at nearly the same time. */
 const COALESCE_MS = 5;
 
-/** Waits for events, for readers in this process. */
+/**
+ * Waits for events, for readers in this process. The newest events are read once per batch of commits into a
+ * shared window ({@link EventCache}) that every waiting reader is answered from; a wake-up comes at most every
+ * `batchMs`, so under load each subscriber's answer carries the events of one batch rather than one event.
+ */
 export class EventFeed {
   readonly #ingestor: Ingestor;
   readonly #pollMs: number;
+  readonly #batchMs: number;
   readonly #now: () => number;
+  readonly #cache: EventCache;
   #changed!: Promise<void>;
   #wake!: () => void;
   #closed = false;
+  /** A commit since the last refresh of the window. */
+  #dirty = false;
   #pending: NodeJS.Timeout | undefined;
   readonly #onState = (_record: unknown, entry: HistoryEntry): void => {
     if (isEventState(entry)) this.wake();
   };
 
-  /** @param now the time proprietary periods are judged at (the server's clock, injectable for tests) */
-  constructor(ingestor: Ingestor, pollMs: number, now: () => number = Date.now) {
+  /**
+   * @param now the time proprietary periods are judged at (the server's clock, injectable for tests)
+   * @param batchMs least time between two wake-ups of waiting readers
+   */
+  constructor(ingestor: Ingestor, pollMs: number, now: () => number = Date.now, batchMs = 100) {
     this.#ingestor = ingestor;
     this.#pollMs = pollMs;
+    this.#batchMs = batchMs;
     this.#now = now;
+    this.#cache = new EventCache((query) => eventLog(this.#ingestor.catalog).events(query));
     this.#renew();
     ingestor.on('state', this.#onState);
   }
@@ -59,18 +73,38 @@ export class EventFeed {
     return this.#closed;
   }
 
+  /** Catalog reads of the shared window so far (tests and the bench). */
+  get windowReads(): number {
+    return this.#cache.reads;
+  }
+
   /**
-   * Wakes every waiting reader (a new event was committed), a few ms later: the events committed meanwhile go in
-   * the same answers, so a busy night costs one read per reader per batch of events, not per event.
+   * A new event was committed: the window is refreshed and every waiting reader woken, a few ms later and at most
+   * once per `batchMs`, so the events committed meanwhile go in the same answers.
    */
   wake(): void {
+    this.#dirty = true;
     if (this.#pending) return;
-    this.#pending = setTimeout(() => {
+    const delay = Math.max(COALESCE_MS, this.#cache.refreshedAt + this.#batchMs - Date.now());
+    this.#pending = setTimeout(() => void this.#tick(), delay);
+  }
+
+  async #tick(): Promise<void> {
+    try {
+      if (this.#dirty && !this.#closed) await this.#refresh();
+    } catch {
+      // The readers read the catalog themselves and get its error.
+    } finally {
       this.#pending = undefined;
       const wake = this.#wake;
       this.#renew();
       wake();
-    }, COALESCE_MS);
+    }
+  }
+
+  #refresh(): Promise<void> {
+    this.#dirty = false;
+    return this.#cache.refresh();
   }
 
   /** Ends every wait (the server closes). */
@@ -88,17 +122,26 @@ export class EventFeed {
   }
 
   /**
+   * A page of the log as the catalog would answer it: from the shared window when `after` is inside it (refreshed
+   * first when a commit is not in it yet and the caller will not wait, or when other processes may have committed
+   * since the last read, `pollMs`), else from the catalog.
+   */
+  async #page(filter: EventFilter, after: number, limit: number, fresh: boolean): Promise<EventPage> {
+    if (!this.#cache.ready || (fresh && this.#dirty) || Date.now() - this.#cache.refreshedAt >= this.#pollMs) await this.#refresh();
+    return this.#cache.page(filter, after, limit) ?? (await eventLog(this.#ingestor.catalog).events({ ...filter, after, limit }));
+  }
+
+  /**
    * Events after `after` that match `filter` and that `principal` may read, at most `limit`; waits up to `waitMs`
    * for the first. The cursor passes events the reader may not see, so the next read does not scan them again;
    * with `returnOnSkip` a read that passed some returns at once (so a subscriber's stored cursor follows).
    */
   async read(principal: Principal, filter: EventFilter, after: number, limit: number, waitMs: number, options: { returnOnSkip?: boolean } = {}): Promise<EventPage> {
-    const { events } = eventLog(this.#ingestor.catalog);
     const deadline = Date.now() + waitMs;
     let cursor = after;
     for (;;) {
       const changed = this.#changed;
-      const page = await events({ ...filter, after: cursor, limit });
+      const page = await this.#page(filter, cursor, limit, deadline <= Date.now());
       cursor = page.cursor;
       const shown: ArchiveEvent[] = [];
       for (const e of page.events) {

@@ -16,6 +16,8 @@ import type { Ingestor } from '../../core/runtime/engine.js';
 import { writeFileAtomic } from '../_shared/files.js';
 import { KeyedMutex } from '../_shared/keyed-mutex.js';
 import { productArchiveId } from '../../core/normalize/product-id.js';
+import { provenanceMetadata, type Provenance } from '../../core/normalize/product-provenance.js';
+import { checkRoles, declaredProvenance } from './_product-provenance.js';
 import { isAdmin, mayUse, refusal, type Principal } from './_auth.js';
 import { identifyFile, type FileIdentity } from './_identity.js';
 import { checkReplace, checkUploader, instrumentFor } from './_ownership.js';
@@ -36,7 +38,8 @@ export interface IngestServiceOptions {
   now: () => number;
 }
 
-type Held = Omit<IngestRequest, 'wait' | 'reingest' | 'archiveId'> & { reingest?: boolean; site: string; heldAt: number; fileInstrument?: string | null };
+type Held = Omit<IngestRequest, 'wait' | 'reingest' | 'archiveId'> &
+  Partial<Pick<ProductsRequest['products'][number], 'roles' | 'pipeline' | 'parameters'>> & { reingest?: boolean; site: string; heldAt: number; fileInstrument?: string | null };
 
 /** A held product a release could not submit, and why (it leaves the batch). */
 export interface ReleaseFailure {
@@ -103,7 +106,7 @@ export class IngestService {
    *
    * @throws IngestError NOT_RECEIVED, ARCHIVE_ID_CONFLICT, FORBIDDEN, NOT_FOUND, BAD_REQUEST, SERVER_ERROR
    */
-  async ingest(principal: Principal, request: Omit<IngestRequest, 'wait'>): Promise<IngestStatus> {
+  async ingest(principal: Principal, request: Omit<IngestRequest, 'wait'> & { provenance?: Provenance }): Promise<IngestStatus> {
     return this.#locks.run(request.archiveId ?? request.sha256, async () => {
       if (!request.reingest) {
         const [archived] = await this.catalog.findArchived({ sourceSha256: request.sha256, limit: 1 });
@@ -152,7 +155,7 @@ export class IngestService {
     await checkReplace(principal, this.catalog, target);
   }
 
-  async #submit(site: string, file: ReceivedFile, request: Omit<IngestRequest, 'wait' | 'archiveId'>): Promise<FileRecord> {
+  async #submit(site: string, file: ReceivedFile, request: Omit<IngestRequest, 'wait' | 'archiveId'> & { provenance?: Provenance }): Promise<FileRecord> {
     try {
       const { record } = await this.#o.ingestor.submit({
         path: file.path,
@@ -170,6 +173,7 @@ export class IngestService {
           announcedSize: file.size,
           ...(request.prepared ? { prepared: true } : {}),
           ...(request.reingest ? { reingest: true } : {}),
+          ...(request.provenance ? provenanceMetadata(request.provenance) : {}),
         },
       });
       return record;
@@ -220,6 +224,7 @@ export class IngestService {
   async #checkProducts(principal: Principal, products: ProductsRequest['products'], heldFor?: string): Promise<(string | null)[]> {
     const instruments: (string | null)[] = [];
     for (const product of products) {
+      checkRoles(product);
       const nights = new Set<string>();
       for (const parent of product.parents) {
         const archived = await this.catalog.getArchived(parent);
@@ -270,7 +275,7 @@ export class IngestService {
     if (!request.hold) {
       for (const product of request.products) await this.#checkNewBytes(principal, product);
       const statuses: IngestStatus[] = [];
-      for (const product of request.products) statuses.push(await this.ingest(principal, product));
+      for (const product of request.products) statuses.push(await this.ingest(principal, { ...product, ...declaredProvenance(product) }));
       return { held: 0, night: request.night ?? null, products: statuses };
     }
     if (request.night === undefined) throw new IngestError('BAD_REQUEST', 'a held batch needs the night it is released with', { context: { field: 'night' } });
@@ -387,7 +392,7 @@ export class IngestService {
       // leaves the batch; it never blocks the others, nor a later release of the night.
       for (const { site: _site, heldAt: _heldAt, fileInstrument: _instrument, ...product } of mine) {
         try {
-          released.push(await this.ingest(principal, { ...product, reingest: product.reingest ?? false }));
+          released.push(await this.ingest(principal, { ...product, reingest: product.reingest ?? false, ...declaredProvenance(product) }));
         } catch (error) {
           if (!(error instanceof IngestError) || error.kind === 'transient' || error.kind === 'internal') throw error;
           failed.push({ name: product.name, sha256: product.sha256, code: error.code, message: error.message });

@@ -48,6 +48,8 @@ export function catalogEntry(f: ArchivedFile) {
     releaseDate: f.releaseDate ?? null,
     archivedAt: new Date(f.archivedAt).toISOString(),
     columns: f.columns,
+    /** A product's parents with their roles, pipeline and parameters, as its pipeline declared them (else null). */
+    provenance: f.provenance ?? null,
     urls: { file: `${API}/files/${id}`, content: `${API}/files/${id}/content` },
   };
 }

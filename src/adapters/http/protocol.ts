@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { STATES } from '../../core/lifecycle/states.js';
+import { provenanceSchema, roleSchema } from '../../core/normalize/product-provenance.js';
 
 /** Prefix of every endpoint. */
 export const API = '/v1';
@@ -100,6 +101,12 @@ export const productSchema = z.strictObject({
   prepared: z.boolean().default(false),
   /** A new version of a product the archive holds (same name and first parent, new bytes): the old one is kept, SUPERSEDED. */
   reingest: z.boolean().default(false),
+  /** Provenance: the role of each parent (`science`, `bias`, `flat`, `arc`…), by archive id. */
+  roles: z.record(archiveId, roleSchema).optional(),
+  /** Provenance: the pipeline that made the product. */
+  pipeline: provenanceSchema.shape.pipeline.unwrap().optional(),
+  /** Provenance: the parameters of the reduction (name → string, number, boolean or null). */
+  parameters: provenanceSchema.shape.parameters.optional(),
 });
 
 /** `POST /v1/products`: products submitted now, or held until `POST /v1/nights/{night}/release`. */

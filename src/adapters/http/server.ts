@@ -97,6 +97,8 @@ const serverOptionsSchema = z.strictObject({
     .strictObject({
       /** How often readers waiting for events re-read the log (for events other processes sharing the catalog commit). @default 1000 */
       pollMs: z.int().min(10).default(1000),
+      /** Least time between two wake-ups of waiting readers: the events committed meanwhile go in one answer (one catalog read for every reader). @default 100 */
+      batchMs: z.int().min(0).max(10_000).default(100),
       /** Most events in one subscription delivery. @default 100 */
       batch: z.int().min(1).max(1000).default(100),
     })
@@ -195,7 +197,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
   const uploads = new UploadStore(root, options.fsync);
   const ingest = new IngestService({ ingestor, received: uploads.received, heldDir: join(root, 'held'), trigger: options.name, keepReceived: options.keepReceived, fsync: options.fsync, logger, now });
   const callbacks = new CallbackSender({ dir: join(root, 'callbacks'), settings: options.callbacks, target: (site) => tokens.callbackOf(site), logger, random, fsync: options.fsync });
-  const feed = new EventFeed(ingestor, options.feed.pollMs, now);
+  const feed = new EventFeed(ingestor, options.feed.pollMs, now, options.feed.batchMs);
   const subscriptions = new SubscriptionService({
     catalog: ingestor.catalog,
     feed,

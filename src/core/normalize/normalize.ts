@@ -18,6 +18,7 @@ import { withHdus } from '../instruments/header-view.js';
 import { repairObservationTime } from './date-time.js';
 import { nightOf } from './night.js';
 import { recordOriginals } from './originals.js';
+import { provenanceEdits } from './product-provenance.js';
 import type { HeaderEdit, NormalizeContext, NormalizeWarning } from './types.js';
 
 /** What normalization produced. */
@@ -109,6 +110,10 @@ export function normalizeHeader(source: Header, description: InstrumentDescripti
   if (ofnameText === undefined) {
     if (policy.originalName === 'require') throw required('OFNAME', 'OFNAME is missing and normalization.originalName is require');
     if (policy.originalName === 'repair') add('OFNAME', context.originalName, 'original file name');
+  } else if (ofnameText !== context.originalName && level > 0) {
+    // A product made with its raw frame's header copied (what pipelines do) names the raw's file: a product's OFNAME
+    // is its own name. The raw's value stays in the HISTORY ORIGCARD cards.
+    add('OFNAME', context.originalName, `product file name (the copied header said '${ofnameText}')`);
   } else if (ofnameText !== context.originalName) {
     warnings.push({
       code: 'OFNAME_MISMATCH',
@@ -165,6 +170,8 @@ export function normalizeHeader(source: Header, description: InstrumentDescripti
 
   const proprietaryMonths = evaluateProprietaryMonths(description, { header: rulesView, imageType, utSeconds: time.utSeconds });
   add(out.proprietaryMonths, proprietaryMonths, 'proprietary period in months');
+
+  if (level > 0 && context.provenance) for (const edit of provenanceEdits(context.provenance)) add(edit.keyword, edit.value, edit.comment);
 
   add('DQA_VERS', context.software ?? `fits-ingest ${VERSION}`, 'ingestion software');
   add('DQA_DATE', new Date(context.now).toISOString().slice(0, 19), 'ingestion date (UT)');

@@ -6,6 +6,7 @@
 import type { FitsValue } from '../fits/header-card.js';
 import type { Level } from '../lifecycle/record.js';
 import type { HeaderView } from '../instruments/header-view.js';
+import type { Provenance } from './product-provenance.js';
 
 /** One change to a header: set `keyword` to `value` (adding the card if absent). */
 export interface HeaderEdit {
@@ -39,4 +40,6 @@ export interface NormalizeContext {
   digest?: string;
   /** Headers of the file's extension HDUs (1, 2, …), for rules whose conditions name an `hdu`. */
   extensions?: readonly HeaderView[];
+  /** A product's provenance (level > 0), written into its header. */
+  provenance?: Provenance;
 }

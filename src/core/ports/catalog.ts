@@ -10,6 +10,7 @@ import type { FileRecord, HistoryEntry, Level } from '../lifecycle/record.js';
 import type { StateName } from '../lifecycle/states.js';
 import type { ArchiveEvent, EventPage, EventQuery, NewArchiveEvent, Subscription } from './archive-events.js';
 import type { HduSums } from './transport.js';
+import type { Provenance } from '../normalize/product-provenance.js';
 
 /** A catalog column value. */
 export type ColumnValue = string | number | boolean | null;
@@ -82,6 +83,8 @@ export interface ArchivedFile {
   /** End of the proprietary period (YYYY-MM-DD). */
   releaseDate?: string;
   archivedAt: number;
+  /** A product's provenance as its pipeline declared it (parents with roles, pipeline, parameters). */
+  provenance?: Provenance;
 }
 
 /** Select records by state, source, instrument… All given fields must match. */

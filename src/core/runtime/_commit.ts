@@ -8,6 +8,7 @@ import type { FileRecord, HistoryEntry } from '../lifecycle/record.js';
 import { transition, type LifecycleEvent, type TransitionResult } from '../lifecycle/transition.js';
 import { extractColumns } from '../normalize/columns.js';
 import { addMonths } from '../normalize/normalize.js';
+import { provenanceOf } from '../normalize/product-provenance.js';
 import type { ArchivedFile } from '../ports/catalog.js';
 import { failure, instrumentNamed, isReingest, stagedCopy, type StepContext } from './_context.js';
 import { transferAll } from './_transfer.js';
@@ -68,6 +69,8 @@ export async function commit(ctx: StepContext, record: FileRecord, signal?: Abor
     if (dateObs !== undefined) file.dateObs = dateObs;
     if (imageType !== undefined) file.imageType = imageType;
     if (typeof months === 'number') file.releaseDate = addMonths(record.night!, months);
+    const provenance = provenanceOf(record.metadata);
+    if (provenance) file.provenance = provenance;
 
     const result = transition(record, { type: 'ARCHIVED' }, file.archivedAt);
     let supersedes: { record: FileRecord; entry: HistoryEntry } | undefined;

@@ -26,6 +26,7 @@ import { isPathAccepted } from '../instruments/path-filter.js';
 import type { ChunkObserver, FileStat } from '../ports/files.js';
 import { failure, fitsWarnings, instrumentNamed, isReingest, joinPath, type StepContext, type StepOutcome } from './_context.js';
 import { productArchiveId } from '../normalize/product-id.js';
+import { provenanceOf, type Provenance } from '../normalize/product-provenance.js';
 
 function changed(record: FileRecord): { event: LifecycleEvent } {
   const error = new IngestError('SOURCE_CHANGED', 'the file changed after it was found stable', { context: { file: record.source } });
@@ -33,6 +34,12 @@ function changed(record: FileRecord): { event: LifecycleEvent } {
 }
 
 /** True for files another fits-ingest site already normalized (they arrive with their archive id). */
+/** The provenance a product's record carries, for the normalization context. */
+function withProvenance(record: FileRecord): { provenance?: Provenance } {
+  const provenance = provenanceOf(record.metadata);
+  return provenance ? { provenance } : {};
+}
+
 function isPreparedUpstream(record: FileRecord): boolean {
   return record.metadata['prepared'] === true;
 }
@@ -196,6 +203,7 @@ async function prepareRead(ctx: StepContext, record: FileRecord, before: FileSta
       commentPrefix: ctx.commentPrefix,
       digest: sourceSha256,
       extensions: hdus.slice(1).map((h) => h.hdu.header),
+      ...withProvenance(record),
     });
   } catch (error) {
     return { event: failure(toIngestError(error, { file: source }), 'prepare') };

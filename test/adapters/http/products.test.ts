@@ -198,3 +198,87 @@ describe('reingest and status', () => {
   });
 });
 
+describe('a product made with the raw header copied (what DRPs do)', () => {
+  it('is archived as a product of its raw, OFNAME its own name, no OFNAME_MISMATCH; the raw is left as it was', async () => {
+    const raw = raws[1]!;
+    const content = await fetch(`${archive.url}/v1/files/${raw.archiveId}/content`, { headers: auth(TOKENS.read) });
+    const bytes = Buffer.from(await content.arrayBuffer());
+    // The raw's archived header verbatim (KOAID, OFNAME, level, sums) over other pixels.
+    const dataAt = headerEnd(bytes);
+    for (let i = dataAt; i < dataAt + 64; i++) bytes[i] = 255 - bytes[i]!;
+    const name = 'kb261120_00002_red.fits';
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const up = await fetch(`${archive.url}/v1/uploads?name=${name}&sha256=${sha256}&level=1`, { method: 'POST', headers: { ...auth(), 'content-type': 'application/fits' }, body: bytes });
+    expect(up.status).toBe(201);
+    const { status, json } = await post('/v1/products', { products: [{ sha256, name, level: 1, parents: [raw.archiveId] }], wait: 20 });
+    expect(status).toBe(200);
+    const [product] = json.products;
+    expect(product).toMatchObject({ state: 'ARCHIVED', level: 1, archiveId: `${raw.archiveId}_kb261120_00002_red`, parents: [raw.archiveId] });
+    expect(product.warnings).not.toContain('OFNAME_MISMATCH');
+    const archived = (await archive.catalog.getArchived(product.archiveId))!;
+    const card = (k: string) => archived.header.find((c) => c.keyword === k)?.value;
+    expect([card('OFNAME'), card('KOAID'), card('DATLEVEL')]).toEqual([name, `${product.archiveId}.fits`, 1]);
+    // What the DRP's copy said is kept losslessly in the history cards of the normalization.
+    expect(archived.header.some((c) => c.keyword === 'HISTORY' && String(c.comment ?? c.value).includes('OFNAME'))).toBe(true);
+    const parent = (await archive.catalog.getArchived(raw.archiveId))!;
+    expect([parent.sha256, parent.level, parent.originalName]).toEqual([raw.sha256, 0, raw.originalName]);
+    expect((await archive.catalog.getRecord(parent.recordId))!.state).toBe('ARCHIVED');
+    const view = await get(`/v1/files/${raw.archiveId}`);
+    expect(view.products.map((p: { archiveId: string }) => p.archiveId)).toContain(product.archiveId);
+  });
+});
+
+describe('provenance of products', () => {
+  it('parents with roles, pipeline and parameters go into the header and the catalog, and out through /v1/catalog and the products of a raw frame; held batches keep them', async () => {
+    const [science, bias, flat] = raws.map((r) => r.archiveId) as [string, string, string];
+    const declared = {
+      roles: { [science]: 'science', [bias]: 'bias', [flat]: 'flat' },
+      pipeline: { name: 'KCWI_DRP', version: '1.4.2' },
+      parameters: { crzap: true, sigma: 4.5, skysub: 'model', wavelength_fit: 'a long list of settings that will not fit on one card of eighty characters' },
+    };
+    const single = await upload('kb261120_00021_icubed.fits', 21);
+    const { status, json } = await post('/v1/products', { products: [{ ...single, instrument: 'KCWI', level: 2, parents: [science, bias, flat], ...declared }], wait: 20 });
+    expect([status, json.products[0].state]).toEqual([200, 'ARCHIVED']);
+    const id = json.products[0].archiveId;
+    const provenance = {
+      parents: [{ archiveId: science, role: 'science' }, { archiveId: bias, role: 'bias' }, { archiveId: flat, role: 'flat' }],
+      pipeline: declared.pipeline,
+      parameters: declared.parameters,
+    };
+    const file = (await archive.catalog.getArchived(id))!;
+    expect(file.provenance).toEqual(provenance);
+    const card = (k: string) => file.header.find((c) => c.keyword === k)?.value;
+    expect([card('PIPENAME'), card('PIPEVERS'), card('NPARENT'), card('PARNT2'), card('PROLE2'), card('PROLE3')]).toEqual(['KCWI_DRP', '1.4.2', 3, bias, 'bias', 'flat']);
+    expect(JSON.parse(String(card('PIPEPARS')))).toEqual(declared.parameters);
+    const listed = await get(`/v1/catalog?parent=${science}`);
+    expect(listed.files.find((f: { archiveId: string }) => f.archiveId === id).provenance).toEqual(provenance);
+    const raw = await get(`/v1/files/${science}`);
+    expect(raw.products.find((p: { archiveId: string }) => p.archiveId === id).provenance).toEqual(provenance);
+    expect((await get(`/v1/catalog?archiveId=${science}`)).files[0].provenance).toBeNull();
+
+    const later = await upload('kb261120_00022_icubed.fits', 22);
+    const night = raws[0]!.night;
+    const held = await post('/v1/products', { products: [{ ...later, instrument: 'KCWI', level: 2, parents: [science], roles: { [science]: 'science' } }], hold: true, night });
+    expect(held.status).toBe(202);
+    const released = await post(`/v1/nights/${night}/release?wait=20`, {});
+    const archived = (await archive.catalog.getArchived(released.json.released[0].archiveId))!;
+    expect(archived.provenance).toEqual({ parents: [{ archiveId: science, role: 'science' }], pipeline: null, parameters: {} });
+  });
+
+  it('a role for an archive id that is not a parent is refused (400) before anything is submitted', async () => {
+    const product = await upload('kb261120_00023_icubed.fits', 23);
+    const { status, json } = await post('/v1/products', { products: [{ ...product, instrument: 'KCWI', level: 2, parents: [raws[0]!.archiveId], roles: { [raws[1]!.archiveId]: 'bias' } }] });
+    expect([status, json.error.code]).toEqual([400, 'BAD_REQUEST']);
+    expect(json.error.message).toContain(raws[1]!.archiveId);
+    expect(await archive.catalog.findArchived({ sourceSha256: product.sha256 })).toEqual([]);
+  });
+});
+
+/** Offset of the first data byte of a FITS file's primary HDU (after the END card's block). */
+function headerEnd(bytes: Buffer): number {
+  for (let at = 0; at < bytes.length; at += 80) {
+    if (bytes.toString('latin1', at, at + 8) === 'END     ') return Math.ceil((at + 80) / 2880) * 2880;
+  }
+  throw new Error('no END card');
+}
+

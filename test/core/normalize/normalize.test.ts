@@ -99,6 +99,13 @@ describe('normalizeHeader', () => {
     expect(n.header.getString('INSTRUME')).toBe('KCWI');
     expect(n.warnings.map((w) => w.code).sort()).toEqual(['INSTRUME_CORRECTED', 'OFNAME_MISMATCH']);
   });
+
+  it("a product's OFNAME is its own name: a copied raw header's OFNAME is replaced (kept in ORIGCARD), not flagged", () => {
+    const n = normalizeHeader(kcwiHeader([['OFNAME', 'kb261120_00007.fits']]), kcwi, { ...ctx, level: 2 });
+    expect(n.header.getString('OFNAME')).toBe(ctx.originalName);
+    expect(n.warnings.map((w) => w.code)).not.toContain('OFNAME_MISMATCH');
+    expect(n.header.toJSON().some((c) => c.keyword === 'HISTORY' && String(c.value ?? c.comment).includes('kb261120_00007.fits'))).toBe(true);
+  });
 });
 
 describe('extractColumns', () => {
