@@ -441,7 +441,14 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
     async markVerified(recordId, uri, verifiedAt) {
       return run(() => stmt('UPDATE archived_locations SET verified_at = ? WHERE record_id = ? AND uri = ?').run(verifiedAt, recordId, uri).changes > 0, 'write');
     },
-    events: async (query) => run(() => events.read(query), 'snapshot'),
+    // An event is handed out only once it is on disk: an in-flight transition is committed without a flush, and
+    // lost to a power cut its sequence number would be reused by another event, which a subscriber whose cursor
+    // passed the lost one would skip for good.
+    events: async (query) => {
+      const page = await run(() => events.read(query), 'snapshot');
+      if (settings.synchronous === 'full' && page.events.length > 0) await flusher.durable();
+      return page;
+    },
     nights: async (query = {}) =>
       run(() => {
         const { sql, params } = nightsSql(withInstrumentName(query, names), 'sqlite');
