@@ -75,6 +75,8 @@ export interface ProcessingService {
   /** Certifies a new set version; with `replace` and `reprocess`, queues exactly the products built with what it replaced. */
   certify(input: CertifyInput & { reprocess?: boolean }): Promise<Certified & { requests: ProcessingRequest[] }>;
   decertify(input: Parameters<typeof decertify>[1]): ReturnType<typeof decertify>;
+  /** Looks at the queue now (after a request was stored directly, e.g. by the quick-look listener). */
+  wake(): void;
   readonly context: ServiceContext;
 }
 
@@ -134,7 +136,8 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
       await move(ctx, request, { type: 'FAIL', code: e.code, message: e.detail, log: '' }).catch(() => {});
       return;
     }
-    const cacheKey = resultCacheKey(request.inputs.map((i) => i.sha256), choice.setId, request.processor);
+    // A quick-look and a full reduction of the same frame are different products: the mode is part of the key.
+    const cacheKey = resultCacheKey(request.inputs.map((i) => i.sha256), choice.setId, request.processor) + (request.mode ? `|${request.mode}` : '');
     const hit = await ctx.store.getCached(cacheKey);
     if (hit && (await Promise.all(hit.products.map((p) => ctx.catalog.getArchived(p)))).every(Boolean)) {
       await move(ctx, request, { type: 'CACHED', choice, cacheKey, products: hit.products }).catch(() => {});
@@ -173,6 +176,7 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
 
   const service: ProcessingService = {
     context: ctx,
+    wake: () => pump(),
     async start() {
       if (started) return;
       for (const request of await ctx.store.findRequests({ states: ['RUNNING'], limit: 100_000 })) {

@@ -9,6 +9,7 @@ import type { CalibrationSet, ValidityRange } from '../../core/processing/calibr
 import type { ProcessingRequest } from '../../core/processing/request.js';
 import type { CachedResult, ProcessingStore, ProductProvenance } from '../../core/ports/processing-store.js';
 import { rangeOrder } from './_shared.js';
+import { memoryRuleFrames } from './_memory-frames.js';
 
 /** Name of the in-memory store. */
 export const MEMORY_PROCESSING_STORE_NAME = 'memory';
@@ -88,5 +89,6 @@ export function createMemoryProcessingStore(): ProcessingStore {
     async productHistory(archiveId) {
       return products.filter((p) => p.archiveId === archiveId).map(copy);
     },
+    ...memoryRuleFrames(),
   };
 }

@@ -13,6 +13,7 @@ import type { ProcessingStore, ProductProvenance } from '../../core/ports/proces
 import { fromSqliteError, openDatabase, violatesUnique, type Db } from '../_shared/sqlite-driver.js';
 import { parseOptions } from '../_shared/options.js';
 import { rangeOrder } from './_shared.js';
+import { RULE_FRAMES_MIGRATION, sqliteRuleFrames } from './_sqlite-frames.js';
 
 /** Name of the SQLite processing store. */
 export const SQLITE_PROCESSING_STORE_NAME = 'sqlite';
@@ -38,6 +39,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE processing_products (seq INTEGER PRIMARY KEY AUTOINCREMENT, archive_id TEXT NOT NULL, set_id TEXT NOT NULL, superseded_by TEXT, body TEXT NOT NULL);
    CREATE INDEX processing_products_set ON processing_products (set_id, superseded_by);
    CREATE INDEX processing_products_id ON processing_products (archive_id);`,
+  // 2: issue 14's migration (mail delivery, bulk reprocess) takes this number; merged separately.
+  '',
+  RULE_FRAMES_MIGRATION,
 ];
 
 function migrate(db: Db): void {
@@ -174,5 +178,6 @@ export function createSqliteProcessingStore(input: SqliteProcessingStoreOptions)
       return all<ProductProvenance>(`SELECT body FROM processing_products WHERE superseded_by IS NULL AND set_id IN (${ids.map(() => '?').join(', ')}) ORDER BY seq`, ...ids);
     },
     productHistory: async (archiveId) => all('SELECT body FROM processing_products WHERE archive_id = ? ORDER BY seq', archiveId),
+    ...sqliteRuleFrames(run),
   };
 }

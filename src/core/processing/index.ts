@@ -3,3 +3,4 @@ export * from './validity.js';
 export * from './request.js';
 export * from './queue.js';
 export * from './provenance.js';
+export * from './quicklook.js';

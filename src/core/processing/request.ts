@@ -67,6 +67,10 @@ export interface ProcessingRequest {
   reason?: string;
   /** Groups the requests of one submission (`--program K123`). */
   batch?: string;
+  /** What the pipeline is asked for (a processing rule's mode); absent for a plain reprocessing request. */
+  mode?: 'quicklook' | 'masters' | 'full';
+  /** The processing rule that made the request (quick-look on arrival, night close). */
+  rule?: string;
   createdAt: number;
   startedAt?: number;
   finishedAt?: number;
