@@ -147,7 +147,7 @@ export function createQuickLook(options: QuickLookOptions): QuickLook {
         if (missing.join() !== frame.waitingFor.join()) await ctx.store.putFrame({ ...frame, waitingFor: missing, updatedAt: ctx.now() });
         continue;
       }
-      const queued: RuleFrame = { ...frame, state: 'QUEUED', waitingFor: [], requestId: ctx.newId(), updatedAt: ctx.now() };
+      const queued: RuleFrame = { ...frame, state: 'QUEUED', waitingFor: [], waitedFor: frame.waitingFor, requestId: ctx.newId(), updatedAt: ctx.now() };
       await ctx.store.putFrame(queued);
       await queue(queued, rule, undefined);
     }

@@ -20,6 +20,8 @@ export interface RuleFrame {
   state: FrameState;
   /** WAITING: the calibration types whose night masters do not exist yet. */
   waitingFor: string[];
+  /** Set once a frame that waited is queued: what it waited for, and since when (its ARCHIVED time). */
+  waitedFor?: string[];
   /** The file was complete (stable, every HDU whole) at the source: the readout's end as the archive sees it. */
   completeAt: number;
   /** The raw frame was ARCHIVED. */
