@@ -5,6 +5,9 @@
  * after sunrise and archives one level-2 product per frame as one released batch; closing again changes nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRequest } from '../../src/core/processing/request.js';
+import { inputOf } from '../../src/processing/inputs.js';
+import { createQuickLook } from '../../src/processing/quicklook.js';
 import { liveNight, NIGHT, until, type LiveNight } from './_night.js';
 
 let night: LiveNight | undefined;
@@ -93,5 +96,50 @@ describe('quick-look on arrival', { timeout: 240_000 }, () => {
     expect(late.map((a) => a.path).sort()).toEqual([...ids].sort());
     expect(late[0]!.message).toMatch(/beyond 0\.001 s/);
     expect((await night.quickLook.status()).late).toBe(2);
+  });
+
+  it('closes a night on its own once its configured time has come, and not before', async () => {
+    night = await liveNight('auto', { lateAfterMs: 600_000 });
+    await night.frame('bias', 0);
+    await night.frame('flatlamp', 5);
+    const science = await night.frame('object', 30);
+    await until(async () => (await night!.quickLook.frames({ states: ['DONE'] })).length === 1, 180_000, 'the quick-look');
+    // Not yet: 10^6 hours after the night's date.
+    const later = createQuickLook({ service: night.service, tickMs: 50, catchUpHours: 0, closeAfterHours: 1_000_000 });
+    await later.start();
+    await later.tick();
+    await later.stop();
+    expect(await night.service.context.store.getNight('KCWI', NIGHT)).toMatchObject({ state: 'OPEN' });
+    // Due: 0 hours after the night's date (long past).
+    const due = createQuickLook({ service: night.service, tickMs: 50, catchUpHours: 0, closeAfterHours: 0 });
+    await due.start();
+    const closed = await until(async () => {
+      const n = await night!.service.context.store.getNight('KCWI', NIGHT);
+      return n?.state === 'CLOSED' && n;
+    }, 180_000, 'the scheduled close');
+    await due.stop();
+    expect(closed).toMatchObject({ closedBy: 'schedule', requests: 1, failed: 0 });
+    expect((await night.ingestor.catalog.findArchived({ parent: science, level: 2 })).map((p) => p.archiveId)).toEqual(closed.products);
+  });
+
+  it('resumes a close a crash interrupted after its batch was partly submitted: the missing frames only, none doubled', async () => {
+    night = await liveNight('resume', { lateAfterMs: 600_000 });
+    await night.frame('bias', 0);
+    await night.frame('flatlamp', 5);
+    const science = [await night.frame('object', 30), await night.frame('object', 40)];
+    await until(async () => (await night!.quickLook.frames({ states: ['DONE'] })).length === 2, 180_000, 'the quick-looks');
+    const store = night.service.context.store;
+    // What a crash leaves: the night in BATCH with its batch id, one of the two requests stored (never run).
+    const record = (await store.getNight('KCWI', NIGHT))!;
+    const file = (await night.ingestor.catalog.getArchived(science[0]!))!;
+    const stored = createRequest({ id: 'crashed-1', requester: 'operator:test', priority: 10, instrument: 'KCWI', kind: 'imaging', inputs: [inputOf(night.ingestor.instruments, file)], calibration: 'latest', processor: { name: 'imager_reduce', version: '1.0' }, batch: 'batch-1', mode: 'full', rule: 'night' }, Date.now());
+    await store.insertRequest(stored);
+    await store.putNight({ ...record, state: 'BATCH', batch: 'batch-1', closedBy: 'operator:test' });
+    const closed = await night.quickLook.closeNight({ instrument: 'KCWI', night: NIGHT, actor: 'operator:test', timeoutMs: 180_000 });
+    expect(closed).toMatchObject({ state: 'CLOSED', batch: 'batch-1', requests: 2, failed: 0 });
+    const batch = await night.service.list({ batch: 'batch-1' });
+    expect(batch.map((r) => r.inputs[0]!.archiveId).sort()).toEqual([...science].sort());
+    expect(batch.find((r) => r.inputs[0]!.archiveId === science[0])!.id).toBe('crashed-1');
+    for (const id of science) expect(await night.ingestor.catalog.findArchived({ parent: id, level: 2 })).toHaveLength(1);
   });
 });
