@@ -78,6 +78,7 @@ export function createQuickLook(options: QuickLookOptions): QuickLook {
   let listening = false;
   let ticking: Promise<void> | undefined;
   let lastRelease = 0;
+  let lastAutoClose = Number.NEGATIVE_INFINITY;
   /** Serializes what changes frames and masters (events, ticks, closes), so masters are built once. */
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -186,7 +187,9 @@ export function createQuickLook(options: QuickLookOptions): QuickLook {
   }
 
   async function autoClose(): Promise<void> {
-    if (options.closeAfterHours === undefined) return;
+    // Looked at every 10 s at most: it reads every frame row.
+    if (options.closeAfterHours === undefined || ctx.now() - lastAutoClose < 10_000) return;
+    lastAutoClose = ctx.now();
     const open = new Map<string, { instrument: string; night: string }>();
     for (const f of await ctx.store.findFrames({ limit: 100_000 })) open.set(`${f.instrument} ${f.night}`, { instrument: f.instrument, night: f.night });
     for (const n of await ctx.store.listNights()) if (n.state !== 'OPEN') open.delete(`${n.instrument} ${n.night}`);
