@@ -24,6 +24,7 @@ const BENCHES = {
   feed: 'feed.mjs',
   reprocess: 'reprocess.mjs',
   small: 'small.mjs',
+  quicklook: 'quicklook.mjs',
 };
 
 const wanted = process.argv.slice(2);

@@ -8,7 +8,8 @@ Run by fits-ingest's external-command processor as `imager_reduce.py MANIFEST.js
                 pixels below FLAT_FLOOR (overscan, dead columns) are set to 1 (not flat-fielded)
   product     = (raw - master bias) / master flat, as 32-bit floats
 
-One product per input, written to OUTPUT/<n>/reduced.fits with the raw header (minus structure and checksum
+One product per input, written to OUTPUT/<n>/reduced.fits (level 2; OUTPUT/<n>/quicklook.fits at level 1 when the
+manifest's mode is `quicklook`, as fits-ingest's quick-look on arrival asks) with the raw header (minus structure and checksum
 cards), the manifest's provenance cards, and HISTORY lines; the products are listed in OUTPUT/products.json.
 Needs Python 3 with numpy and astropy (Debian: python3-numpy python3-astropy).
 """
@@ -49,6 +50,8 @@ def masters(files):
 def main():
     manifest = json.load(open(sys.argv[1]))
     calibration = manifest["calibration"]
+    # quick-look (a processing rule's mode) gives level-1 products; a full reduction or a plain reprocessing level 2
+    level = 1 if manifest.get("mode") == "quicklook" else 2
     bias, flat, nbias, nflat = masters(calibration["files"])
     print(f"{NAME} {VERSION}: {calibration['setId']}: master bias of {nbias}, master flat of {nflat} (median-normalized)", flush=True)
     products = []
@@ -66,8 +69,9 @@ def main():
         header.add_history(f"{NAME} {VERSION}: bias-subtracted and flat-fielded with {calibration['setId']}")
         out = os.path.join(manifest["outputDir"], str(n))
         os.makedirs(out, exist_ok=True)
-        fits.PrimaryHDU(reduced, header=header).writeto(os.path.join(out, "reduced.fits"))
-        products.append({"file": f"{n}/reduced.fits", "level": 2, "parents": [item["archiveId"]]})
+        name = "quicklook.fits" if level == 1 else "reduced.fits"  # the archive id of a product comes from its parent and name
+        fits.PrimaryHDU(reduced, header=header).writeto(os.path.join(out, name))
+        products.append({"file": f"{n}/{name}", "level": level, "parents": [item["archiveId"]]})
         print(f"{item['archiveId']}: mean {float(reduced.mean()):.3f}", flush=True)
     with open(os.path.join(manifest["outputDir"], "products.json"), "w") as f:
         json.dump({"products": products}, f)

@@ -66,12 +66,12 @@ export function examplePipelinePath(): string {
 }
 
 /** Opens everything; `close` stops the service and closes the ports. */
-export async function openProcessing(options: ProcessingCliOptions): Promise<{ service: ProcessingService; close(): Promise<void> }> {
+export async function openProcessing(options: ProcessingCliOptions, instruments?: import('../core/instruments/schema.js').InstrumentDescription[]): Promise<{ service: ProcessingService; close(): Promise<void> }> {
   const archive = resolve(options.archive);
   const catalogSpec = options.catalog ?? defaultCatalogSpec(archive);
   const storePath = options.processingStore ?? (catalogSpec.startsWith('sqlite:') ? catalogSpec.slice('sqlite:'.length) : undefined);
   if (!storePath) throw new IngestError('INVALID_OPTIONS', 'a non-SQLite catalog needs --processing-store FILE for calibration sets and requests', { context: { field: 'processing-store' } });
-  const { ingestor } = await ingestorFromOptions({ archive, catalog: catalogSpec }, { stability: { quietMs: 0, settleMs: 0 } });
+  const { ingestor } = await ingestorFromOptions({ archive, catalog: catalogSpec }, { stability: { quietMs: 0, settleMs: 0 }, ...(instruments ? { instruments } : {}) });
   await ingestor.start();
   const store = createSqliteProcessingStore({ path: resolve(storePath) });
   await store.init();

@@ -24,6 +24,7 @@ import { VERSION } from '../core/version.js';
 import { registerCalibCommands } from './commands/calib.js';
 import { registerReprocessCommand } from './commands/reprocess.js';
 import { registerRequestsCommands } from './commands/requests.js';
+import { registerNightCommands } from './commands/night.js';
 
 /** Runs the CLI with the given arguments (without `node` and the script name); resolves to the exit code. */
 export async function runCli(argv: string[], io: CliIo = process): Promise<number> {
@@ -55,6 +56,7 @@ export async function runCli(argv: string[], io: CliIo = process): Promise<numbe
   registerPullCommand(program, io, setExit);
   registerCalibCommands(program, io, setExit);
   registerReprocessCommand(program, io, setExit);
+  registerNightCommands(program, io, setExit);
   registerRequestsCommands(program, io, setExit);
   const output = { writeOut: (s: string) => io.stdout.write(s), writeErr: (s: string) => io.stderr.write(s) };
   const configure = (command: Command): void => {

@@ -11,6 +11,7 @@ import { parseDocument } from 'yaml';
 import { IngestError, toIngestError } from '../core/errors.js';
 import { checkInstrumentSet } from '../core/instruments/find-instrument.js';
 import { parseInstrument } from '../core/instruments/parse-instrument.js';
+import { withProcessingRules } from '../core/instruments/processing.js';
 import type { InstrumentDescription, InstrumentInput } from '../core/instruments/schema.js';
 
 const EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
@@ -85,4 +86,15 @@ export async function loadInstrumentDirectory(dir: string): Promise<InstrumentDe
   const descriptions = await Promise.all(files.map((f) => loadInstrumentFile(f)));
   checkInstrumentSet(descriptions, files);
   return descriptions;
+}
+
+/** Reads a processing-rules file (`{ INSTRUMENT: [rules…] }`, JSON or YAML) and puts its rules into `descriptions`. */
+export async function loadProcessingRules(path: string, descriptions: readonly InstrumentDescription[]): Promise<InstrumentDescription[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw toIngestError(error, { file: path });
+  }
+  return withProcessingRules(descriptions, parseInstrumentText(text, path), path);
 }

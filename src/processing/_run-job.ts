@@ -56,7 +56,7 @@ export async function runJob(ctx: ServiceContext, request: ProcessingRequest, ar
     await markArea(area, request.id);
     const cards = provenanceCards({ requestId: request.id, processor: request.processor, choice, inputs: request.inputs });
     const result = await ctx.processor.run({
-      requestId: request.id, area, inputs, outputDir, provenance: cards, signal,
+      requestId: request.id, area, inputs, outputDir, provenance: cards, signal, ...(request.mode ? { mode: request.mode } : {}),
       calibration: { setId: set.id, instrument: set.instrument, kind: set.kind, version: set.version, files: calibration },
     });
     if (signal.aborted) throw new IngestError('ABORTED', 'cancelled', { context: { log: result.log } });

@@ -100,6 +100,8 @@ export interface ProcessingService {
   decertify(input: Parameters<typeof decertify>[1]): ReturnType<typeof decertify>;
   /** Reads or sets (stored, for every process) whether recertifying an instrument's sets requeues what they replaced. */
   autoReprocess(instrument: string, value?: AutoReprocess): Promise<AutoReprocess>;
+  /** Looks at the queue now (after a request was stored directly, e.g. by the quick-look listener). */
+  wake(): void;
   readonly context: ServiceContext;
 }
 
@@ -195,7 +197,8 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
       await move(ctx, request, { type: 'FAIL', code: e.code, message: e.detail, log: '' }).catch(() => {});
       return;
     }
-    const cacheKey = resultCacheKey(request.inputs.map((i) => i.sha256), choice.setId, request.processor);
+    // A quick-look and a full reduction of the same frame are different products: the mode is part of the key.
+    const cacheKey = resultCacheKey(request.inputs.map((i) => i.sha256), choice.setId, request.processor) + (request.mode ? `|${request.mode}` : '');
     const hit = await ctx.store.getCached(cacheKey);
     if (hit && (await Promise.all(hit.products.map((p) => ctx.catalog.getArchived(p)))).every(Boolean)) {
       await move(ctx, request, { type: 'CACHED', choice, cacheKey, products: hit.products }).catch(() => {});
@@ -234,6 +237,7 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
 
   const service: ProcessingService = {
     context: ctx,
+    wake: () => pump(),
     async start() {
       if (started) return;
       lease.startedAt = lease.heartbeatAt = now();

@@ -1,4 +1,4 @@
-/** `fits-ingest demo` ends its night by reprocessing program K123 through the example pipeline. */
+/** `fits-ingest demo --no-quicklook` ends its night by reprocessing program K123 through the example pipeline. */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { cli } from '../helpers/cli.js';
 describe('fits-ingest demo: the end of the night', () => {
   it('reprocesses every K123 science frame into an archived level-2 product; every raw file still ends as expected', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fits-ingest-demo-rp-'));
-    const { code, lines, stderr } = await cli('demo', '--files', '14', '--duration', '2', '--size', '64', '--dir', dir, '--json');
+    const { code, lines, stderr } = await cli('demo', '--files', '14', '--duration', '2', '--size', '64', '--dir', dir, '--json', '--no-quicklook');
     expect(stderr).toBe('');
     const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(events.at(-1)).toMatchObject({ event: 'summary', surprises: [] });

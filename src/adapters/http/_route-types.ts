@@ -20,6 +20,8 @@ export interface Services {
   now: () => number;
   /** The reprocessing service, when the server offers one (see _routes-processing.ts). */
   processing?: ProcessingService;
+  /** Quick-look on arrival and night close, when the server runs them (see _routes-quicklook.ts). */
+  quickLook?: import('../../processing/quicklook.js').QuickLook;
 }
 
 /** One request, once routed and authenticated. */

@@ -128,6 +128,8 @@ export type IngestServerOptions = z.input<typeof serverOptionsSchema> & {
   pages?: boolean | PagesOptions;
   /** Offer reprocessing (`/v1/requests`) through this started processing service. @default none */
   processing?: import('../../processing/service.js').ProcessingService;
+  /** Offer the quick-look readout and night close (`/v1/quicklook`, `/v1/nights/{night}/close`) of this started listener. @default none */
+  quickLook?: import('../../processing/quicklook.js').QuickLook;
 };
 
 /** Options of {@link IngestServer.listen}. */
@@ -190,7 +192,7 @@ function compile(route: Route): RegExp {
  * @throws IngestError INVALID_OPTIONS for bad options (a token entry, a limit…).
  */
 export function createIngestServer(input: IngestServerOptions): IngestServer {
-  const { ingestor, logger = silentLogger, random = Math.random, now = () => Date.now(), pages: pagesOption = false, processing, ...rest } = input;
+  const { ingestor, logger = silentLogger, random = Math.random, now = () => Date.now(), pages: pagesOption = false, processing, quickLook, ...rest } = input;
   const options = parseOptions(serverOptionsSchema, rest, 'the ingest server');
   const root = resolve(options.uploads);
   const tokens = new TokenStore(options.tokens);
@@ -207,7 +209,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     logger,
     random,
   });
-  const services: Services = { uploads, ingest, feed, subscriptions, streams: new Set(), limits: options.limits, now, ...(processing ? { processing } : {}) };
+  const services: Services = { uploads, ingest, feed, subscriptions, streams: new Set(), limits: options.limits, now, ...(processing ? { processing } : {}), ...(quickLook ? { quickLook } : {}) };
   const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
   let secure = false;
   const pages = pagesOption === false ? undefined : createPages({ ingestor, tokens, services, logger, secure: () => secure, options: pagesOption === true ? {} : pagesOption });

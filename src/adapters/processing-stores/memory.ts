@@ -10,6 +10,7 @@ import type { ProcessingRequest } from '../../core/processing/request.js';
 import type { BatchThrottle, CachedResult, DeliveryRecord, ProcessingStore, ProductProvenance, SchedulerLease } from '../../core/ports/processing-store.js';
 import { queueOrder } from '../../core/processing/queue.js';
 import { rangeOrder } from './_shared.js';
+import { memoryRuleFrames } from './_memory-frames.js';
 
 /** Name of the in-memory store. */
 export const MEMORY_PROCESSING_STORE_NAME = 'memory';
@@ -148,5 +149,6 @@ export function createMemoryProcessingStore(): ProcessingStore {
     async setSetting(key, value) {
       settings.set(key, copy(value));
     },
+    ...memoryRuleFrames(),
   };
 }

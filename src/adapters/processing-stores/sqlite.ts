@@ -13,6 +13,7 @@ import type { BatchThrottle, DeliveryRecord, ProcessingStore, ProductProvenance 
 import { fromSqliteError, openDatabase, violatesUnique, type Db } from '../_shared/sqlite-driver.js';
 import { parseOptions } from '../_shared/options.js';
 import { rangeOrder } from './_shared.js';
+import { RULE_FRAMES_MIGRATION, sqliteRuleFrames } from './_sqlite-frames.js';
 
 /** Name of the SQLite processing store. */
 export const SQLITE_PROCESSING_STORE_NAME = 'sqlite';
@@ -47,6 +48,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE processing_schedulers (id TEXT PRIMARY KEY, body TEXT NOT NULL);
    CREATE TABLE processing_deliveries (key TEXT PRIMARY KEY, body TEXT NOT NULL);
    CREATE TABLE processing_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  RULE_FRAMES_MIGRATION,
 ];
 
 function migrate(db: Db): void {
@@ -234,5 +236,6 @@ export function createSqliteProcessingStore(input: SqliteProcessingStoreOptions)
     async setSetting(key, value) {
       run((d) => d.prepare('INSERT OR REPLACE INTO processing_settings (key, value) VALUES (?, ?)').run(key, JSON.stringify(value ?? null)));
     },
+    ...sqliteRuleFrames(run),
   };
 }

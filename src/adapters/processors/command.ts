@@ -75,7 +75,7 @@ export function createCommandProcessor(input: CommandProcessorOptions): Processo
     async run(job) {
       job.signal.throwIfAborted();
       const manifest = join(job.area.dir, 'manifest.json');
-      const body = { request: job.requestId, processor: { name: options.name, version: options.version }, outputDir: job.outputDir, inputs: job.inputs, calibration: job.calibration, provenance: job.provenance };
+      const body = { request: job.requestId, processor: { name: options.name, version: options.version }, outputDir: job.outputDir, inputs: job.inputs, calibration: job.calibration, provenance: job.provenance, ...(job.mode ? { mode: job.mode } : {}) };
       await writeFile(manifest, `${JSON.stringify(body, null, 2)}\n`);
       const [program, ...args] = options.command;
       const child = spawn(program!, [...args, manifest], { cwd: job.area.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });

@@ -19,6 +19,8 @@ interface DemoOptions {
   json?: boolean;
   /** false with --no-reprocess */
   reprocess: boolean;
+  /** false with --no-quicklook */
+  quicklook: boolean;
 }
 
 /** The p-th percentile (0–100) of sorted numbers. */
@@ -37,7 +39,8 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
     .option('--size <pixels>', 'frame side in pixels (16-bit; 512 = 0.5 MB)', '512')
     .option('--trigger <kind>', 'how fits-ingest learns of new files: filesystem (watch the folder) or keyword (the instrument announces each file over ZeroMQ, mKTL style)', 'filesystem')
     .option('--json', 'one JSON object per event and line, then a summary object')
-    .option('--no-reprocess', 'skip the end of the night: reprocessing program K123 through the example Python pipeline')
+    .option('--no-reprocess', 'no processing at all: neither quick-look nor the end of the night')
+    .option('--no-quicklook', 'instead of quick-look on arrival and closing the night, end by reprocessing program K123 through the example pipeline')
     .addHelpText('after', '\nExamples:\n  fits-ingest demo\n  fits-ingest demo --files 100 --duration 30 --dir /tmp/night\n  fits-ingest demo --trigger keyword')
     .action(async (options: DemoOptions) => {
       const files = Number(options.files);
@@ -73,6 +76,7 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
       const latencies: number[] = [];
       const tty = Boolean((io.stdout as { isTTY?: boolean }).isTTY) && !options.json;
       let ingestor;
+      let quickLook: import('../_demo-quicklook.js').DemoQuickLookRun | undefined;
       let keywords: import('../../simulator/keywords.js').InstrumentKeywords | undefined;
       try {
         let trigger: import('../../core/ports/trigger.js').Trigger;
@@ -86,9 +90,10 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
           const source = createZeromqKeywordSource({ endpoint: keywords.endpoint, requestEndpoint: keywords.requestEndpoint });
           trigger = createKeywordTrigger({ source, instrument: builtinInstrument('kcwi'), roots: [incoming] });
         } else trigger = createFilesystemTrigger({ paths: [incoming], debounceMs: 50 });
+        const quick = options.reprocess && options.quicklook ? await import('../_demo-quicklook.js') : undefined;
         ({ ingestor } = await ingestorFromOptions(
           { archive, json: options.json ?? false },
-          { triggers: [trigger], stability: { quietMs: 400, pollMs: 100, settleMs: 3000 }, retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 2000 } },
+          { triggers: [trigger], stability: { quietMs: 400, pollMs: 100, settleMs: 3000 }, retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 2000 }, ...(quick ? { instruments: await quick.demoInstruments() } : {}) },
         ));
         const bars = tty ? new cliProgress.MultiBar({ format: ' {bar} {value}/{total} {label}', hideCursor: true, clearOnComplete: false, stream: process.stdout }, cliProgress.Presets.shades_classic) : undefined;
         const writtenBar = bars?.create(expected.size, 0, { label: 'written by the instrument' });
@@ -99,7 +104,7 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
           else io.stdout.write(`${line}\n`);
         };
         const finished = (record: FileRecord): void => {
-          if (outcomes.has(record.source)) return;
+          if (outcomes.has(record.source) || !expected.has(record.source)) return; // quick-look products are reported apart
           outcomes.set(record.source, record);
           const at = writtenAt.get(record.source);
           if (record.state === 'ARCHIVED' && at !== undefined) latencies.push(Date.now() - at);
@@ -109,6 +114,8 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
         };
         ingestor.on('archived', finished).on('invalid', finished).on('duplicate', finished).on('abandoned', finished);
         await ingestor.start();
+        quickLook = quick ? await quick.startDemoQuickLook(ingestor, archive, root) : undefined;
+        if (quickLook && !options.json) io.stdout.write('fits-ingest demo: quick-look on arrival: each science frame is reduced by examples/pipelines/imager_reduce.py once the night\'s biases and flats are archived\n');
         if (!options.json) io.stdout.write(`fits-ingest demo: the instrument writes ${plan.length} files into ${incoming} over ${seconds} s, then ${attachments.length} night attachments; archive: ${archive}\n`);
         if (keywords && !options.json) io.stdout.write(`fits-ingest demo: keyword-triggered: the instrument announces each file on ${keywords.endpoint}\n`);
         const started = Date.now();
@@ -157,8 +164,14 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
           if (done.failed.length > 0 || done.requests === 0) setExit(EXIT_CHECK_FAILED);
           return done;
         };
+        // Quick-look: wait for the last ones, close the night (one level-2 batch), report the latencies.
+        const closing = async () => {
+          const q = await quickLook!.finish();
+          if (q.failed.length > 0 || q.done === 0 || q.nights.some((n) => n.failed > 0 || n.state !== 'CLOSED')) setExit(EXIT_CHECK_FAILED);
+          return q;
+        };
         // JSON: the summary stays the last line, with the reprocessing in it.
-        if (options.json) printJsonLine(io, { event: 'summary', ...summary, ...(options.reprocess ? { reprocessed: await reprocess() } : {}) });
+        if (options.json) printJsonLine(io, { event: 'summary', ...summary, ...(quickLook ? { quicklook: await closing() } : options.reprocess ? { reprocessed: await reprocess() } : {}) });
         else {
           io.stdout.write(`\nSummary: ${expected.size} files in ${summary.seconds} s — ${Object.entries(counts).map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
           io.stdout.write(`Latency from file written to ARCHIVED: p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms\n`);
@@ -167,7 +180,16 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
           io.stdout.write(`\nLook around:\n  fits-ingest status --catalog sqlite:${summary.catalog}\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument KCWI --where "koaimtyp = object"\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --instrument ATTACHMENT\n  fits-ingest checksum verify ${archive}/KCWI/*/lev0/*.fits\n  fits-ingest distribute --catalog sqlite:${summary.catalog} --program K123 --out ${join(root, 'package')}\n`);
         }
         setExit(surprises.length ? EXIT_CHECK_FAILED : EXIT_OK);
-        if (options.reprocess && !options.json) {
+        if (quickLook && !options.json) {
+          io.stdout.write('\nWaiting for the last quick-looks, then closing the night (masters from every calibration, the full reduction as one level-2 batch)…\n');
+          const q = await closing();
+          const ms = (s: { p50: number; p99: number } | undefined): string => (s ? `p50 ${(s.p50 / 1000).toFixed(2)} s, p99 ${(s.p99 / 1000).toFixed(2)} s` : '-');
+          io.stdout.write(`Quick-look: ${q.done} of ${q.frames} science frames have a level-1 product (${q.waited} waited for the night's masters first)\n`);
+          io.stdout.write(`  file complete → ARCHIVED:            ${ms(q.latencyMs.archived)}\n  file complete → quick-look ARCHIVED: ${ms(q.latencyMs.quicklook)}\n  ARCHIVED → quick-look ARCHIVED:      ${ms(q.latencyMs.processing)}   (the pipeline's own run: ${ms(q.pipelineMs)})\n`);
+          for (const f of q.failed) io.stdout.write(`  FAILED ${f.archiveId}: ${f.code} ${f.message}\n`);
+          for (const n of q.nights) io.stdout.write(`Night ${n.night} ${n.state}: masters ${n.masters.join(', ')}; ${n.products} level-2 products in one released batch (${n.failed} failed)\n`);
+          io.stdout.write(`  fits-ingest status --catalog sqlite:${summary.catalog}\n  fits-ingest catalog query --catalog sqlite:${summary.catalog} --level 1\n`);
+        } else if (options.reprocess && !options.json) {
           io.stdout.write('\nReprocessing program K123 with the night\'s certified calibrations (examples/pipelines/imager_reduce.py, 2 processing areas)…\n');
           const done = await reprocess();
           io.stdout.write(`Reprocessed: ${done.done} of ${done.requests} requests DONE with ${done.calibrationSet} in ${done.seconds} s; ${done.products.length} level-2 products archived, e.g. ${done.products.slice(0, 3).join(', ')}\n`);
@@ -178,6 +200,7 @@ export function registerDemoCommand(program: Command, io: CliIo, setExit: (code:
         io.stderr.write(`fits-ingest demo: ${errorLine(error)}\n`);
         setExit(EXIT_USAGE);
       } finally {
+        await quickLook?.stop();
         await ingestor?.stop();
         await ingestor?.catalog.close();
         await keywords?.close();

@@ -7,6 +7,8 @@ import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type 
 import { scrubRateOption } from '../_background-scrub.js';
 import { mediaFollowOptions, type MediaFollowCliOptions } from '../_media-follow.js';
 import { ingestOptions, printOutcome, type IngestCliOptions } from '../_ingest-options.js';
+import { quickLookOptions, type QuickLookCliOptions } from '../_quicklook-options.js';
+import type { RunningQuickLook } from '../_quicklook.js';
 import { httpTransportFromOptions, sendOptions, type SendCliOptions } from './http.js';
 import { KIND_TEXT, scan } from '../_scan-paths.js';
 
@@ -70,7 +72,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
       }
     });
 
-  mediaFollowOptions(scrubRateOption(sendOptions(
+  quickLookOptions(mediaFollowOptions(scrubRateOption(sendOptions(
     ingestOptions(
       program
         .command('watch')
@@ -78,7 +80,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
         .argument('<dir...>', 'folders to watch (files already there are ingested too)'),
     ),
     false,
-  )))
+  ))))
     .option('--poll', 'poll the folders instead of using file-system events (NFS)')
     .option('--no-existing', 'ignore files already in the folders at start')
     .addHelpText(
@@ -90,10 +92,11 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
         'Examples:\n  fits-ingest watch /data/kcwi/incoming --archive /archive --json\n' +
         '  fits-ingest watch /data/kcwi/incoming --archive /var/lib/fits-ingest --to https://archive.example.org:8443',
     )
-    .action(async (dirs: string[], options: IngestCliOptions & SendCliOptions & MediaFollowCliOptions & { poll?: boolean; existing?: boolean; scrubRate?: string }) => {
+    .action(async (dirs: string[], options: IngestCliOptions & SendCliOptions & MediaFollowCliOptions & QuickLookCliOptions & { poll?: boolean; existing?: boolean; scrubRate?: string }) => {
       let ingestor;
       let background: import('../_background-scrub.js').BackgroundScrub | undefined;
       let media: import('../_media-follow.js').MediaFollow | undefined;
+      let quick: RunningQuickLook | undefined;
       try {
         const { createFilesystemTrigger } = await import('../../adapters/triggers/filesystem.js');
         const { ingestorFromOptions } = await import('../_run-ingestor.js');
@@ -104,7 +107,9 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
           ...(options.instrument ? { instrument: options.instrument } : {}),
         });
         const remote = await httpTransportFromOptions(options);
-        ({ ingestor } = await ingestorFromOptions(options, { triggers: [trigger], ...(remote ? { transports: [remote] } : {}) }));
+        const { quickLookInstruments, startQuickLook } = await import('../_quicklook.js');
+        const withRules = await quickLookInstruments(options);
+        ({ ingestor } = await ingestorFromOptions(options, { triggers: [trigger], ...(remote ? { transports: [remote] } : {}), ...(withRules ? { instruments: withRules } : {}) }));
         const done = (record: FileRecord): void => printOutcome(io, record, options.json);
         ingestor.on('archived', done).on('invalid', done).on('abandoned', done).on('duplicate', done);
         ingestor.on('alert', (a) => io.stderr.write(`fits-ingest watch: ${a.trigger}: ${a.code}: ${a.message}\n`));
@@ -126,6 +131,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
           process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
         });
         await ingestor.start();
+        if (options.quicklook !== undefined) quick = await startQuickLook(ingestor, options, io, 'watch');
         const { startBackgroundScrub } = await import('../_background-scrub.js');
         background = await startBackgroundScrub(ingestor, resolve(options.archive), options.scrubRate, io, 'watch');
         media = await (await import('../_media-follow.js')).startMediaFollow(ingestor, options, io, 'watch', resolve(options.archive));
@@ -138,6 +144,7 @@ export function registerIngestCommands(program: Command, io: CliIo, setExit: (co
       } finally {
         await background?.stop();
         await media?.stop();
+        await quick?.stop();
         await ingestor?.stop();
         await ingestor?.catalog.close();
       }

@@ -94,8 +94,10 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
     .option('--json', 'one JSON object')
     .option('--stuck', 'list the files in a non-final state unchanged for longer than --older-than (exit 1 if any)')
     .option('--older-than <duration>', 'with --stuck: e.g. 15m, 2h, 900s', '15m')
+    .option('--processing-store <file>', 'where quick-look state is (default: the sqlite catalog file)')
+    .option('--late-after <seconds>', 'a quick-look this long after its file was complete counts as late', '300')
     .addHelpText('after', '\nExamples:\n  fits-ingest status --catalog sqlite:/archive/catalog.sqlite\n  fits-ingest status --stuck --older-than 15m --catalog sqlite:/archive/catalog.sqlite')
-    .action(async (options: { catalog: string; recent: string; json?: boolean; stuck?: boolean; olderThan: string }) => {
+    .action(async (options: { catalog: string; recent: string; json?: boolean; stuck?: boolean; olderThan: string; processingStore?: string; lateAfter: string }) => {
       try {
         if (options.stuck) {
           const ms = stuckThresholdMs(options.olderThan);
@@ -113,9 +115,12 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
         await withCatalog(options.catalog, async (catalog) => {
           const counts = await catalog.counts();
           const problems = await catalog.findRecords({ states: ['FAILED', 'INVALID', 'ABANDONED'], newestFirst: true, limit: Number(options.recent) || 10 });
+          const { readQuickLookStatus, printQuickLookStatus } = await import('../_quicklook.js');
+          const quicklook = await readQuickLookStatus({ catalog: options.catalog, ...(options.processingStore ? { processingStore: options.processingStore } : {}), lateAfterMs: (Number(options.lateAfter) || 300) * 1000 });
           if (options.json) {
             printJsonLine(io, {
               counts,
+              ...(quicklook ? { quicklook } : {}),
               recentProblems: problems.map((r) => ({ file: r.source, state: r.state, code: r.error?.code, message: r.error?.message, attempts: r.attempts, updatedAt: new Date(r.updatedAt).toISOString() })),
             });
             return;
@@ -126,6 +131,7 @@ export function registerStatusCommands(program: Command, io: CliIo, setExit: (co
           for (const r of problems) {
             io.stdout.write(`  ${new Date(r.updatedAt).toISOString()}  ${r.state.padEnd(9)} ${r.error?.code ?? ''}  ${r.source}\n`);
           }
+          if (quicklook) printQuickLookStatus(io, quicklook);
         });
         setExit(EXIT_OK);
       } catch (error) {

@@ -33,6 +33,11 @@ export const processingRuleSchema = z.strictObject({
   on: z.enum(['arrival', 'night-close']).default('arrival'),
   /** Calibration image types whose masters for the night must exist first; the frame waits until they do. */
   needs: z.array(imageTypeSchema).default([]),
+  /**
+   * A `masters` rule: the role its frames take in the night's calibration set (what the pipeline reads them as,
+   * e.g. `flat` for `flatlamp` frames). @default the frame's image type
+   */
+  role: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a role is lower-case: a-z 0-9 _').optional(),
   /** Higher runs first. @default 50 (100 for quick-look on arrival is typical) */
   priority: z.int().min(0).max(100).default(50),
   note: z.string().optional(),

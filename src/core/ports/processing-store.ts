@@ -7,6 +7,7 @@
  * @module
  */
 import type { CalibrationSet, ValidityRange } from '../processing/calibration-set.js';
+import type { FrameState, NightRecord, RuleFrame } from '../processing/quicklook.js';
 import type { ProcessingRequest, RequestState } from '../processing/request.js';
 
 /** What the result cache remembers for one key. */
@@ -84,7 +85,7 @@ export interface DeliveryRecord {
 }
 
 /** Persistent state of reprocessing. */
-export interface ProcessingStore {
+export interface ProcessingStore extends RuleFrameStore {
   readonly name: string;
   /** Creates or migrates the store's own tables. Idempotent. */
   init(): Promise<void>;
@@ -139,4 +140,30 @@ export interface ProcessingStore {
   /** A stored setting (e.g. `auto-reprocess:KCWI`), as JSON. */
   getSetting(key: string): Promise<unknown>;
   setSetting(key: string, value: unknown): Promise<void>;
+}
+
+/** Select frames taken by on-arrival processing rules. */
+export interface RuleFrameFilter {
+  instrument?: string;
+  night?: string;
+  states?: FrameState[];
+  /** @default 100000 */
+  limit?: number;
+}
+
+/**
+ * The state of quick-look on arrival and of closing nights (part of every {@link ProcessingStore}; SQLite
+ * migration 3): each frame an on-arrival rule took, and each night's masters and close.
+ */
+export interface RuleFrameStore {
+  /** Stores a new frame; false (nothing changed) when that archive id and rule are stored already. */
+  addFrame(frame: RuleFrame): Promise<boolean>;
+  /** Replaces a stored frame (same archive id and rule). */
+  putFrame(frame: RuleFrame): Promise<void>;
+  /** Oldest archived first. */
+  findFrames(filter?: RuleFrameFilter): Promise<RuleFrame[]>;
+  getNight(instrument: string, night: string): Promise<NightRecord | undefined>;
+  putNight(night: NightRecord): Promise<void>;
+  /** Newest night first. */
+  listNights(filter?: { instrument?: string }): Promise<NightRecord[]>;
 }

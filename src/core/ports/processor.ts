@@ -30,6 +30,8 @@ export interface ProcessorJob {
   outputDir: string;
   /** Cards to write into every product's primary header (the service refuses products without them). */
   provenance: ProvenanceCard[];
+  /** What the pipeline is asked for (`quicklook`: a level-1 product per frame; `full`: level 2); absent for a reprocessing request. */
+  mode?: 'quicklook' | 'masters' | 'full';
   /** Aborts the job (cancellation, shutdown). */
   signal: AbortSignal;
 }

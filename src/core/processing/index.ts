@@ -5,3 +5,4 @@ export * from './queue.js';
 export * from './provenance.js';
 export * from './delivery.js';
 export * from './throttle.js';
+export * from './quicklook.js';

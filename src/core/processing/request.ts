@@ -69,6 +69,10 @@ export interface ProcessingRequest {
   batch?: string;
   /** Its batch is throttled bulk reprocessing: it starts only in its batch's turn and while live ingestion is idle. */
   throttled?: boolean;
+  /** What the pipeline is asked for (a processing rule's mode); absent for a plain reprocessing request. */
+  mode?: 'quicklook' | 'masters' | 'full';
+  /** The processing rule that made the request (quick-look on arrival, night close). */
+  rule?: string;
   createdAt: number;
   startedAt?: number;
   finishedAt?: number;
