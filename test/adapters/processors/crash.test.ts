@@ -60,8 +60,10 @@ describe('SIGKILL of the scheduler mid-job', { timeout: 180_000 }, () => {
     const first = scheduler({ archive: t.archive, areas, counter, delay: 30 });
     await first.started;
     const deadline = Date.now() + 30_000;
-    while (!existsSync(counter) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    const orphan = Number(readFileSync(join(areas, 'area-1', '.process-group'), 'utf8'));
+    // The pipeline bumps the counter as it starts; the scheduler records its process group a moment later.
+    const group = join(areas, 'area-1', '.process-group');
+    while (!(existsSync(counter) && existsSync(group) && readFileSync(group, 'utf8').trim() !== '') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const orphan = Number(readFileSync(group, 'utf8'));
     first.proc.kill('SIGKILL');
     await first.exited;
     expect(await dead(orphan, 0)).toBe(false); // the pipeline outlived its scheduler
