@@ -84,13 +84,13 @@ describe('authentication and scopes', () => {
     const [request] = await preparedFrames(dir, 1);
     for (const [token, code] of [[TOKENS.expired, 'UNAUTHORIZED'], [undefined, 'UNAUTHORIZED'], [TOKENS.read, 'FORBIDDEN'], [TOKENS.hiresOnly, 'FORBIDDEN']] as const) {
       const logger = memoryLogger();
-      const transport = createHttpTransport({ url: archive.url, ...(token ? { token } : {}), logger, retry: { maxAttempts: 5, baseDelayMs: 1000, maxDelayMs: 1000 } });
+      const transport = createHttpTransport({ url: archive.url, ...(token ? { token } : {}), logger, retry: { maxAttempts: 5, baseDelayMs: 5000, maxDelayMs: 5000 } });
       const started = Date.now();
       const error = await transport.transfer(request!).then(() => undefined, (e: unknown) => e);
       expect(isIngestError(error, code)).toBe(true);
       expect((error as { kind: string }).kind).toBe('usage');
       expect(logger.lines).toEqual([]);
-      expect(Date.now() - started).toBeLessThan(1000);
+      expect(Date.now() - started).toBeLessThan(4000); // one retry would have waited 5 s
       await transport.close?.();
     }
     expect(await archive.catalog.getArchived(request!.archiveId)).toBeUndefined();
