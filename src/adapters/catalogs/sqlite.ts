@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, type StateName } from '../../core/lifecycle/states.js';
-import type { ArchivedFile, Catalog, FileLocation, StoredInstrument } from '../../core/ports/catalog.js';
+import type { ArchivedFile, CompleteCatalog, FileLocation, StoredInstrument } from '../../core/ports/catalog.js';
 import { initOnce } from '../../core/runtime/once.js';
 import { parseOptions } from '../_shared/options.js';
 import {
@@ -121,7 +121,7 @@ const SQL = {
 const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Creates a SQLite catalog on one file. Capabilities: durable, shared by processes on one machine. */
-export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
+export function createSqliteCatalog(options: SqliteCatalogOptions): CompleteCatalog {
   const settings = parseOptions(sqliteCatalogOptionsSchema, options, 'SQLite catalog');
   const tables = keywordTables(settings.instruments);
   const givenInstruments: readonly unknown[] = options.instruments ?? [];

@@ -20,6 +20,7 @@ import { checkMember, readMember } from './_member-read.js';
 import type { IndexEntry, VolumeIndex } from './_volume-index.js';
 import { MEDIA_TRANSPORT_NAME } from './write-volumes.js';
 import { readVolumeHandle } from './read-volume.js';
+import { addLocationTo, importArchivedInto } from '../../../core/ports/catalog-fallbacks.js';
 
 /** Options of {@link indexVolumes}. */
 export interface IndexVolumesOptions {
@@ -120,7 +121,7 @@ async function indexEntry(volume: string, index: VolumeIndex, entry: IndexEntry,
         context: { file: volume, offset: entry.offset, member: entry.member, serial: entry.serial, archiveId },
       });
     }
-    await catalog.addLocation(archiveId, location);
+    await addLocationTo(catalog, archiveId, location);
     report.located++;
     return;
   }
@@ -128,7 +129,7 @@ async function indexEntry(volume: string, index: VolumeIndex, entry: IndexEntry,
   const file = rebuild(entry, header, volume, randomUUID(), options.instruments ?? [], now);
   file.locations = [location];
   const { record, entry: history } = restoredRecord(file, now, options.actor ?? 'media-index', volume);
-  await catalog.importArchived(record, history, file);
+  await importArchivedInto(catalog, record, history, file);
   report.restored.push(archiveId);
   report.located++;
 }
