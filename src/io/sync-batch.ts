@@ -1,10 +1,14 @@
 /**
  * Batch durability: files and directories made durable in shared passes instead of one flush at a time.
  *
- * Whoever asks while a pass runs joins the next one, together with everyone else who asked meanwhile (classic group
- * commit, no timer: a lone caller's pass starts at the end of the current microtask queue). A pass `fdatasync`s all
- * its files at once, and `fsync`s all its directories at once; the filesystem's journal then commits them together
- * instead of once per file. Each caller waits only for its own paths and gets only their errors: a failing flush
+ * Every path asked for in one turn of the microtask queue joins one pass, which starts at the end of that turn (no
+ * timer: a lone caller is not slowed). A pass `fdatasync`s all its files at once and `fsync`s all its directories at
+ * once, each path once however many callers asked; the filesystem's journal then commits them together instead of
+ * once per file. A pass does not wait for the one before it: on a journaling filesystem concurrent flushes of
+ * different files already share journal commits, and waiting for the previous pass only added latency when few files
+ * are in flight. Flushes of ONE file or directory that many writers share (a night's directory, its manifest) are
+ * better coalesced per key (`FlushCoalescer` in durable-fs.ts: whoever asks while one runs gets the next): concurrent
+ * flushes of the same inode serialize in the kernel, each with its own journal commit. Each caller waits only for its own paths and gets only their errors: a failing flush
  * of one file fails the callers that asked for that file, not the whole pass.
  *
  * Callers keep their own ordering by awaiting: data before the rename that publishes it (flush the temp file,
@@ -44,7 +48,6 @@ async function datasync(path: string): Promise<void> {
 
 /** Shared flush passes over files and directories (see the module comment). */
 export class SyncBatch {
-  #running: Promise<unknown> = Promise.resolve();
   #next: Pending | undefined;
   readonly stats: SyncBatchStats = { passes: 0, files: 0, dirs: 0 };
 
@@ -71,8 +74,8 @@ export class SyncBatch {
     if (this.#next) return this.#next;
     const files = new Set<string>();
     const dirs = new Set<string>();
-    // The pass starts once the one running has ended: everyone asking until then joins it.
-    const started = this.#running.then(() => {
+    // The pass starts at the end of this turn: everyone asking until then joins it.
+    const started = Promise.resolve().then(() => {
       this.#next = undefined;
       this.stats.passes++;
       this.stats.files += files.size;
@@ -80,9 +83,8 @@ export class SyncBatch {
       const flushes = new Map<string, Promise<void>>();
       for (const file of files) flushes.set(file, this.flushFile(file));
       for (const key of dirs) flushes.set(key, this.flushDir(key.slice(4)));
-      // Callers handle each flush's error; the pass itself only waits for all of them to settle.
+      // Callers handle each flush's error (no unhandled rejection for a path nobody awaits any more).
       for (const flush of flushes.values()) flush.catch(() => {});
-      this.#running = Promise.allSettled(flushes.values());
       return flushes;
     });
     this.#next = { files, dirs, started };

@@ -6,8 +6,7 @@
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDirectoryShared } from '../../io/durable-fs.js';
-import { sharedSyncBatch } from '../../io/sync-batch.js';
+import { FlushCoalescer, syncDirectoryShared } from '../../io/durable-fs.js';
 import { removeStaleTemps, writeFileAtomic } from '../_shared/files.js';
 
 async function readIfExists(path: string): Promise<string | undefined> {
@@ -34,6 +33,7 @@ interface Known {
  */
 export class Manifests {
   readonly #known = new Map<string, Known>();
+  readonly #flushes = new FlushCoalescer();
 
   async #load(path: string): Promise<Known> {
     const size = (await stat(path).catch(() => undefined))?.size ?? -1;
@@ -100,7 +100,13 @@ export class Manifests {
 
   /** Flushes a manifest to stable storage, sharing the flush with concurrent callers. */
   flush(path: string): Promise<void> {
-    // In the process's shared flush pass, with the archived copies and directories of the transfers in flight.
-    return sharedSyncBatch.sync([path]);
+    return this.#flushes.flush(path, async () => {
+      const handle = await open(path, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
   }
 }

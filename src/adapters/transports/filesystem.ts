@@ -12,7 +12,7 @@
  * kernel to `.<name>.tmp` in the destination directory and read back there: size, every HDU's DATASUM/CHECKSUM and
  * the SHA-256 (unless `verify: 'fits'`). Its sidecar goes to a temp file beside it; both are flushed in a pass shared
  * with every transfer in flight (batch durability, io/sync-batch.ts), then renamed over their final names, and the
- * directory is flushed (again one pass for all). Temp files are removed on success and failure; one left by a crash
+ * directory is flushed (one flush shared by the transfers into it meanwhile). Temp files are removed on success and failure; one left by a crash
  * is replaced by the next transfer to the same destination.
  *
  * @module
@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
 import type { DiscardTarget, TransferReceipt, TransferRequest, Transport } from '../../core/ports/transport.js';
 import { parseOptions } from '../_shared/options.js';
+import { syncDirectoryShared } from '../../io/durable-fs.js';
 import { sharedSyncBatch } from '../../io/sync-batch.js';
 import {
   linkOrCopy,
@@ -276,7 +277,7 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
         if (options.sidecar && !keepSidecar) await writeFileAtomic(placed.dest.dir, `${placed.dest.base}.json`, sidecarJson(request, digest), options.fsync, false);
         // One shared directory flush makes the renames durable (the file's and the sidecar's, and those of any
         // transfer into the same night running meanwhile).
-        if (options.fsync) await sharedSyncBatch.sync([], [placed.dest.dir]);
+        if (options.fsync) await syncDirectoryShared(placed.dest.dir);
       } catch (error) {
         // A full or failing disk: take back what this transfer put there, so the archive holds no file the catalog
         // will not list (the record is retried or given up). Not when the sidecar's temp file was taken or removed
