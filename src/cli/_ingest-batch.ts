@@ -31,6 +31,12 @@ export interface BatchHooks {
 /** Submissions in flight at once (each a catalog insert waiting for a flush it shares with the others). */
 const SUBMIT_AHEAD = 8;
 
+/**
+ * Most files submitted and not yet final. Without a bound every file of the list became a queued record within
+ * seconds, and memory grew with the number of files; with it, memory is flat however long the list.
+ */
+const MAX_OPEN = 64;
+
 /** The default quiet time of `ingest` (ms): as long as `watch` waits. */
 export const INGEST_QUIET_MS = 1000;
 
@@ -58,11 +64,31 @@ export async function ingestBatch(files: readonly string[], options: IngestCliOp
   };
   const wanted = new Set(files);
   const ids = new Set<string>();
+  // Records submitted and not yet final; ids that ended before their submit returned wait in `early`.
+  const open = new Set<string>();
+  const early = new Set<string>();
+  let lanes: (() => void)[] = [];
+  let stopped = false;
+  const wakeLanes = (): void => {
+    const woken = lanes;
+    lanes = [];
+    for (const wake of woken) wake();
+  };
+  const ended = (id: string): void => {
+    open.delete(id);
+    wakeLanes();
+  };
   const onFinal = (record: FileRecord): void => {
     if (ids.has(record.id)) finish({ record });
+    if (open.has(record.id)) ended(record.id);
+    else if (wanted.has(record.source) && !ids.has(record.id)) early.add(record.id);
   };
   ingestor.on('archived', onFinal).on('invalid', onFinal).on('abandoned', onFinal).on('duplicate', onFinal);
   ingestor.on('error', () => {}); // unexpected errors are retried, and a persistent one halts the engine
+  ingestor.on('halted', () => {
+    stopped = true; // waiting lanes go on, and their next submit or settled() reports ENGINE_HALTED
+    wakeLanes();
+  });
   try {
     await ingestor.start();
     // Several submissions at once, so that their new records share the catalog's flushes (group commit); in
@@ -76,11 +102,21 @@ export async function ingestBatch(files: readonly string[], options: IngestCliOp
         ...(options.instrument ? { instrument: options.instrument } : {}),
       });
       if (alreadyArchived) finish({ record, already: true });
-      else ids.add(record.id);
+      else {
+        ids.add(record.id);
+        if (early.delete(record.id)) finish({ record: (await ingestor.catalog.getRecord(record.id)) ?? record });
+        else open.add(record.id);
+      }
+    };
+    const room = async (): Promise<void> => {
+      while (open.size >= MAX_OPEN && !stopped) await new Promise<void>((resolve) => lanes.push(resolve));
     };
     let next = 0;
     const lane = async (): Promise<void> => {
-      while (next < files.length) await submit(files[next++]!);
+      while (next < files.length) {
+        await room();
+        if (next < files.length) await submit(files[next++]!);
+      }
     };
     await Promise.all(Array.from({ length: Math.min(SUBMIT_AHEAD, files.length) }, lane));
     for (const record of await ingestor.settled([...ids])) finish({ record });

@@ -13,6 +13,7 @@ import { copiesOf, verifyCopy, type CopyRef, type CopyVerdict } from './_copies.
 import { recordEvent, type ScrubAlert } from './_events.js';
 import { repairCopy } from './_repair.js';
 import { FILESYSTEM_TRANSPORT, restoreSidecar } from '../adapters/transports/filesystem.js';
+import { addLocationTo } from '../core/ports/catalog-fallbacks.js';
 
 /** One problem the scrub found, as `--json` prints it. */
 export interface ScrubProblem {
@@ -48,7 +49,7 @@ export interface CheckContext {
 async function markVerified(context: CheckContext, file: ArchivedFile, location: FileLocation, at: number): Promise<void> {
   const { catalog } = context;
   if (catalog.markVerified) await catalog.markVerified(file.recordId, location.uri, at);
-  else if ((await catalog.getArchived(file.archiveId))?.recordId === file.recordId) await catalog.addLocation(file.archiveId, { ...location, verifiedAt: at });
+  else if ((await catalog.getArchived(file.archiveId))?.recordId === file.recordId) await addLocationTo(catalog, file.archiveId, { ...location, verifiedAt: at });
 }
 
 /** Checks (and with `repair`, repairs) every local copy of `file`; resolves to the problems found (repaired ones included). */

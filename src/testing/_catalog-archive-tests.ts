@@ -6,7 +6,7 @@
  */
 import type { FileRecord } from '../core/lifecycle/record.js';
 import { transition } from '../core/lifecycle/transition.js';
-import type { ArchivedFile, Catalog, ColumnPredicate, FileQuery } from '../core/ports/catalog.js';
+import type { ArchivedFile, ColumnPredicate, CompleteCatalog, FileQuery } from '../core/ports/catalog.js';
 import {
   T0,
   archived,
@@ -51,7 +51,7 @@ function imported(n: number, archiveId = archiveIdOf(n)) {
   return { record, entry, file: archivedFileOf(record) };
 }
 
-const archiveIds = async (catalog: Catalog, query: FileQuery): Promise<string[]> =>
+const archiveIds = async (catalog: CompleteCatalog, query: FileQuery): Promise<string[]> =>
   (await catalog.findArchived(query)).map((f) => f.archiveId);
 
 export function archiveTests(define: DefineTest): void {

@@ -6,16 +6,16 @@
  */
 import { createRecord, type FileRecord } from '../core/lifecycle/record.js';
 import type { StateName } from '../core/lifecycle/states.js';
-import type { Catalog } from '../core/ports/catalog.js';
+import type { CompleteCatalog } from '../core/ports/catalog.js';
 import { T0, archived, archiveIdOf, inserted, rejection, step, toTransferred } from './_catalog-fixtures.js';
 import type { DefineTest } from './_catalog-fixtures.js';
 
-const claim = (catalog: Catalog, owner: string, now: number, limit = 10, leaseMs = 1000): Promise<FileRecord[]> =>
+const claim = (catalog: CompleteCatalog, owner: string, now: number, limit = 10, leaseMs = 1000): Promise<FileRecord[]> =>
   catalog.claim({ owner, now, leaseMs, limit });
 const idsOf = (records: FileRecord[]): string[] => records.map((r) => r.id);
 
 /** Stores a record that is already in `state` (as an import would). */
-async function storedIn(catalog: Catalog, n: number, state: StateName): Promise<FileRecord> {
+async function storedIn(catalog: CompleteCatalog, n: number, state: StateName): Promise<FileRecord> {
   const record = { ...createRecord({ id: `rec-${n}`, source: `/data/raw/f${n}.fits`, originalName: `f${n}.fits`, trigger: 't' }, T0 + n), state };
   await catalog.insertRecord(record, { recordId: record.id, at: T0 + n, from: null, to: state, cause: 'IMPORT', actor: 'conformance' });
   return record;

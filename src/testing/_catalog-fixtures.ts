@@ -7,7 +7,7 @@
 import { isIngestError, type IngestError, type IngestErrorCode } from '../core/errors.js';
 import { createRecord, type FileRecord, type HistoryEntry } from '../core/lifecycle/record.js';
 import { transition, type LifecycleEvent } from '../core/lifecycle/transition.js';
-import type { ArchivedFile, Catalog, CatalogCapabilities, CatalogInstrument, ColumnValue } from '../core/ports/catalog.js';
+import type { ArchivedFile, Catalog, CatalogCapabilities, CatalogInstrument, ColumnValue, CompleteCatalog } from '../core/ports/catalog.js';
 
 /** The start of conformance time (2023-11-14T22:13:20Z). */
 export const T0 = 1_700_000_000_000;
@@ -186,13 +186,13 @@ export interface ConformanceTestApi {
 /** What each test receives. */
 export interface ConformanceHarness {
   expect: ConformanceTestApi['expect'];
-  /** The test's catalog, initialized. */
-  catalog: Catalog;
+  /** The test's catalog, initialized (the suite checks the whole port, optional methods included). */
+  catalog: CompleteCatalog;
   /**
    * Opens (and initializes) another catalog on the same storage as `catalog`, or on `key`'s, built with
    * `instruments` (default {@link CONFORMANCE_INSTRUMENTS}).
    */
-  open(key?: string, instruments?: CatalogInstrument[]): Promise<Catalog>;
+  open(key?: string, instruments?: CatalogInstrument[]): Promise<CompleteCatalog>;
 }
 
 /** Registers one test; `needs` names a capability the test requires. */

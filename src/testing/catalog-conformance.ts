@@ -13,7 +13,7 @@
  * @module
  */
 import { STATES } from '../core/lifecycle/states.js';
-import type { Catalog, CatalogInstrument } from '../core/ports/catalog.js';
+import type { CatalogInstrument, CompleteCatalog } from '../core/ports/catalog.js';
 import { CONFORMANCE_INSTRUMENTS, rejection, type ConformanceTestApi, type DefineTest } from './_catalog-fixtures.js';
 import { archiveTests } from './_catalog-archive-tests.js';
 import { claimTests } from './_catalog-claim-tests.js';
@@ -50,8 +50,12 @@ export interface CatalogConformanceOptions {
   title?: string;
 }
 
-/** Makes a catalog for one test (not yet initialized: the suite calls `init`). */
-export type MakeCatalog = (setup: CatalogConformanceSetup) => Catalog | Promise<Catalog>;
+/**
+ * Makes a catalog for one test (not yet initialized: the suite calls `init`). The suite checks the whole port, so
+ * the catalog has the optional methods the core could otherwise do without (`release`, `addLocation`,
+ * `importArchived`: a {@link CompleteCatalog}).
+ */
+export type MakeCatalog = (setup: CatalogConformanceSetup) => CompleteCatalog | Promise<CompleteCatalog>;
 
 const runId = Math.random().toString(36).slice(2, 8);
 let keys = 0;
@@ -67,8 +71,8 @@ export function catalogConformance(test: ConformanceTestApi, makeCatalog: MakeCa
     if (skip.has(name)) return;
     test.it(name, async (context) => {
       const key = `conformance-${runId}-${++keys}`;
-      const opened: Catalog[] = [];
-      const open = async (on = key, instruments = CONFORMANCE_INSTRUMENTS): Promise<Catalog> => {
+      const opened: CompleteCatalog[] = [];
+      const open = async (on = key, instruments = CONFORMANCE_INSTRUMENTS): Promise<CompleteCatalog> => {
         const catalog = await makeCatalog({ key: on, instruments });
         opened.push(catalog);
         await catalog.init();

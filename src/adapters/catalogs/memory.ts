@@ -10,7 +10,7 @@ import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, isFinal, type StateName } from '../../core/lifecycle/states.js';
 import { eventOf, matchesEvent } from '../../core/ports/archive-events-of.js';
 import type { ArchiveEvent, NewArchiveEvent, Subscription } from '../../core/ports/archive-events.js';
-import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, NightSummary, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
+import type { ArchivedFile, CompleteCatalog, ClaimOptions, FileLocation, FileQuery, NightSummary, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_shared/options.js';
 import {
   activeSourceConflict,
@@ -66,7 +66,7 @@ function mergeLocation(locations: FileLocation[], location: FileLocation): void 
 const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Creates an in-memory catalog. Capabilities: not durable, not shared between processes. */
-export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog {
+export function createMemoryCatalog(options: MemoryCatalogOptions = {}): CompleteCatalog {
   const tables = keywordTables(parseOptions(memoryCatalogOptionsSchema, options, 'memory catalog').instruments);
   /** Every stored version of every description, oldest first. */
   const descriptions: StoredInstrument[] = [];

@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { isFinal, STATES, type StateName } from '../../core/lifecycle/states.js';
-import type { ArchivedFile, Catalog, FileLocation, StoredInstrument } from '../../core/ports/catalog.js';
+import type { ArchivedFile, CompleteCatalog, FileLocation, StoredInstrument } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_shared/options.js';
 import {
   activeSourceConflict,
@@ -64,7 +64,7 @@ const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdA
 const valuesOf = (row: Row, columns: readonly string[]): unknown[] => columns.map((c) => row[c]);
 
 /** Creates a PostgreSQL catalog. Capabilities: durable, shared by processes on several machines. */
-export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Catalog {
+export function createPostgresCatalog(options: PostgresCatalogOptions = {}): CompleteCatalog {
   const settings = parseOptions(postgresCatalogOptionsSchema, options, 'PostgreSQL catalog');
   const tables = keywordTables(settings.instruments);
   const givenInstruments: readonly unknown[] = options.instruments ?? [];
@@ -185,7 +185,7 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
     return readInstruments(c, false);
   }
 
-  const catalog: Catalog = {
+  const catalog: CompleteCatalog = {
     name: POSTGRES_CATALOG_NAME,
     capabilities: { durable: true, shared: true },
 

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { IngestError } from '../../core/errors.js';
 import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, type StateName } from '../../core/lifecycle/states.js';
-import type { ArchivedFile, Catalog, FileLocation, StoredInstrument } from '../../core/ports/catalog.js';
+import type { ArchivedFile, CompleteCatalog, FileLocation, StoredInstrument } from '../../core/ports/catalog.js';
+import { initOnce } from '../../core/runtime/once.js';
 import { parseOptions } from '../_shared/options.js';
 import {
   activeSourceConflict,
@@ -121,7 +122,7 @@ const SQL = {
 const byAge = (a: FileRecord, b: FileRecord): number => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /** Creates a SQLite catalog on one file. Capabilities: durable, shared by processes on one machine. */
-export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
+export function createSqliteCatalog(options: SqliteCatalogOptions): CompleteCatalog {
   const settings = parseOptions(sqliteCatalogOptionsSchema, options, 'SQLite catalog');
   const tables = keywordTables(settings.instruments);
   const givenInstruments: readonly unknown[] = options.instruments ?? [];
@@ -236,39 +237,42 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
     return store.immediate();
   }
 
+  // Init-once: concurrent callers share one opening (two would each open a connection and one would leak), a
+  // failed init is forgotten so the next call tries again, and close() resets it.
+  const initialized = initOnce(async () => {
+    const opened = await openDatabase(settings);
+    try {
+      const mode = opened.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') {
+        throw new IngestError('INVALID_OPTIONS', `the catalog file cannot use WAL mode (journal mode stays "${String(mode)}")`, {
+          context: { ...context, field: 'path' },
+          hint: 'put the catalog on a local disk (network file systems do not support WAL)',
+        });
+      }
+      // Schema and descriptions are written with every commit synced; afterwards commits only append to the WAL
+      // and `run` flushes it, shared between writers (see _sqlite-group-commit.ts).
+      opened.pragma('synchronous = FULL');
+      opened.pragma('foreign_keys = ON');
+      // Savepoints (one per write of a batch) and sorts keep their scratch data in memory, not in temp files.
+      opened.pragma('temp_store = MEMORY');
+      migrate(opened, tables);
+      const stored = storeInstruments(opened);
+      addStoredTables(tables, stored);
+      names = instrumentNames(stored);
+      opened.pragma('synchronous = NORMAL');
+      if (settings.synchronous === 'full') await flusher.syncDirectory();
+      db = opened;
+    } catch (error) {
+      opened.close();
+      throw fromSqliteError(error, context);
+    }
+  });
+
   return {
     name: SQLITE_CATALOG_NAME,
     capabilities: { durable: true, shared: true },
 
-    async init() {
-      if (db) return;
-      const opened = await openDatabase(settings);
-      try {
-        const mode = opened.pragma('journal_mode = WAL', { simple: true });
-        if (mode !== 'wal') {
-          throw new IngestError('INVALID_OPTIONS', `the catalog file cannot use WAL mode (journal mode stays "${String(mode)}")`, {
-            context: { ...context, field: 'path' },
-            hint: 'put the catalog on a local disk (network file systems do not support WAL)',
-          });
-        }
-        // Schema and descriptions are written with every commit synced; afterwards commits only append to the WAL
-        // and `run` flushes it, shared between writers (see _sqlite-group-commit.ts).
-        opened.pragma('synchronous = FULL');
-        opened.pragma('foreign_keys = ON');
-        // Savepoints (one per write of a batch) and sorts keep their scratch data in memory, not in temp files.
-        opened.pragma('temp_store = MEMORY');
-        migrate(opened, tables);
-        const stored = storeInstruments(opened);
-        addStoredTables(tables, stored);
-        names = instrumentNames(stored);
-        opened.pragma('synchronous = NORMAL');
-        if (settings.synchronous === 'full') await flusher.syncDirectory();
-        db = opened;
-      } catch (error) {
-        opened.close();
-        throw fromSqliteError(error, context);
-      }
-    },
+    init: initialized,
 
     async close() {
       await batcher.settle();
@@ -276,6 +280,7 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
       cache.clear();
       db?.close();
       db = undefined;
+      initialized.reset();
     },
 
     async insertRecord(record, entry, lease, guard) {

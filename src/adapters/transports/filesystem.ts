@@ -9,14 +9,15 @@
  * reingest), which never overwrites: the new version goes to `<dir>/versions/<stem>.v<N>.fits` (N = 2, 3, …) and
  * the archived bytes stay where the catalog's location of the superseded version says.
  * Otherwise the file is hard-linked (same filesystem: the staged copy is never written again) or copied by the
- * kernel to `.<name>.tmp` in the destination directory, flushed, and renamed over the final name; then it is read
- * back where it lies and checked: size, every HDU's DATASUM/CHECKSUM and the SHA-256 (unless `verify: 'fits'`). The
- * sidecar is written atomically and the directory flushed once. Temp files are removed on success and failure; one
- * left by a crash is replaced by the next transfer to the same destination.
+ * kernel to `.<name>.tmp` in the destination directory and read back there: size, every HDU's DATASUM/CHECKSUM and
+ * the SHA-256 (unless `verify: 'fits'`). Its sidecar goes to a temp file beside it; both are flushed in a pass shared
+ * with every transfer in flight (batch durability, io/sync-batch.ts), then renamed over their final names, and the
+ * directory is flushed (one flush shared by the transfers into it meanwhile). Temp files are removed on success and failure; one left by a crash
+ * is replaced by the next transfer to the same destination.
  *
  * @module
  */
-import { access, readFile, rename, rm } from 'node:fs/promises';
+import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../core/errors.js';
@@ -24,6 +25,7 @@ import type { DiscardTarget, TransferReceipt, TransferRequest, Transport } from 
 import type { ArchivedFile } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_shared/options.js';
 import { syncDirectoryShared } from '../../io/durable-fs.js';
+import { sharedSyncBatch } from '../../io/sync-batch.js';
 import {
   linkOrCopy,
   removeStaleTemps,
@@ -241,22 +243,37 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
     });
   };
 
-  /** Links or copies the staged file to `dest` through a temp name, then verifies it where it lies. */
+  /**
+   * Links or copies the staged file to `dest` through a temp name and verifies it there (the rename changes no byte),
+   * writes the sidecar's temp file, flushes both in the process's shared pass (batch durability: the transfers in
+   * flight share one flush pass, see io/sync-batch.ts), and only then renames both into place: a name in the archive
+   * never points at bytes that are not on disk. The caller flushes the directory.
+   */
   const putInPlace = async (request: TransferRequest, dest: SafeDestination, signal?: AbortSignal) => {
     const temp = join(dest.dir, tempName(dest.base));
+    const sidecarBase = `${dest.base}.json`;
+    const sidecarTemp = join(dest.dir, tempName(sidecarBase));
     try {
-      await linkOrCopy(request.path, temp, options.fsync);
+      await linkOrCopy(request.path, temp, false);
+      throwIfAborted(signal, request.path);
+      const placed = await inspect(temp, request, options.verify, signal);
+      if (!placed || placed.problem !== undefined) throw notTheRequestedBytes(request, `the archived copy ${dest.path}`, placed?.problem ?? 'it vanished');
+      if (options.sidecar) await writeFile(sidecarTemp, sidecarJson(request, placed), { flag: 'wx', mode: 0o644 });
+      if (options.fsync) await sharedSyncBatch.sync(options.sidecar ? [temp, sidecarTemp] : [temp]);
       throwIfAborted(signal, request.path);
       await rename(temp, dest.path);
+      if (options.sidecar) {
+        await rename(sidecarTemp, join(dest.dir, sidecarBase)).catch(async (error: unknown) => {
+          // The sidecar cannot be put in place (a full disk, a squatted name): take the copy back, as below.
+          if (!concurrentWriter(error)) await removePlaced(dest.path);
+          throw error;
+        });
+      }
+      return placed;
     } finally {
       await rm(temp, { force: true });
+      if (options.sidecar) await rm(sidecarTemp, { force: true });
     }
-    const placed = await inspect(dest.path, request, options.verify, signal);
-    if (!placed || placed.problem !== undefined) {
-      await rm(dest.path, { force: true });
-      throw notTheRequestedBytes(request, `the archived copy ${dest.path}`, placed?.problem ?? 'it vanished');
-    }
-    return placed;
   };
 
   const transfer = async (request: TransferRequest, signal?: AbortSignal): Promise<TransferReceipt> => {
@@ -274,7 +291,7 @@ export function createFilesystemTransport(input: FilesystemTransportOptions): Tr
       try {
         // Identical bytes another record placed keep that record's sidecar (it names who owns the copy).
         const owner = alreadyPresent ? await sidecarRecord(placed.dest.path) : undefined;
-        const keepSidecar = owner !== undefined && owner !== request.recordId;
+        const keepSidecar = (owner !== undefined && owner !== request.recordId) || !alreadyPresent; // a new copy's came with it
         if (options.sidecar && !keepSidecar) await writeFileAtomic(placed.dest.dir, `${placed.dest.base}.json`, sidecarJson(request, digest), options.fsync, false);
         // One shared directory flush makes the renames durable (the file's and the sidecar's, and those of any
         // transfer into the same night running meanwhile).

@@ -227,8 +227,11 @@ export interface Catalog {
    * leased by another owner. Sets the lease and returns them, oldest first.
    */
   claim(options: ClaimOptions): Promise<FileRecord[]>;
-  /** Ends a lease (the record stays as it is). */
-  release(recordId: string, owner: string): Promise<void>;
+  /**
+   * Ends a lease (the record stays as it is). Optional: without it, `releaseLease` (core) lets the lease run out,
+   * and the record is claimable again when it ends.
+   */
+  release?(recordId: string, owner: string): Promise<void>;
   /**
    * Optional: calls `wake` when another worker (or host) may have made work claimable (a record inserted, a lease
    * released, a record requeued), so an idle claim loop can ask at once. A hint only: it may be late, doubled or
@@ -249,15 +252,16 @@ export interface Catalog {
   ): Promise<void>;
   getArchived(archiveId: string): Promise<ArchivedFile | undefined>;
   findArchived(query: FileQuery): Promise<ArchivedFile[]>;
-  /** Records another verified copy of an archived file. */
-  addLocation(archiveId: string, location: FileLocation): Promise<void>;
+  /** Records another verified copy of an archived file. Optional: without it, `addLocationTo` (core) is UNSUPPORTED_OPERATION. */
+  addLocation?(archiveId: string, location: FileLocation): Promise<void>;
   /**
    * Stores an archived file this catalog never ingested (e.g. rebuilt from media volumes after the catalog was
    * lost): the ARCHIVED record (version 1, a new id), its one history entry (from `null` to ARCHIVED, with a
    * cause such as `RESTORED_FROM_MEDIA`), and the file, in one transaction. Throws ARCHIVE_ID_CONFLICT when a
-   * current archived file holds the archive id, CONFLICT when the record id exists.
+   * current archived file holds the archive id, CONFLICT when the record id exists. Optional: without it,
+   * `importArchivedInto` (core) is UNSUPPORTED_OPERATION (a catalog cannot be rebuilt from media into it).
    */
-  importArchived(record: FileRecord, entry: HistoryEntry, file: ArchivedFile): Promise<void>;
+  importArchived?(record: FileRecord, entry: HistoryEntry, file: ArchivedFile): Promise<void>;
 
   /**
    * Optional: the instrument descriptions this catalog was built with, latest version of each name (history with
@@ -306,3 +310,9 @@ export interface Catalog {
   /** Optional: the nights that hold current archived files (newest first), with counts by instrument and level. */
   nights?(query?: { instrument?: string; nightFrom?: string; nightTo?: string }): Promise<NightSummary[]>;
 }
+
+/** The methods of {@link Catalog} that a catalog may leave out (the core falls back, see catalog-fallbacks.ts). */
+export type OptionalCatalogMethod = 'release' | 'addLocation' | 'importArchived';
+
+/** A catalog that has every method of the port, optional ones included (the catalogs this package ships). */
+export type CompleteCatalog = Catalog & Required<Pick<Catalog, OptionalCatalogMethod>>;

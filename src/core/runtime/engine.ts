@@ -31,6 +31,7 @@ import { createWaiters } from './_waiters.js';
 import type { IngestorEvents } from './events.js';
 import { initOnce, startStop } from './once.js';
 import { settingsSchema, type EngineSettings } from './_settings.js';
+import { releaseLease } from '../ports/catalog-fallbacks.js';
 /** Options of {@link createEngine}. */
 export type EngineOptions = EngineSettings & {
   /** Instrument descriptions files are matched against (INSTRUME and aliases). */
@@ -267,7 +268,7 @@ export function createEngine(options: EngineOptions): Ingestor {
       abort.abort();
       await loop;
       loop = undefined;
-      for (const id of scheduler.clear()) await catalog.release(id, settings.owner).catch(() => {});
+      for (const id of scheduler.clear()) await releaseLease(catalog, id, settings.owner).catch(() => {});
       if (!rollback) {
         for (const transport of transports) await transport.close?.().catch((error: unknown) => logger.warn('transport close failed', { transport: transport.name, error: String(error) }));
       }

@@ -3,7 +3,7 @@ import { expectTypeOf, test } from 'vitest';
 import { createMemoryCatalog, type MemoryCatalogOptions } from '../../../src/adapters/catalogs/memory.js';
 import { createPostgresCatalog, type PostgresCatalogOptions } from '../../../src/adapters/catalogs/postgres.js';
 import { createSqliteCatalog, type SqliteCatalogOptions } from '../../../src/adapters/catalogs/sqlite.js';
-import type { Catalog } from '../../../src/core/ports/catalog.js';
+import type { Catalog, CompleteCatalog } from '../../../src/core/ports/catalog.js';
 import type { InstrumentDescription } from '../../../src/core/instruments/schema.js';
 import { catalogConformance, type ConformanceTestApi } from '../../../src/testing/index.js';
 
@@ -23,10 +23,11 @@ test('instrument descriptions can be passed as they are', () => {
   expectTypeOf<InstrumentDescription[]>().toExtend<NonNullable<PostgresCatalogOptions['instruments']>>();
 });
 
-test('the factories return the Catalog port', () => {
-  expectTypeOf(createSqliteCatalog).returns.toEqualTypeOf<Catalog>();
-  expectTypeOf(createMemoryCatalog).returns.toEqualTypeOf<Catalog>();
-  expectTypeOf(createPostgresCatalog).returns.toEqualTypeOf<Catalog>();
+test('the factories return the Catalog port, with every optional method', () => {
+  expectTypeOf(createSqliteCatalog).returns.toEqualTypeOf<CompleteCatalog>();
+  expectTypeOf(createMemoryCatalog).returns.toEqualTypeOf<CompleteCatalog>();
+  expectTypeOf(createPostgresCatalog).returns.toEqualTypeOf<CompleteCatalog>();
+  expectTypeOf(createSqliteCatalog).returns.toExtend<Catalog>();
 });
 
 test("the conformance suite takes vitest's module as it is", () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -74,6 +74,27 @@ describe('SQLite catalog options and errors', () => {
     await inserted(catalog, 1);
     other.close();
     await catalog.close();
+  });
+
+  it('init is init-once: concurrent calls open one connection, a failed init is retried, close resets it', async () => {
+    const path = join(dir, 'once.db');
+    const catalog = createSqliteCatalog({ path });
+    await Promise.all([catalog.init(), catalog.init(), catalog.init()]);
+    await inserted(catalog, 1);
+    await catalog.close();
+    // The last connection to close checkpoints and deletes the WAL: a second, leaked connection would keep it.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    await catalog.init(); // reopened after close
+    expect((await catalog.getRecord('rec-1'))?.id).toBe('rec-1');
+    await catalog.close();
+
+    const later = join(dir, 'later');
+    const retried = createSqliteCatalog({ path: join(later, 'c.db') });
+    expect(isIngestError(await failure(() => retried.init()), 'INVALID_OPTIONS')).toBe(true);
+    mkdirSync(later);
+    await retried.init();
+    await inserted(retried, 2);
+    await retried.close();
   });
 
   it('a FAILED record without nextAttemptAt counts as due', async () => {

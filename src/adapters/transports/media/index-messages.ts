@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { IngestError, toIngestError } from '../../../core/errors.js';
 import type { Catalog, FileLocation } from '../../../core/ports/catalog.js';
+import { addLocationTo, importArchivedInto } from '../../../core/ports/catalog-fallbacks.js';
 import { rebuild, restoredRecord } from './index-volumes.js';
 import { indexEntrySchema, type IndexEntry, type VolumeIndex } from './_volume-index.js';
 import { MEDIA_TRANSPORT_NAME } from './write-volumes.js';
@@ -117,7 +118,7 @@ export async function applyIndexMessage(catalog: Catalog, message: IndexMessage,
           skip(`the catalog's ${archiveId} has SHA-256 ${known.sha256}, the member ${entry.sha256}`);
           continue;
         }
-        for (const location of locations) await catalog.addLocation(archiveId, location);
+        for (const location of locations) await addLocationTo(catalog, archiveId, location);
         report.located += locations.length;
         continue;
       }
@@ -128,7 +129,7 @@ export async function applyIndexMessage(catalog: Catalog, message: IndexMessage,
       const file = rebuild(entry, { header: entry.catalog.header as never, columns: entry.catalog.columns }, message.paths[0]!, randomUUID(), now);
       file.locations = locations;
       const { record, entry: history } = restoredRecord(file, now, options.actor ?? 'media-index-message', `${message.label} (index message)`);
-      await catalog.importArchived(record, history, file);
+      await importArchivedInto(catalog, record, history, file);
       report.restored.push(archiveId);
       report.located += locations.length;
     } catch (error) {

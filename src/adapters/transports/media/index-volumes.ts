@@ -20,6 +20,7 @@ import { checkMember, readMember } from './_member-read.js';
 import type { IndexEntry, VolumeIndex } from './_volume-index.js';
 import { MEDIA_TRANSPORT_NAME } from './write-volumes.js';
 import { readVolumeHandle } from './read-volume.js';
+import { addLocationTo, importArchivedInto } from '../../../core/ports/catalog-fallbacks.js';
 
 /** Options of {@link indexVolumes}. */
 export interface IndexVolumesOptions {
@@ -133,7 +134,7 @@ async function indexEntry(volume: string, index: VolumeIndex, entry: IndexEntry,
         context: { file: volume, offset: entry.offset, member: entry.member, serial: entry.serial, archiveId },
       });
     }
-    await catalog.addLocation(archiveId, location);
+    await addLocationTo(catalog, archiveId, location);
     report.located++;
     return;
   }
@@ -141,7 +142,7 @@ async function indexEntry(volume: string, index: VolumeIndex, entry: IndexEntry,
   const file = rebuild(entry, headerOf(entry, header, options.instruments ?? []), volume, randomUUID(), now);
   file.locations = [location];
   const { record, entry: history } = restoredRecord(file, now, options.actor ?? 'media-index', volume);
-  await catalog.importArchived(record, history, file);
+  await importArchivedInto(catalog, record, history, file);
   report.restored.push(archiveId);
   report.located++;
 }

@@ -12,6 +12,7 @@ import { IngestError, isIngestError } from '../../../core/errors.js';
 import { scanVolumes } from './_sequence.js';
 import { readVolume } from './read-volume.js';
 import { MEDIA_TRANSPORT_NAME } from './write-volumes.js';
+import { addLocationTo } from '../../../core/ports/catalog-fallbacks.js';
 
 /** What {@link recordLastVolume} did. */
 export interface RecordLastVolumeReport {
@@ -52,7 +53,7 @@ export async function recordLastVolume(out: string | readonly string[], options:
       const uri = `${path}#${entry.name}`;
       if (file.locations.some((l) => l.uri === uri)) continue;
       const medium = { volume: index.label, copy: index.copy, member: entry.member, offset: entry.offset, serial: entry.serial };
-      await catalog.addLocation(entry.archiveId, { uri, transport: MEDIA_TRANSPORT_NAME, verifiedAt: Date.parse(index.createdAt), medium });
+      await addLocationTo(catalog, entry.archiveId, { uri, transport: MEDIA_TRANSPORT_NAME, verifiedAt: Date.parse(index.createdAt), medium });
       report.recorded++;
     }
   }

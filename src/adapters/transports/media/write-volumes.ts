@@ -19,6 +19,7 @@ import { continueSequence, volumeLabel } from './_sequence.js';
 import { TAR_EOF, memberHeader } from './_tar.js';
 import { MAX_COPIES, MEDIA_FORMAT, entryText, indexMemberName, labelMemberName, type IndexEntry, type VolumeLabel } from './_volume-index.js';
 import { VolumeSet, indexSpan } from './_volume-set.js';
+import { addLocationTo } from '../../../core/ports/catalog-fallbacks.js';
 
 /** The transport name recorded in catalog locations of media copies. */
 export const MEDIA_TRANSPORT_NAME = 'media';
@@ -209,7 +210,7 @@ async function finishVolume(run: VolumeRun): Promise<void> {
     for (const p of item.placements) {
       const { path, ...medium } = p;
       try {
-        await catalog.addLocation(item.archiveId, { uri: `${path}#${item.member}`, transport: MEDIA_TRANSPORT_NAME, verifiedAt, medium });
+        await addLocationTo(catalog, item.archiveId, { uri: `${path}#${item.member}`, transport: MEDIA_TRANSPORT_NAME, verifiedAt, medium });
       } catch (error) {
         run.report.catalogErrors.push({ archiveId: item.archiveId, error: toIngestError(error, { file: path }) });
       }
