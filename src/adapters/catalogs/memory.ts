@@ -325,6 +325,12 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       mergeLocation(files.get(recordId)!.file.locations, location);
     },
 
+    async setReleaseDate(archiveId, releaseDate) {
+      ready();
+      if (!currentByArchiveId.has(archiveId)) throw archivedNotFound(archiveId);
+      for (const stored of files.values()) if (stored.file.archiveId === archiveId) stored.file.releaseDate = releaseDate;
+    },
+
     async markVerified(recordId, uri, verifiedAt) {
       ready();
       const location = files.get(recordId)?.file.locations.find((l) => l.uri === uri);

@@ -380,6 +380,13 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
       }, 'write');
     },
 
+    async setReleaseDate(archiveId, releaseDate) {
+      return run(async (c) => {
+        if ((await rows(c, SQL.currentArchived, [archiveId])).length === 0) throw archivedNotFound(archiveId);
+        await c.query('UPDATE archived_files SET release_date = $1 WHERE archive_id = $2', [releaseDate, archiveId]);
+      }, 'write');
+    },
+
     async markVerified(recordId, uri, verifiedAt) {
       return run(async (c) => ((await c.query('UPDATE archived_locations SET verified_at = $1 WHERE record_id = $2 AND uri = $3', [verifiedAt, recordId, uri])).rowCount ?? 0) > 0, 'write');
     },

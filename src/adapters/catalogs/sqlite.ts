@@ -434,6 +434,13 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
       }, 'write');
     },
 
+    async setReleaseDate(archiveId, releaseDate) {
+      return run(() => {
+        if (!stmt(SQL.currentArchived).get(archiveId)) throw archivedNotFound(archiveId);
+        stmt('UPDATE archived_files SET release_date = ? WHERE archive_id = ?').run(releaseDate, archiveId);
+      }, 'write');
+    },
+
     async markVerified(recordId, uri, verifiedAt) {
       return run(() => stmt('UPDATE archived_locations SET verified_at = ? WHERE record_id = ? AND uri = ?').run(verifiedAt, recordId, uri).changes > 0, 'write');
     },

@@ -234,6 +234,12 @@ export interface Catalog {
   /** Records another verified copy of an archived file. */
   addLocation(archiveId: string, location: FileLocation): Promise<void>;
   /**
+   * Moves the end of the proprietary period (`releaseDate`, YYYY-MM-DD) of every version archived under
+   * `archiveId` (an admin's extension), so listings and read checks decide from the stored date alone.
+   * Throws NOT_FOUND when no current archived file holds the id.
+   */
+  setReleaseDate(archiveId: string, releaseDate: string): Promise<void>;
+  /**
    * Stores an archived file this catalog never ingested (e.g. rebuilt from media volumes after the catalog was
    * lost): the ARCHIVED record (version 1, a new id), its one history entry (from `null` to ARCHIVED, with a
    * cause such as `RESTORED_FROM_MEDIA`), and the file, in one transaction. Throws ARCHIVE_ID_CONFLICT when a
