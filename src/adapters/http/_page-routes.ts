@@ -7,6 +7,7 @@
  * @module
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { IngestError } from '../../core/errors.js';
@@ -14,7 +15,7 @@ import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import type { ArchivedFile } from '../../core/ports/catalog.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
-import { isAdmin, mayRead, refusal, type Principal, type TokenStore } from './_auth.js';
+import { bearerDigest, isAdmin, mayRead, refusal, type Principal, type TokenStore } from './_auth.js';
 import { readableOf, releaseDateOf, type Release } from './_embargo.js';
 import { sendJson } from './_http.js';
 import { content } from './_routes.js';
@@ -32,6 +33,12 @@ export interface PagesOptions {
   archiveRoot?: string;
   /** A file unchanged this long in a non-final state is listed as stuck. @default 900000 (15 min) */
   stuckAfterMs?: number;
+  /**
+   * Directory of the session signing key (`session-key`) and of the sessions ended by a logout
+   * (`sessions-revoked.json`); sessions survive a restart while it is kept. Hosts sharing it share sessions.
+   * @default `<uploads>/ui`
+   */
+  sessionDir?: string;
   /** Session lifetime. @default 43200000 (12 h) */
   sessionTtlMs?: number;
   /** Unsent event-stream bytes past which a slow client's events are dropped. @default 262144 */
@@ -82,10 +89,11 @@ export interface Pages {
 }
 
 /** Creates the pages around the server's services. */
-export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; services: Services; logger: Logger; secure: () => boolean; options: PagesOptions }): Pages {
+export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; services: Services; logger: Logger; secure: () => boolean; stateDir: string; options: PagesOptions }): Pages {
   const { ingestor, tokens, services: s, logger, options } = deps;
   const catalog = ingestor.catalog;
-  const sessions = new SessionStore(options.sessionTtlMs);
+  const sessionDir = options.sessionDir ?? deps.stateDir;
+  const sessions = new SessionStore({ keyFile: join(sessionDir, 'session-key'), revokedFile: join(sessionDir, 'sessions-revoked.json') }, (sha, now) => tokens.byDigest(sha, now), options.sessionTtlMs);
   const feed = new LiveFeed({ now: s.now, ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}), ...(options.maxClients ? { maxClients: options.maxClients } : {}) });
   const stuckAfterMs = options.stuckAfterMs ?? 900_000;
 
@@ -125,7 +133,7 @@ export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; serv
       return html(res, 401, loginPage('Unknown or expired token.'));
     }
     if (!principal.scopes.has('read') && !isAdmin(principal)) return html(res, 403, loginPage('This token may not read (it lacks the read scope).'));
-    const session = sessions.create(principal, s.now());
+    const session = sessions.create(principal, bearerDigest(`Bearer ${form.get('token') ?? ''}`)!, s.now());
     logger.info('page login', { site: principal.site });
     redirect(res, '/ui/', { 'set-cookie': sessions.cookie(session, deps.secure()) });
   }
@@ -175,7 +183,7 @@ export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; serv
     if (path === '/ui/logout' && method === 'POST') {
       const form = new URLSearchParams(await readBody(req, 4096));
       if (form.get('csrf') !== session.csrf) throw new IngestError('FORBIDDEN', 'missing or wrong CSRF token: reload the page');
-      sessions.delete(session.id);
+      sessions.delete(session, s.now());
       return redirect(res, '/ui/login', { 'set-cookie': sessions.cookie(undefined, deps.secure()) });
     }
     if (method === 'POST' && path.startsWith('/ui/actions/')) {

@@ -208,7 +208,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
   const services: Services = { uploads, ingest, feed, subscriptions, streams: new Set(), limits: options.limits, now, ...(processing ? { processing } : {}) };
   const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
   let secure = false;
-  const pages = pagesOption === false ? undefined : createPages({ ingestor, tokens, services, logger, secure: () => secure, options: pagesOption === true ? {} : pagesOption });
+  const pages = pagesOption === false ? undefined : createPages({ ingestor, tokens, services, logger, secure: () => secure, stateDir: join(root, 'ui'), options: pagesOption === true ? {} : pagesOption });
   let sweeper: NodeJS.Timeout | undefined;
   let releaser: NodeJS.Timeout | undefined;
 
