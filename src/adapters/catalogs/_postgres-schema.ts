@@ -105,6 +105,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: "collaborators a program's PI granted read access to its proprietary files",
+    sql: `
+      CREATE TABLE program_grants (
+        program ${T} NOT NULL, site ${T} NOT NULL, granted_by ${T} NOT NULL, granted_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (program, site)
+      );
+    `,
+  },
 ];
 
 /**

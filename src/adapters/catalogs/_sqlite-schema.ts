@@ -184,6 +184,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    description: "collaborators a program's PI granted read access to its proprietary files",
+    up(db) {
+      db.exec(`
+        CREATE TABLE program_grants (
+          program TEXT NOT NULL,
+          site TEXT NOT NULL,
+          granted_by TEXT NOT NULL,
+          granted_at INTEGER NOT NULL,
+          PRIMARY KEY (program, site)
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version a database is at (0 for a new file). */

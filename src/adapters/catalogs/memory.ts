@@ -10,7 +10,7 @@ import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, isFinal, type StateName } from '../../core/lifecycle/states.js';
 import { eventOf, matchesEvent } from '../../core/ports/archive-events-of.js';
 import type { ArchiveEvent, NewArchiveEvent, Subscription } from '../../core/ports/archive-events.js';
-import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, NightSummary, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
+import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, NightSummary, ProgramGrant, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_shared/options.js';
 import {
   activeSourceConflict,
@@ -83,6 +83,7 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
   /** The event log, oldest first, and the subscriptions by id. */
   const log: ArchiveEvent[] = [];
   const subscriptions = new Map<string, Subscription>();
+  const grants = new Map<string, ProgramGrant>();
   let open = false;
 
   function append(event: NewArchiveEvent): ArchiveEvent {
@@ -366,6 +367,22 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
     async appendEvent(event) {
       ready();
       return append(event);
+    },
+
+    async programGrants() {
+      ready();
+      return [...grants.values()].sort((a, b) => (a.program < b.program ? -1 : a.program > b.program ? 1 : a.site < b.site ? -1 : 1)).map((g) => ({ ...g }));
+    },
+    async grantProgram(grant) {
+      ready();
+      const key = `${grant.program}\u0000${grant.site}`;
+      if (grants.has(key)) return false;
+      grants.set(key, { ...grant });
+      return true;
+    },
+    async revokeProgram(program, site) {
+      ready();
+      return grants.delete(`${program}\u0000${site}`);
     },
 
     async addSubscription(subscription) {

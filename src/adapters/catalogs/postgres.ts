@@ -397,6 +397,11 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
         return (await rows(c, sql, params)).map(rowToNight);
       }),
     appendEvent: async (event) => (await run((c) => pgEvents.appendEvents(c, [event]), 'write'))[0]!,
+    programGrants: () =>
+      run(async (c) => (await rows(c, 'SELECT * FROM program_grants ORDER BY program, site', [])).map((r) => ({ program: String(r['program']), site: String(r['site']), grantedBy: String(r['granted_by']), grantedAt: Number(r['granted_at']) }))),
+    grantProgram: (g) =>
+      run(async (c) => ((await c.query('INSERT INTO program_grants (program, site, granted_by, granted_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [g.program, g.site, g.grantedBy, g.grantedAt])).rowCount ?? 0) > 0, 'write'),
+    revokeProgram: (program, site) => run(async (c) => ((await c.query('DELETE FROM program_grants WHERE program = $1 AND site = $2', [program, site])).rowCount ?? 0) > 0, 'write'),
     addSubscription: (subscription) => run((c) => pgEvents.addSubscription(c, subscription), 'write'),
     subscriptions: () => run((c) => pgEvents.listSubscriptions(c)),
     removeSubscription: (id) => run((c) => pgEvents.removeSubscription(c, id), 'write'),

@@ -451,6 +451,11 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
         return (connection().prepare(sql).all(...params) as Row[]).map(rowToNight);
       }),
     appendEvent: async (event) => run(() => events.append(event), 'write'),
+    programGrants: async () =>
+      run(() => (stmt('SELECT * FROM program_grants ORDER BY program, site').all() as Row[]).map((r) => ({ program: String(r['program']), site: String(r['site']), grantedBy: String(r['granted_by']), grantedAt: Number(r['granted_at']) }))),
+    grantProgram: async (g) =>
+      run(() => stmt('INSERT INTO program_grants (program, site, granted_by, granted_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(g.program, g.site, g.grantedBy, g.grantedAt).changes > 0, 'write'),
+    revokeProgram: async (program, site) => run(() => stmt('DELETE FROM program_grants WHERE program = ? AND site = ?').run(program, site).changes > 0, 'write'),
     addSubscription: async (subscription) => run(() => events.addSubscription(subscription), 'write'),
     subscriptions: async () => run(() => events.subscriptions()),
     removeSubscription: async (id) => run(() => events.remove(id), 'write'),

@@ -22,6 +22,7 @@ import { FEED_ROUTES } from './_routes-feed.js';
 import { CATALOG_ROUTES, productsOf } from './_routes-catalog.js';
 import { HELD_ROUTES } from './_routes-held.js';
 import { PROCESSING_ROUTES } from './_routes-processing.js';
+import { PROGRAM_ROUTES } from './_routes-programs.js';
 import type { Route, RouteContext, Services } from './_route-types.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import type { ArchivedFile } from '../../core/ports/catalog.js';
@@ -225,5 +226,6 @@ export const ROUTES: readonly Route[] = [
   ...CATALOG_ROUTES,
   ...HELD_ROUTES,
   ...PROCESSING_ROUTES,
+  ...PROGRAM_ROUTES,
 ];
 

@@ -43,6 +43,7 @@ import { endStreams } from './_routes-feed.js';
 import { SubscriptionService } from './_subscriptions.js';
 import { API } from './protocol.js';
 import { UploadStore } from './_uploads.js';
+import { GrantService } from './_grants.js';
 
 export type { Release } from './_embargo.js';
 export type { PagesOptions } from './_page-routes.js';
@@ -205,7 +206,8 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     logger,
     random,
   });
-  const services: Services = { uploads, ingest, feed, subscriptions, streams: new Set(), limits: options.limits, now, ...(processing ? { processing } : {}) };
+  const grants = new GrantService({ catalog: ingestor.catalog, tokens, logger, now });
+  const services: Services = { uploads, ingest, feed, subscriptions, streams: new Set(), limits: options.limits, now, grants, ...(processing ? { processing } : {}) };
   const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
   let secure = false;
   const pages = pagesOption === false ? undefined : createPages({ ingestor, tokens, services, logger, secure: () => secure, stateDir: join(root, 'ui'), options: pagesOption === true ? {} : pagesOption });
@@ -230,6 +232,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     callbacks.onAttempt = (id, outcome) => server.onCallback?.(id, outcome);
     await callbacks.start();
     await subscriptions.start();
+    await grants.refresh();
     const sweep = () => void sweepIdle(uploads, ingest, now(), options.limits.uploadTtlMs, logger).catch((error: unknown) => logger.warn('upload sweep failed', { error: String(error) }));
     sweep();
     sweeper = setInterval(sweep, Math.min(options.limits.uploadTtlMs, 3_600_000));
@@ -347,6 +350,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
       };
     },
     async checkReleases(): Promise<Release[]> {
+      await grants.refresh(); // another host sharing the catalog may have changed them
       const released = await releaseDue(ingestor.catalog, now());
       for (const release of released) {
         logger.info('released', { archiveId: release.file.archiveId, program: release.file.program, releaseDate: release.record.metadata['released'] });

@@ -134,6 +134,17 @@ export interface NightSummary {
   files: number;
 }
 
+/** A program's proprietary data opened to a site by the program's PI (or an admin). */
+export interface ProgramGrant {
+  /** PROGID, upper case. */
+  program: string;
+  /** The site (token holder) granted read access to the program's files before their release. */
+  site: string;
+  /** Who granted it (`pi:<site>` or `operator:<site>`). */
+  grantedBy: string;
+  grantedAt: number;
+}
+
 /** Claim options: hand out active work not leased by another worker. */
 export interface ClaimOptions {
   /** Identifies the claiming worker. Leases held by the same owner are reclaimable (restart after a crash). */
@@ -292,5 +303,14 @@ export interface Catalog {
   /** Optional (with `events`): moves a subscription's cursor forward to `cursor` (never back). */
   advanceSubscription?(id: string, cursor: number): Promise<void>;
   /** Optional: the nights that hold current archived files (newest first), with counts by instrument and level. */
+  /**
+   * Optional: the collaborators PIs granted, by program then site. Without these three methods a server cannot
+   * store grants (UNSUPPORTED_OPERATION).
+   */
+  programGrants?(): Promise<ProgramGrant[]>;
+  /** Optional: stores a grant; a grant that exists is left as it was (resolves to false). */
+  grantProgram?(grant: ProgramGrant): Promise<boolean>;
+  /** Optional: removes a grant; false when there was none. */
+  revokeProgram?(program: string, site: string): Promise<boolean>;
   nights?(query?: { instrument?: string; nightFrom?: string; nightTo?: string }): Promise<NightSummary[]>;
 }
