@@ -44,8 +44,10 @@ import { SubscriptionService } from './_subscriptions.js';
 import { API } from './protocol.js';
 import { UploadStore } from './_uploads.js';
 import { GrantService } from './_grants.js';
+import { releaseNotices, sendReleaseNotices, type ReleaseNoticeOptions } from './_release-notices.js';
 
 export type { Release } from './_embargo.js';
+export type { ReleaseNoticeOptions } from './_release-notices.js';
 export type { PagesOptions } from './_page-routes.js';
 export { loadTokensFile, SCOPES, type Scope, type TokenEntry } from './_auth.js';
 export { createWebhookHandler, signWebhook, verifyWebhook, type CallbackPayload, type IngestStatus, type Metrics, type VerifyWebhookOptions, type WebhookHandlerOptions } from './webhook.js';
@@ -125,6 +127,11 @@ export type IngestServerOptions = z.input<typeof serverOptionsSchema> & {
    * archive root whose disk space the monitor shows…). @default false
    */
   pages?: boolean | PagesOptions;
+  /**
+   * Mail each program's PI when files of the program are released (see _release-notices.ts): the notifiers (e.g.
+   * `createMailNotifier`) and the program directory. @default none
+   */
+  releaseNotices?: ReleaseNoticeOptions;
   /** Offer reprocessing (`/v1/requests`) through this started processing service. @default none */
   processing?: import('../../processing/service.js').ProcessingService;
 };
@@ -189,7 +196,7 @@ function compile(route: Route): RegExp {
  * @throws IngestError INVALID_OPTIONS for bad options (a token entry, a limit…).
  */
 export function createIngestServer(input: IngestServerOptions): IngestServer {
-  const { ingestor, logger = silentLogger, random = Math.random, now = () => Date.now(), pages: pagesOption = false, processing, ...rest } = input;
+  const { ingestor, logger = silentLogger, random = Math.random, now = () => Date.now(), pages: pagesOption = false, processing, releaseNotices: noticeOptions, ...rest } = input;
   const options = parseOptions(serverOptionsSchema, rest, 'the ingest server');
   const root = resolve(options.uploads);
   const tokens = new TokenStore(options.tokens);
@@ -357,6 +364,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
         server.onRelease?.(release);
         pages?.released(release);
       }
+      if (noticeOptions && released.length > 0) await sendReleaseNotices(releaseNotices(released, tokens, noticeOptions, now()), noticeOptions.notifiers, logger);
       return released;
     },
     async close(): Promise<void> {
