@@ -76,6 +76,8 @@ export interface ProcessingService {
   certify(input: CertifyInput & { reprocess?: boolean }): Promise<Certified & { requests: ProcessingRequest[] }>;
   decertify(input: Parameters<typeof decertify>[1]): ReturnType<typeof decertify>;
   readonly context: ServiceContext;
+  /** The processing areas jobs run in (the operator monitor shows them). */
+  readonly areas: readonly ProcessingArea[];
 }
 
 /** Creates a processing service (not started). */
@@ -173,6 +175,7 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
 
   const service: ProcessingService = {
     context: ctx,
+    areas,
     async start() {
       if (started) return;
       for (const request of await ctx.store.findRequests({ states: ['RUNNING'], limit: 100_000 })) {

@@ -10,7 +10,7 @@ import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, isFinal, type StateName } from '../../core/lifecycle/states.js';
 import { eventOf, matchesEvent } from '../../core/ports/archive-events-of.js';
 import type { ArchiveEvent, NewArchiveEvent, Subscription } from '../../core/ports/archive-events.js';
-import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, NightSummary, ProgramGrant, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
+import type { ArchivedFile, Catalog, ClaimOptions, FileLocation, FileQuery, LeaseHolder, NightSummary, ProgramGrant, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_shared/options.js';
 import {
   activeSourceConflict,
@@ -25,6 +25,7 @@ import {
   versionConflict,
 } from './_checks.js';
 import { checkClaim, leaseAllows, needsWork, type Lease } from './_claims.js';
+import { ACTIVE_STATES_V1 } from './_sqlite-schema.js';
 import { catalogInstrumentsSchema, keywordTables } from './_columns.js';
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { matchesPredicate, predicateValue, resolvePredicates } from './_predicates.js';
@@ -369,6 +370,18 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Catalog
       return append(event);
     },
 
+    async leaseHolders(now) {
+      ready();
+      const holders = new Map<string, LeaseHolder>();
+      for (const { record, lease } of records.values()) {
+        if (!lease || lease.until <= now || !(ACTIVE_STATES_V1 as readonly string[]).includes(record.state)) continue;
+        const h = holders.get(lease.owner) ?? { owner: lease.owner, records: 0, until: 0 };
+        h.records++;
+        h.until = Math.max(h.until, lease.until);
+        holders.set(lease.owner, h);
+      }
+      return [...holders.values()].sort((a, b) => (a.owner < b.owner ? -1 : 1));
+    },
     async programGrants() {
       ready();
       return [...grants.values()].sort((a, b) => (a.program < b.program ? -1 : a.program > b.program ? 1 : a.site < b.site ? -1 : 1)).map((g) => ({ ...g }));

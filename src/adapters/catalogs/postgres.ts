@@ -35,6 +35,7 @@ import { runWithRetry, type RunMode } from './_postgres-run.js';
 import * as pgEvents from './_postgres-events.js';
 import { nightsSql, rowToNight } from './_nights-sql.js';
 import { migrate, pgColumn } from './_postgres-schema.js';
+import { ACTIVE_STATES_V1 } from './_sqlite-schema.js';
 import { HISTORY_COLUMNS, SQL, UPDATABLE } from './_postgres-sql.js';
 import { archivedQuerySql, recordQuerySql } from './_sql-query.js';
 import {
@@ -397,6 +398,10 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Cat
         return (await rows(c, sql, params)).map(rowToNight);
       }),
     appendEvent: async (event) => (await run((c) => pgEvents.appendEvents(c, [event]), 'write'))[0]!,
+    leaseHolders: (now) =>
+      run(async (c) =>
+        (await rows(c, `SELECT lease_owner AS owner, count(*) AS n, max(lease_until) AS until FROM records WHERE lease_owner IS NOT NULL AND lease_until > $1 AND state IN (${ACTIVE_STATES_V1.map((s) => `'${s}'`).join(', ')}) GROUP BY lease_owner ORDER BY lease_owner`, [now])).map((r) => ({ owner: String(r['owner']), records: Number(r['n']), until: Number(r['until']) })),
+      ),
     programGrants: () =>
       run(async (c) => (await rows(c, 'SELECT * FROM program_grants ORDER BY program, site', [])).map((r) => ({ program: String(r['program']), site: String(r['site']), grantedBy: String(r['granted_by']), grantedAt: Number(r['granted_at']) }))),
     grantProgram: (g) =>

@@ -451,6 +451,10 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): Catalog {
         return (connection().prepare(sql).all(...params) as Row[]).map(rowToNight);
       }),
     appendEvent: async (event) => run(() => events.append(event), 'write'),
+    leaseHolders: async (now) =>
+      run(() =>
+        (stmt(`SELECT lease_owner AS owner, count(*) AS n, max(lease_until) AS until FROM records WHERE lease_owner IS NOT NULL AND lease_until > ? AND state IN (${ACTIVE}) GROUP BY lease_owner ORDER BY lease_owner`).all(now) as Row[]).map((r) => ({ owner: String(r['owner']), records: Number(r['n']), until: Number(r['until']) })),
+      ),
     programGrants: async () =>
       run(() => (stmt('SELECT * FROM program_grants ORDER BY program, site').all() as Row[]).map((r) => ({ program: String(r['program']), site: String(r['site']), grantedBy: String(r['granted_by']), grantedAt: Number(r['granted_at']) }))),
     grantProgram: async (g) =>

@@ -1,7 +1,8 @@
 /**
  * The pages of the ingest server under `/ui/`: login (a token posted once, then an HttpOnly SameSite=Strict
  * session cookie), the operator monitor, the observer portal, their JSON, thumbnails, downloads, the live event
- * stream, and the admin actions (requeue, reingest; CSRF-checked, recorded with `operator:<site>` as actor).
+ * stream, and the admin actions (requeue, reingest, cancel a reprocessing request; CSRF-checked, recorded with
+ * `operator:<site>` as actor).
  * Every read goes through {@link mayRead}, as in the API. Internal to src/adapters/http.
  *
  * @module
@@ -26,6 +27,7 @@ import { COMMON_JS, loginPage, monitorPage, PAGE_HEADERS, portalPage, STYLE_CSS 
 import { LiveFeed } from './pages/_live.js';
 import { MONITOR_JS, PORTAL_JS } from './pages/_scripts.js';
 import { checkCsrf, checkOrigin, SessionStore, type Session } from './pages/_session.js';
+import { operationsReader } from './pages/_operations.js';
 
 /** Options of the pages. */
 export interface PagesOptions {
@@ -96,6 +98,7 @@ export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; serv
   const sessions = new SessionStore({ keyFile: join(sessionDir, 'session-key'), revokedFile: join(sessionDir, 'sessions-revoked.json') }, (sha, now) => tokens.byDigest(sha, now), options.sessionTtlMs);
   const feed = new LiveFeed({ now: s.now, ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}), ...(options.maxClients ? { maxClients: options.maxClients } : {}) });
   const stuckAfterMs = options.stuckAfterMs ?? 900_000;
+  const operations = operationsReader({ catalog, processing: s.processing, archiveRoot: options.archiveRoot });
 
   const onState = (record: FileRecord, entry: HistoryEntry) => {
     if (entry.to === 'ARCHIVED') return; // announced with its archived file (program, release date) below
@@ -141,8 +144,15 @@ export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; serv
   async function action(req: IncomingMessage, res: ServerResponse, session: Session, name: string): Promise<void> {
     checkCsrf(req, session);
     if (!isAdmin(session.principal)) throw new IngestError('FORBIDDEN', `the token of ${session.principal.site} lacks the "admin" scope`);
-    const body = JSON.parse((await readBody(req, 4096)) || '{}') as { recordId?: unknown; archiveId?: unknown };
+    const body = JSON.parse((await readBody(req, 4096)) || '{}') as { recordId?: unknown; archiveId?: unknown; requestId?: unknown };
     const actor = `operator:${session.principal.site}`;
+    if (name === 'cancel') {
+      if (!s.processing) throw new IngestError('NOT_FOUND', 'this server offers no reprocessing');
+      const id = typeof body.requestId === 'string' && ID.test(body.requestId) ? body.requestId : '';
+      const cancelled = await s.processing.cancel(id, actor);
+      logger.info('request cancelled from the monitor', { requestId: cancelled.id, actor });
+      return sendJson(res, 200, { requestId: cancelled.id, state: cancelled.state, message: `request ${cancelled.id} cancelled` });
+    }
     if (name === 'requeue') {
       const id = typeof body.recordId === 'string' ? body.recordId : '';
       const record = ID.test(id) ? await catalog.getRecord(id) : undefined;
@@ -188,7 +198,7 @@ export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; serv
     }
     if (method === 'POST' && path.startsWith('/ui/actions/')) {
       const name = path.slice('/ui/actions/'.length);
-      if (name !== 'requeue' && name !== 'reingest') throw new IngestError('NOT_FOUND', `no action ${name}`);
+      if (name !== 'requeue' && name !== 'reingest' && name !== 'cancel') throw new IngestError('NOT_FOUND', `no action ${name}`);
       return action(req, res, session, name);
     }
     if (method !== 'GET' && method !== 'HEAD') throw new IngestError('BAD_REQUEST', `${method} is not allowed on ${path}`);
@@ -205,6 +215,10 @@ export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; serv
     if (path === '/ui/api/monitor') {
       if (!mayMonitor(principal)) throw new IngestError('FORBIDDEN', `the token of ${principal.site} is limited to some programs: use the portal`);
       return sendJson(res, 200, await monitorSnapshot(catalog, principal, s.now(), { ...(query.has('night') ? { night: await night(query) } : {}), ...(options.archiveRoot ? { archiveRoot: options.archiveRoot } : {}), stuckAfterMs }));
+    }
+    if (path === '/ui/api/operations') {
+      if (!mayMonitor(principal)) throw new IngestError('FORBIDDEN', `the token of ${principal.site} is limited to some programs: use the portal`);
+      return sendJson(res, 200, await operations(s.now()));
     }
     if (path === '/ui/api/files') {
       const n = await night(query);

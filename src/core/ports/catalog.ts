@@ -134,6 +134,15 @@ export interface NightSummary {
   files: number;
 }
 
+/** A worker holding leases (see {@link Catalog.leaseHolders}). */
+export interface LeaseHolder {
+  owner: string;
+  /** Unfinished records it holds. */
+  records: number;
+  /** The latest lease end (epoch ms). */
+  until: number;
+}
+
 /** A program's proprietary data opened to a site by the program's PI (or an admin). */
 export interface ProgramGrant {
   /** PROGID, upper case. */
@@ -303,6 +312,11 @@ export interface Catalog {
   /** Optional (with `events`): moves a subscription's cursor forward to `cursor` (never back). */
   advanceSubscription?(id: string, cursor: number): Promise<void>;
   /** Optional: the nights that hold current archived files (newest first), with counts by instrument and level. */
+  /**
+   * Optional: who holds leases on unfinished records at `now` (a worker or host per owner), how many, and until
+   * when the latest lasts. The operator monitor lists them as the hosts at work on a shared catalog.
+   */
+  leaseHolders?(now: number): Promise<LeaseHolder[]>;
   /**
    * Optional: the collaborators PIs granted, by program then site. Without these three methods a server cannot
    * store grants (UNSUPPORTED_OPERATION).
