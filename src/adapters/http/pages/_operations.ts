@@ -51,17 +51,22 @@ const row = (r: RequestView): RequestRow => ({
 
 /** Reads the monitor's operations view; the scrub's figures (a walk of the catalog) are kept for `scrubCacheMs`. */
 export function operationsReader(deps: { catalog: Catalog; processing?: ProcessingService | undefined; archiveRoot?: string | undefined; scrubCacheMs?: number }) {
-  let scrubCache: OperationsSnapshot['scrub'] | undefined;
+  let scrubCache: (NonNullable<OperationsSnapshot['scrub']> & { archived: number }) | undefined;
 
   async function scrub(now: number): Promise<OperationsSnapshot['scrub']> {
     if (!deps.archiveRoot) return null;
     // The cursor is a small file, read each time; the walk of the catalog is redone when it moved or has aged.
     const cursor = (await fileCursor(join(deps.archiveRoot, '.scrub-cursor.json')).load().catch(() => undefined)) ?? null;
-    if (scrubCache && scrubCache.cursor?.savedAt === cursor?.savedAt && now - scrubCache.at < (deps.scrubCacheMs ?? 30_000)) return scrubCache;
+    const archived = (await deps.catalog.counts()).ARCHIVED;
+    if (scrubCache && scrubCache.cursor?.savedAt === cursor?.savedAt && scrubCache.archived === archived && now - scrubCache.at < (deps.scrubCacheMs ?? 30_000)) {
+      const { archived: _archived, ...shown } = scrubCache;
+      return shown;
+    }
     const ids = (await deps.catalog.findArchived({ limit: 10_000_000 })).map((f) => f.archiveId);
     const checked = cursor && cursor.after !== '' ? ids.filter((id) => id <= cursor.after).length : 0;
-    scrubCache = { cursor, checked, total: ids.length, coverage: await scrubCoverage(deps.catalog, now), at: now };
-    return scrubCache;
+    scrubCache = { cursor, checked, total: ids.length, coverage: await scrubCoverage(deps.catalog, now), at: now, archived };
+    const { archived: _archived, ...shown } = scrubCache;
+    return shown;
   }
 
   return async function read(now: number): Promise<OperationsSnapshot> {

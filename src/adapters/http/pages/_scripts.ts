@@ -87,9 +87,8 @@ export const MONITOR_JS = `'use strict';
     const areas = document.querySelector('#areas tbody');
     const queue = document.querySelector('#queue tbody');
     areas.textContent = ''; queue.textContent = '';
-    if (!ops.processing) {
-      areas.append(el('tr', {}, [el('td', { colspan: '6', class: 'muted', text: 'this server offers no reprocessing' })]));
-    } else {
+    document.getElementById('processing-card').hidden = !ops.processing;
+    if (ops.processing) {
       for (const a of ops.processing.areas) {
         const r = a.request;
         areas.append(el('tr', { 'data-area': a.name }, r
