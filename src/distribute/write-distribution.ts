@@ -19,6 +19,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { renderIndexHtml } from '../core/distribute/index-html.js';
+import { writeWeatherChart } from './_weather-chart.js';
 import { DISTRIBUTION_FORMAT, manifestText, type DistributionManifest, type ManifestFile, type ManifestFrame } from '../core/distribute/manifest.js';
 import type { DistributionPlan, PlannedFile } from '../core/distribute/plan.js';
 import { toIngestError } from '../core/errors.js';
@@ -203,6 +204,8 @@ export async function writeDistribution(plan: DistributionPlan, options: WriteDi
     files: ctx.files,
     notes: [...plan.notes],
   };
+  const unwrappedOf = (frame: ManifestFrame) => frame.data.find((path) => ctx.files.some((f) => f.path === path && f.kind === 'unwrapped'));
+  for (const path of await writeWeatherChart(out, dataRoot, frames, unwrappedOf)) await addFile(ctx, path, 'chart', {});
   if (options.volumes) {
     await toVolumes(manifest, ctx.sources, join(out, 'volumes'), options.volumes, now);
     await rm(dataRoot, { recursive: true, force: true });

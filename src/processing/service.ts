@@ -103,6 +103,8 @@ export interface ProcessingService {
   /** Looks at the queue now (after a request was stored directly, e.g. by the quick-look listener). */
   wake(): void;
   readonly context: ServiceContext;
+  /** The processing areas jobs run in (the operator monitor shows them). */
+  readonly areas: readonly ProcessingArea[];
 }
 
 /** Creates a processing service (not started). */
@@ -238,6 +240,7 @@ export function createProcessingService(options: ProcessingServiceOptions): Proc
   const service: ProcessingService = {
     context: ctx,
     wake: () => pump(),
+    areas,
     async start() {
       if (started) return;
       lease.startedAt = lease.heartbeatAt = now();

@@ -242,6 +242,17 @@ export function archiveTests(define: DefineTest): void {
     expect(await rejection(() => catalog.addLocation('nope', tape))).toBe('NOT_FOUND');
   });
 
+  define('setReleaseDate moves the stored release date of every version of an archive id, and listings filter on it', async ({ catalog, expect }) => {
+    const { file } = await archived(catalog, 1);
+    const { file: other } = await archived(catalog, 2);
+    await catalog.setReleaseDate(file.archiveId, '2031-01-01');
+    expect((await catalog.getArchived(file.archiveId))!.releaseDate).toBe('2031-01-01');
+    expect((await catalog.getArchived(other.archiveId))!.releaseDate).toBe(other.releaseDate);
+    const due = await catalog.findArchived({ where: [{ column: 'releaseDate', op: '<=', value: '2030-12-31' }] });
+    expect(due.map((f) => f.archiveId)).toEqual([other.archiveId]);
+    expect(await rejection(() => catalog.setReleaseDate('nope', '2031-01-01'))).toBe('NOT_FOUND');
+  });
+
   define('markVerified refreshes one copy of a record, current or superseded, and nothing else', async ({ catalog, expect }) => {
     if (!catalog.markVerified) return expect(catalog.markVerified).toBeUndefined();
     const { file } = await archived(catalog, 1);

@@ -30,6 +30,20 @@ export function claimTests(define: DefineTest): void {
     expect(await claim(catalog, 'a', T0, 0)).toEqual([]);
   });
 
+  define('leaseHolders lists who holds unexpired leases on unfinished records, and how many', async ({ catalog, expect }) => {
+    if (!catalog.leaseHolders) return expect(catalog.leaseHolders).toBeUndefined();
+    for (const n of [1, 2, 3, 4]) await inserted(catalog, n);
+    await claim(catalog, 'host-a', T0, 3, 1000);
+    await claim(catalog, 'host-b', T0 + 10, 1, 5000);
+    expect(await catalog.leaseHolders(T0 + 20)).toEqual([
+      { owner: 'host-a', records: 3, until: T0 + 1000 },
+      { owner: 'host-b', records: 1, until: T0 + 5010 },
+    ]);
+    expect(await catalog.leaseHolders(T0 + 1000)).toEqual([{ owner: 'host-b', records: 1, until: T0 + 5010 }]);
+    await catalog.release('rec-4', 'host-b');
+    expect(await catalog.leaseHolders(T0 + 1000)).toEqual([]);
+  });
+
   define('claim hands out every active state', async ({ catalog, expect }) => {
     const detected = await inserted(catalog, 1);
     const stable = await step(catalog, await inserted(catalog, 2), { type: 'STABLE', size: 1, mtimeMs: 1 });

@@ -160,6 +160,28 @@ export function eventTests(define: DefineTest): void {
     expect((await reopened.subscriptions())[0]!.cursor).toBe(1);
   }, 'durable');
 
+  define('program grants: stored once, listed by program and site, revoked', async ({ catalog, expect }) => {
+    if (!catalog.programGrants || !catalog.grantProgram || !catalog.revokeProgram) return expect([catalog.programGrants, catalog.grantProgram, catalog.revokeProgram]).toEqual([undefined, undefined, undefined]);
+    const grant = { program: 'K123', site: 'bob', grantedBy: 'pi:k123-pi', grantedAt: T0 };
+    expect(await catalog.grantProgram(grant)).toBe(true);
+    expect(await catalog.grantProgram({ ...grant, grantedBy: 'operator:ops', grantedAt: T0 + 5 })).toBe(false);
+    expect(await catalog.grantProgram({ program: 'K007', site: 'bob', grantedBy: 'operator:ops', grantedAt: T0 + 1 })).toBe(true);
+    expect(await catalog.grantProgram({ program: 'K123', site: 'ann', grantedBy: 'pi:k123-pi', grantedAt: T0 + 2 })).toBe(true);
+    expect((await catalog.programGrants()).map((g) => `${g.program}/${g.site}`)).toEqual(['K007/bob', 'K123/ann', 'K123/bob']);
+    expect((await catalog.programGrants()).find((g) => g.program === 'K123' && g.site === 'bob')).toEqual(grant);
+    expect(await catalog.revokeProgram('K123', 'bob')).toBe(true);
+    expect(await catalog.revokeProgram('K123', 'bob')).toBe(false);
+    expect((await catalog.programGrants()).map((g) => `${g.program}/${g.site}`)).toEqual(['K007/bob', 'K123/ann']);
+  });
+
+  define('program grants survive reopening', async ({ catalog, expect, open }) => {
+    if (!catalog.grantProgram) return;
+    await catalog.grantProgram({ program: 'K123', site: 'bob', grantedBy: 'pi:k123-pi', grantedAt: T0 });
+    await catalog.close();
+    const reopened = await open();
+    expect(await reopened.programGrants!()).toEqual([{ program: 'K123', site: 'bob', grantedBy: 'pi:k123-pi', grantedAt: T0 }]);
+  }, 'durable');
+
   define('nights counts the current archived files of each night by instrument and level, newest first', async ({ catalog, expect }) => {
     if (!catalog.nights) throw new Error(`the ${catalog.name} catalog has no nights()`);
     await archived(catalog, 1, () => ({}), '2024-01-01');

@@ -11,6 +11,7 @@ import { ingestorFromOptions } from '../../src/cli/_run-ingestor.js';
 import type { FileRecord } from '../../src/core/lifecycle/record.js';
 import { wrapForeignFile } from '../../src/io/foreign-file.js';
 import { frameName, makeFrame, type FrameOptions } from '../../src/simulator/frames.js';
+import { weatherTable } from '../../src/simulator/attachments.js';
 
 export interface TestNight {
   dir: string;
@@ -40,6 +41,9 @@ const FRAMES: Spec[] = [
   ['nextWeekBias', 7 * 24 * 60, { kind: 'bias', program: 'CAL' }],
 ];
 
+/** The night's weather table, as the station writes it (one line every 10 minutes, 10 hours). */
+export const WEATHER_CSV = weatherTable(new Date('2026-11-21T05:00:00Z'), 10);
+
 export async function buildNight(prefix: string): Promise<TestNight> {
   const dir = mkdtempSync(join(tmpdir(), `fits-distribute-${prefix}-`));
   const incoming = join(dir, 'incoming');
@@ -59,7 +63,7 @@ export async function buildNight(prefix: string): Promise<TestNight> {
     const wrapped = await wrapForeignFile(join(notes, name), join(incoming, `${label}.fits`), options);
     byPath.set(wrapped.path, label);
   };
-  await attach('weather', 'weather-20261120.csv', 'time,temp,humidity\n06:00,2.5,12\n06:10,2.4,13\n', { kind: 'weather', night: '2026-11-20' });
+  await attach('weather', 'weather-20261120.csv', WEATHER_CSV, { kind: 'weather', night: '2026-11-20' });
   await attach('notesK123', 'observer-notes.txt', 'K123: clouds at 07:10 UT\n', { kind: 'notes', night: '2026-11-20', program: 'K123' });
   await attach('notesK999', 'k999-notes.txt', 'K999 only\n', { kind: 'notes', night: '2026-11-20', program: 'K999' });
   await attach('weatherLater', 'weather-20261127.csv', 'time,temp\n', { kind: 'weather', night: '2026-11-27' });

@@ -9,7 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
-import { buildNight, type TestNight } from './_night.js';
+import { buildNight, WEATHER_CSV, type TestNight } from './_night.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
@@ -67,6 +67,17 @@ describe('index.html in headless Chromium', () => {
       expect.arrayContaining(['MANIFEST.txt', 'manifest.json', `headers/${night.ids.sci1}.txt`, `data/2026-11-20/${night.ids.sci1}.fits`]),
     );
     expect(outside).toEqual([]);
+
+    // The night's weather, drawn by uPlot from the package's own copy: one chart per column of the table.
+    const columns = WEATHER_CSV.split('\n')[0]!.split(',').slice(1);
+    await page.waitForSelector('body[data-weather-charts]');
+    expect(await page.locator('.weather-chart canvas').count()).toBe(columns.length);
+    expect(await page.locator('.weather-chart').evaluateAll((all) => all.map((e) => e.getAttribute('data-column')))).toEqual(columns);
+    expect(await page.locator('#weather h3, #weather-charts h3').allTextContents()).toEqual([`Night 2026-11-20 (${night.ids.weather})`]);
+    // Every point of the table is drawn: uPlot holds the 61 times of the table.
+    expect(await page.evaluate(() => (globalThis as unknown as { FITS_WEATHER: { t: number[] }[] }).FITS_WEATHER[0]!.t.length)).toBe(WEATHER_CSV.trim().split('\n').length - 1);
+    await page.locator('#weather').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'distribution-weather.png') });
 
     mkdirSync(ARTIFACTS, { recursive: true });
     const shot = join(ARTIFACTS, 'distribution-index.png');

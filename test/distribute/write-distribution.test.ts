@@ -10,7 +10,7 @@ import type { Catalog } from '../../src/core/ports/catalog.js';
 import { walkFile } from '../../src/io/fits-file.js';
 import { cli } from '../helpers/cli.js';
 import { fitsverify } from '../helpers/oracles.js';
-import { buildNight, type TestNight } from './_night.js';
+import { buildNight, WEATHER_CSV, type TestNight } from './_night.js';
 
 let night: TestNight;
 let catalog: Catalog;
@@ -81,7 +81,7 @@ describe('fits-ingest distribute (folder)', () => {
     const weather = manifest.frames.find((f) => f.archiveId === night.ids.weather)!;
     const csv = manifest.files.find((f) => f.kind === 'unwrapped' && f.archiveId === night.ids.weather)!;
     expect(weather.data).toContain(csv.path);
-    expect(readFileSync(join(out, csv.path), 'utf8')).toBe('time,temp,humidity\n06:00,2.5,12\n06:10,2.4,13\n');
+    expect(readFileSync(join(out, csv.path), 'utf8')).toBe(WEATHER_CSV);
     // MANIFEST.txt lists the same files, sizes and digests as manifest.json.
     const text = readFileSync(join(out, 'MANIFEST.txt'), 'utf8').split('\n');
     const head = text.findIndex((l) => l.startsWith(MANIFEST_COLUMNS.join(' ').slice(0, 6)));

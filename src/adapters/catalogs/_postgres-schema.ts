@@ -110,6 +110,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     description: "products' provenance (parents with roles, pipeline name and version, parameters) as JSON",
     sql: 'ALTER TABLE archived_files ADD COLUMN provenance TEXT',
   },
+  {
+    version: 4,
+    description: "collaborators a program's PI granted read access to its proprietary files",
+    sql: `
+      CREATE TABLE program_grants (
+        program ${T} NOT NULL, site ${T} NOT NULL, granted_by ${T} NOT NULL, granted_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (program, site)
+      );
+    `,
+  },
 ];
 
 /**

@@ -191,6 +191,21 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('ALTER TABLE archived_files ADD COLUMN provenance TEXT');
     },
   },
+  {
+    version: 6,
+    description: "collaborators a program's PI granted read access to its proprietary files",
+    up(db) {
+      db.exec(`
+        CREATE TABLE program_grants (
+          program TEXT NOT NULL,
+          site TEXT NOT NULL,
+          granted_by TEXT NOT NULL,
+          granted_at INTEGER NOT NULL,
+          PRIMARY KEY (program, site)
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version a database is at (0 for a new file). */

@@ -10,7 +10,7 @@ import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import { STATES, isFinal, type StateName } from '../../core/lifecycle/states.js';
 import { eventOf, matchesEvent } from '../../core/ports/archive-events-of.js';
 import type { ArchiveEvent, NewArchiveEvent, Subscription } from '../../core/ports/archive-events.js';
-import type { ArchivedFile, CompleteCatalog, ClaimOptions, FileLocation, FileQuery, NightSummary, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
+import type { ArchivedFile, CompleteCatalog, ClaimOptions, FileLocation, FileQuery, LeaseHolder, NightSummary, ProgramGrant, RecordQuery, StoredInstrument } from '../../core/ports/catalog.js';
 import { parseOptions } from '../_shared/options.js';
 import {
   activeSourceConflict,
@@ -25,6 +25,7 @@ import {
   versionConflict,
 } from './_checks.js';
 import { checkClaim, leaseAllows, needsWork, type Lease } from './_claims.js';
+import { ACTIVE_STATES_V1 } from './_sqlite-schema.js';
 import { catalogInstrumentsSchema, keywordTables } from './_columns.js';
 import { addStoredTables, instrumentNames, newVersions, withInstrumentName } from './_instruments.js';
 import { matchesPredicate, predicateValue, resolvePredicates } from './_predicates.js';
@@ -83,6 +84,7 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Complet
   /** The event log, oldest first, and the subscriptions by id. */
   const log: ArchiveEvent[] = [];
   const subscriptions = new Map<string, Subscription>();
+  const grants = new Map<string, ProgramGrant>();
   let open = false;
 
   function append(event: NewArchiveEvent): ArchiveEvent {
@@ -334,6 +336,12 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Complet
       mergeLocation(files.get(recordId)!.file.locations, location);
     },
 
+    async setReleaseDate(archiveId, releaseDate) {
+      ready();
+      if (!currentByArchiveId.has(archiveId)) throw archivedNotFound(archiveId);
+      for (const stored of files.values()) if (stored.file.archiveId === archiveId) stored.file.releaseDate = releaseDate;
+    },
+
     async markVerified(recordId, uri, verifiedAt) {
       ready();
       const location = files.get(recordId)?.file.locations.find((l) => l.uri === uri);
@@ -369,6 +377,34 @@ export function createMemoryCatalog(options: MemoryCatalogOptions = {}): Complet
     async appendEvent(event) {
       ready();
       return append(event);
+    },
+
+    async leaseHolders(now) {
+      ready();
+      const holders = new Map<string, LeaseHolder>();
+      for (const { record, lease } of records.values()) {
+        if (!lease || lease.until <= now || !(ACTIVE_STATES_V1 as readonly string[]).includes(record.state)) continue;
+        const h = holders.get(lease.owner) ?? { owner: lease.owner, records: 0, until: 0 };
+        h.records++;
+        h.until = Math.max(h.until, lease.until);
+        holders.set(lease.owner, h);
+      }
+      return [...holders.values()].sort((a, b) => (a.owner < b.owner ? -1 : 1));
+    },
+    async programGrants() {
+      ready();
+      return [...grants.values()].sort((a, b) => (a.program < b.program ? -1 : a.program > b.program ? 1 : a.site < b.site ? -1 : 1)).map((g) => ({ ...g }));
+    },
+    async grantProgram(grant) {
+      ready();
+      const key = `${grant.program}\u0000${grant.site}`;
+      if (grants.has(key)) return false;
+      grants.set(key, { ...grant });
+      return true;
+    },
+    async revokeProgram(program, site) {
+      ready();
+      return grants.delete(`${program}\u0000${site}`);
     },
 
     async addSubscription(subscription) {

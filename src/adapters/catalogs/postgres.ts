@@ -37,6 +37,7 @@ import { runWithRetry, type RunMode } from './_postgres-run.js';
 import * as pgEvents from './_postgres-events.js';
 import { nightsSql, rowToNight } from './_nights-sql.js';
 import { migrate, pgColumn } from './_postgres-schema.js';
+import { ACTIVE_STATES_V1 } from './_sqlite-schema.js';
 import { HISTORY_COLUMNS, SQL, UPDATABLE } from './_postgres-sql.js';
 import { archivedQuerySql, recordQuerySql } from './_sql-query.js';
 import {
@@ -398,6 +399,13 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Com
       }, 'write');
     },
 
+    async setReleaseDate(archiveId, releaseDate) {
+      return run(async (c) => {
+        if ((await rows(c, SQL.currentArchived, [archiveId])).length === 0) throw archivedNotFound(archiveId);
+        await c.query('UPDATE archived_files SET release_date = $1 WHERE archive_id = $2', [releaseDate, archiveId]);
+      }, 'write');
+    },
+
     async markVerified(recordId, uri, verifiedAt) {
       return run(async (c) => ((await c.query('UPDATE archived_locations SET verified_at = $1 WHERE record_id = $2 AND uri = $3', [verifiedAt, recordId, uri])).rowCount ?? 0) > 0, 'write');
     },
@@ -408,6 +416,15 @@ export function createPostgresCatalog(options: PostgresCatalogOptions = {}): Com
         return (await rows(c, sql, params)).map(rowToNight);
       }),
     appendEvent: async (event) => (await run((c) => pgEvents.appendEvents(c, [event]), 'write'))[0]!,
+    leaseHolders: (now) =>
+      run(async (c) =>
+        (await rows(c, `SELECT lease_owner AS owner, count(*) AS n, max(lease_until) AS until FROM records WHERE lease_owner IS NOT NULL AND lease_until > $1 AND state IN (${ACTIVE_STATES_V1.map((s) => `'${s}'`).join(', ')}) GROUP BY lease_owner ORDER BY lease_owner`, [now])).map((r) => ({ owner: String(r['owner']), records: Number(r['n']), until: Number(r['until']) })),
+      ),
+    programGrants: () =>
+      run(async (c) => (await rows(c, 'SELECT * FROM program_grants ORDER BY program, site', [])).map((r) => ({ program: String(r['program']), site: String(r['site']), grantedBy: String(r['granted_by']), grantedAt: Number(r['granted_at']) }))),
+    grantProgram: (g) =>
+      run(async (c) => ((await c.query('INSERT INTO program_grants (program, site, granted_by, granted_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [g.program, g.site, g.grantedBy, g.grantedAt])).rowCount ?? 0) > 0, 'write'),
+    revokeProgram: (program, site) => run(async (c) => ((await c.query('DELETE FROM program_grants WHERE program = $1 AND site = $2', [program, site])).rowCount ?? 0) > 0, 'write'),
     addSubscription: (subscription) => run((c) => pgEvents.addSubscription(c, subscription), 'write'),
     subscriptions: () => run((c) => pgEvents.listSubscriptions(c)),
     removeSubscription: (id) => run((c) => pgEvents.removeSubscription(c, id), 'write'),

@@ -35,3 +35,8 @@ export async function schemaVersionOf(location: CatalogLocation): Promise<{ vers
     await pool.end().catch(() => undefined);
   }
 }
+
+/** How many migrations this fits-ingest knows between two versions (`from` excluded): version numbers may skip. */
+export function migrationsBetween(kind: CatalogLocation['kind'], from: number, to: number): number {
+  return (kind === 'sqlite' ? MIGRATIONS : PG_MIGRATIONS).filter((m) => m.version > from && m.version <= to).length;
+}

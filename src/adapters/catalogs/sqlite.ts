@@ -443,6 +443,13 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): CompleteCata
       }, 'write');
     },
 
+    async setReleaseDate(archiveId, releaseDate) {
+      return run(() => {
+        if (!stmt(SQL.currentArchived).get(archiveId)) throw archivedNotFound(archiveId);
+        stmt('UPDATE archived_files SET release_date = ? WHERE archive_id = ?').run(releaseDate, archiveId);
+      }, 'write');
+    },
+
     async markVerified(recordId, uri, verifiedAt) {
       return run(() => stmt('UPDATE archived_locations SET verified_at = ? WHERE record_id = ? AND uri = ?').run(verifiedAt, recordId, uri).changes > 0, 'write');
     },
@@ -460,6 +467,15 @@ export function createSqliteCatalog(options: SqliteCatalogOptions): CompleteCata
         return (connection().prepare(sql).all(...params) as Row[]).map(rowToNight);
       }),
     appendEvent: async (event) => run(() => events.append(event), 'write'),
+    leaseHolders: async (now) =>
+      run(() =>
+        (stmt(`SELECT lease_owner AS owner, count(*) AS n, max(lease_until) AS until FROM records WHERE lease_owner IS NOT NULL AND lease_until > ? AND state IN (${ACTIVE}) GROUP BY lease_owner ORDER BY lease_owner`).all(now) as Row[]).map((r) => ({ owner: String(r['owner']), records: Number(r['n']), until: Number(r['until']) })),
+      ),
+    programGrants: async () =>
+      run(() => (stmt('SELECT * FROM program_grants ORDER BY program, site').all() as Row[]).map((r) => ({ program: String(r['program']), site: String(r['site']), grantedBy: String(r['granted_by']), grantedAt: Number(r['granted_at']) }))),
+    grantProgram: async (g) =>
+      run(() => stmt('INSERT INTO program_grants (program, site, granted_by, granted_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(g.program, g.site, g.grantedBy, g.grantedAt).changes > 0, 'write'),
+    revokeProgram: async (program, site) => run(() => stmt('DELETE FROM program_grants WHERE program = ? AND site = ?').run(program, site).changes > 0, 'write'),
     addSubscription: async (subscription) => run(() => events.addSubscription(subscription), 'write'),
     subscriptions: async () => run(() => events.subscriptions()),
     removeSubscription: async (id) => run(() => events.remove(id), 'write'),

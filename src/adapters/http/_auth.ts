@@ -35,6 +35,15 @@ export const tokenEntrySchema = z
      * all. Files of other programs are, for this token, not there until released. @default ['*']
      */
     programs: z.array(z.string().regex(/^(\*|[A-Za-z0-9._+-]{1,64})$/, 'a program id of A-Z a-z 0-9 . _ + -, or *')).min(1).default(['*']),
+    /**
+     * Programs whose PI holds this token: the archive's admin says so here, never the caller. A PI may grant other
+     * sites read access to the program's proprietary files (`POST /v1/programs/{program}/collaborators`), and is
+     * told by mail when the program's files are released (with `email`). The PI's own token reads them too.
+     * (absent: none)
+     */
+    pi: z.array(z.string().regex(/^[A-Za-z0-9._+-]{1,64}$/, 'a program id of A-Z a-z 0-9 . _ + -')).optional(),
+    /** Where release notices of the programs this token leads (`pi`) are mailed. */
+    email: z.email().optional(),
     /** The token is refused after this instant (ISO 8601, e.g. 2027-01-31 or 2027-01-31T12:00:00Z). */
     expires: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
     /** Where to POST signed status callbacks for files this token sends (archived, failed). */
@@ -63,10 +72,18 @@ export interface Principal {
   instruments: ReadonlySet<string> | '*';
   /** Upper-case program ids whose proprietary files it may read, or '*' (absent: '*'). */
   programs?: ReadonlySet<string> | '*';
+  /** Upper-case program ids whose PI holds the token (from the tokens file). */
+  leads?: ReadonlySet<string>;
+  /**
+   * Upper-case program ids the programs' PIs granted this site, kept current by the server (a grant or a revocation
+   * holds at once, even for an open event stream).
+   */
+  granted?: ReadonlySet<string>;
   callback?: { url: string; secret: string };
 }
 
 interface StoredToken {
+  email?: string;
   digest: Buffer;
   principal: Principal;
   expiresAt: number;
@@ -96,20 +113,57 @@ export async function loadTokensFile(path: string): Promise<TokenEntry[]> {
 /** The tokens a server accepts; lookups take the same time whichever entry matches. */
 export class TokenStore {
   readonly #tokens: StoredToken[];
+  /** Programs granted to each site, one live set per site shared by its principals. */
+  readonly #granted = new Map<string, Set<string>>();
 
   constructor(entries: readonly TokenEntry[]) {
     const parsed = parseOptions(z.array(tokenEntrySchema), entries, 'the ingest server tokens');
     this.#tokens = parsed.map((entry) => ({
       digest: entry.token !== undefined ? digestOf(entry.token) : Buffer.from(entry.sha256!, 'hex'),
+      ...(entry.email ? { email: entry.email } : {}),
       expiresAt: entry.expires === undefined ? Infinity : Date.parse(entry.expires.length === 10 ? `${entry.expires}T23:59:59.999Z` : entry.expires),
       principal: {
         site: entry.site,
         scopes: new Set(entry.scopes),
         instruments: entry.instruments.includes('*') ? '*' : new Set(entry.instruments.map((i) => i.toUpperCase())),
         programs: entry.programs.includes('*') ? '*' : new Set(entry.programs.map((p) => p.toUpperCase())),
+        leads: new Set((entry.pi ?? []).map((p) => p.toUpperCase())),
+        granted: this.#grantedOf(entry.site),
         ...(entry.callback ? { callback: entry.callback } : {}),
       },
     }));
+  }
+
+  #grantedOf(site: string): Set<string> {
+    let set = this.#granted.get(site);
+    if (!set) this.#granted.set(site, (set = new Set()));
+    return set;
+  }
+
+  /** Replaces the programs granted to every site (what the catalog stores); open sessions and streams see it at once. */
+  setGrants(grants: readonly { program: string; site: string }[]): void {
+    const next = new Map<string, Set<string>>();
+    for (const g of grants) next.set(g.site, (next.get(g.site) ?? new Set()).add(g.program.toUpperCase()));
+    for (const [site, set] of this.#granted) {
+      set.clear();
+      for (const program of next.get(site) ?? []) set.add(program);
+    }
+    for (const [site, programs] of next) if (!this.#granted.has(site)) this.#granted.set(site, programs);
+  }
+
+  /** The PIs of a program (sites whose token leads it) with their mail address, when the tokens file gives one. */
+  leadersOf(program: string): { site: string; email?: string }[] {
+    const wanted = program.toUpperCase();
+    const found = new Map<string, { site: string; email?: string }>();
+    for (const { principal: p, email } of this.#tokens) {
+      if (p.leads?.has(wanted)) found.set(p.site, { site: p.site, ...(email ?? found.get(p.site)?.email ? { email: email ?? found.get(p.site)!.email! } : {}) });
+    }
+    return [...found.values()];
+  }
+
+  /** True when some token of the tokens file belongs to `site`. */
+  hasSite(site: string): boolean {
+    return this.#tokens.some((t) => t.principal.site === site);
   }
 
   /** The callback target of a site, if its token has one. */
@@ -209,7 +263,8 @@ export function mayRead(principal: Principal, file: ReadableFile, now: number): 
   if (!mayUse(principal, file.instrument)) return false;
   const programs = principal.programs ?? '*';
   if (programs === '*' || isAdmin(principal)) return true;
-  if (file.program && programs.has(file.program.toUpperCase())) return true;
+  const program = file.program?.toUpperCase();
+  if (program && (programs.has(program) || principal.leads?.has(program) || principal.granted?.has(program))) return true;
   return isReleased(file.releaseDate, now);
 }
 

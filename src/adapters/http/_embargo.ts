@@ -77,18 +77,25 @@ export async function extendProprietary(catalog: Catalog, archiveId: string, unt
   const record = file && (await catalog.getRecord(file.recordId));
   if (!file || !record) throw new IngestError('NOT_FOUND', `the archive knows nothing under ${archiveId}`, { context: { archiveId } });
   const result = transition(record, { type: 'EXTEND_PROPRIETARY', until, actor, ...(reason ? { message: reason } : {}) }, now);
+  // The stored date is what listings and read checks decide from. Whichever write comes first, a crash between
+  // the two leaves the file more protected, never less: a later date is stored before the history says so, an
+  // earlier one after.
+  const later = until > (releaseDateOf(record, file) ?? '');
+  if (later) await catalog.setReleaseDate(archiveId, until);
   await catalog.updateRecord(result.record, result.entry);
+  if (!later) await catalog.setReleaseDate(archiveId, until);
   return result.record;
 }
 
 /**
- * The read check for what a listing already holds (an event of the log, a cataloged file): its stored instrument,
- * program and release date decide, except where only the release date stored at archiving lets the caller in — an
- * admin may have extended the proprietary period since (kept in the record), so then the record decides.
+ * The read check for an event of the log: its stored instrument, program and release date decide, except where
+ * only the release date stored with the event lets the caller in — an admin may have moved the proprietary period
+ * since, so then the archived file's stored date decides (a cataloged file's own date is always current: use
+ * {@link mayRead} on it).
  */
-export async function mayReadStored(catalog: Catalog, principal: Principal, stored: ReadableFile & { recordId: string | null }, now: number): Promise<boolean> {
+export async function mayReadStored(catalog: Catalog, principal: Principal, stored: ReadableFile & { archiveId: string | null }, now: number): Promise<boolean> {
   if (!mayRead(principal, stored, now)) return false;
   if (mayRead(principal, { ...stored, releaseDate: null }, now)) return true; // a member or an admin: no date involved
-  const record = stored.recordId === null ? undefined : await catalog.getRecord(stored.recordId);
-  return !record || mayRead(principal, await readableOf(catalog, record), now);
+  const file = stored.archiveId === null ? undefined : await catalog.getArchived(stored.archiveId);
+  return !file || mayRead(principal, { ...stored, releaseDate: file.releaseDate ?? null }, now);
 }

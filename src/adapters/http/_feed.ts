@@ -145,7 +145,7 @@ export class EventFeed {
       cursor = page.cursor;
       const shown: ArchiveEvent[] = [];
       for (const e of page.events) {
-        const stored = { instrument: e.instrument, program: e.program, releaseDate: e.releaseDate, recordId: e.recordId };
+        const stored = { instrument: e.instrument, program: e.program, releaseDate: e.releaseDate, archiveId: e.archiveId };
         if (await mayReadStored(this.#ingestor.catalog, principal, stored, this.#now())) shown.push(e);
       }
       if (shown.length > 0 || (options.returnOnSkip && page.events.length > 0)) return { events: shown, cursor };

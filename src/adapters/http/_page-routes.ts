@@ -1,12 +1,14 @@
 /**
  * The pages of the ingest server under `/ui/`: login (a token posted once, then an HttpOnly SameSite=Strict
  * session cookie), the operator monitor, the observer portal, their JSON, thumbnails, downloads, the live event
- * stream, and the admin actions (requeue, reingest; CSRF-checked, recorded with `operator:<site>` as actor).
+ * stream, and the admin actions (requeue, reingest, cancel a reprocessing request; CSRF-checked, recorded with
+ * `operator:<site>` as actor).
  * Every read goes through {@link mayRead}, as in the API. Internal to src/adapters/http.
  *
  * @module
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { IngestError } from '../../core/errors.js';
@@ -14,7 +16,7 @@ import type { FileRecord, HistoryEntry } from '../../core/lifecycle/record.js';
 import type { ArchivedFile } from '../../core/ports/catalog.js';
 import type { Logger } from '../../core/ports/logger.js';
 import type { Ingestor } from '../../core/runtime/engine.js';
-import { isAdmin, mayRead, refusal, type Principal, type TokenStore } from './_auth.js';
+import { bearerDigest, isAdmin, mayRead, refusal, type Principal, type TokenStore } from './_auth.js';
 import { readableOf, releaseDateOf, type Release } from './_embargo.js';
 import { sendJson } from './_http.js';
 import { content } from './_routes.js';
@@ -25,6 +27,7 @@ import { COMMON_JS, loginPage, monitorPage, PAGE_HEADERS, portalPage, STYLE_CSS 
 import { LiveFeed } from './pages/_live.js';
 import { MONITOR_JS, PORTAL_JS } from './pages/_scripts.js';
 import { checkCsrf, checkOrigin, SessionStore, type Session } from './pages/_session.js';
+import { operationsReader } from './pages/_operations.js';
 
 /** Options of the pages. */
 export interface PagesOptions {
@@ -32,6 +35,12 @@ export interface PagesOptions {
   archiveRoot?: string;
   /** A file unchanged this long in a non-final state is listed as stuck. @default 900000 (15 min) */
   stuckAfterMs?: number;
+  /**
+   * Directory of the session signing key (`session-key`) and of the sessions ended by a logout
+   * (`sessions-revoked.json`); sessions survive a restart while it is kept. Hosts sharing it share sessions.
+   * @default `<uploads>/ui`
+   */
+  sessionDir?: string;
   /** Session lifetime. @default 43200000 (12 h) */
   sessionTtlMs?: number;
   /** Unsent event-stream bytes past which a slow client's events are dropped. @default 262144 */
@@ -82,12 +91,14 @@ export interface Pages {
 }
 
 /** Creates the pages around the server's services. */
-export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; services: Services; logger: Logger; secure: () => boolean; options: PagesOptions }): Pages {
+export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; services: Services; logger: Logger; secure: () => boolean; stateDir: string; options: PagesOptions }): Pages {
   const { ingestor, tokens, services: s, logger, options } = deps;
   const catalog = ingestor.catalog;
-  const sessions = new SessionStore(options.sessionTtlMs);
+  const sessionDir = options.sessionDir ?? deps.stateDir;
+  const sessions = new SessionStore({ keyFile: join(sessionDir, 'session-key'), revokedFile: join(sessionDir, 'sessions-revoked.json') }, (sha, now) => tokens.byDigest(sha, now), options.sessionTtlMs);
   const feed = new LiveFeed({ now: s.now, ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}), ...(options.maxClients ? { maxClients: options.maxClients } : {}) });
   const stuckAfterMs = options.stuckAfterMs ?? 900_000;
+  const operations = operationsReader({ catalog, processing: s.processing, archiveRoot: options.archiveRoot });
 
   const onState = (record: FileRecord, entry: HistoryEntry) => {
     if (entry.to === 'ARCHIVED') return; // announced with its archived file (program, release date) below
@@ -125,7 +136,7 @@ export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; serv
       return html(res, 401, loginPage('Unknown or expired token.'));
     }
     if (!principal.scopes.has('read') && !isAdmin(principal)) return html(res, 403, loginPage('This token may not read (it lacks the read scope).'));
-    const session = sessions.create(principal, s.now());
+    const session = sessions.create(principal, bearerDigest(`Bearer ${form.get('token') ?? ''}`)!, s.now());
     logger.info('page login', { site: principal.site });
     redirect(res, '/ui/', { 'set-cookie': sessions.cookie(session, deps.secure()) });
   }
@@ -133,8 +144,15 @@ export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; serv
   async function action(req: IncomingMessage, res: ServerResponse, session: Session, name: string): Promise<void> {
     checkCsrf(req, session);
     if (!isAdmin(session.principal)) throw new IngestError('FORBIDDEN', `the token of ${session.principal.site} lacks the "admin" scope`);
-    const body = JSON.parse((await readBody(req, 4096)) || '{}') as { recordId?: unknown; archiveId?: unknown };
+    const body = JSON.parse((await readBody(req, 4096)) || '{}') as { recordId?: unknown; archiveId?: unknown; requestId?: unknown };
     const actor = `operator:${session.principal.site}`;
+    if (name === 'cancel') {
+      if (!s.processing) throw new IngestError('NOT_FOUND', 'this server offers no reprocessing');
+      const id = typeof body.requestId === 'string' && ID.test(body.requestId) ? body.requestId : '';
+      const cancelled = await s.processing.cancel(id, actor);
+      logger.info('request cancelled from the monitor', { requestId: cancelled.id, actor });
+      return sendJson(res, 200, { requestId: cancelled.id, state: cancelled.state, message: `request ${cancelled.id} cancelled` });
+    }
     if (name === 'requeue') {
       const id = typeof body.recordId === 'string' ? body.recordId : '';
       const record = ID.test(id) ? await catalog.getRecord(id) : undefined;
@@ -175,12 +193,12 @@ export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; serv
     if (path === '/ui/logout' && method === 'POST') {
       const form = new URLSearchParams(await readBody(req, 4096));
       if (form.get('csrf') !== session.csrf) throw new IngestError('FORBIDDEN', 'missing or wrong CSRF token: reload the page');
-      sessions.delete(session.id);
+      sessions.delete(session, s.now());
       return redirect(res, '/ui/login', { 'set-cookie': sessions.cookie(undefined, deps.secure()) });
     }
     if (method === 'POST' && path.startsWith('/ui/actions/')) {
       const name = path.slice('/ui/actions/'.length);
-      if (name !== 'requeue' && name !== 'reingest') throw new IngestError('NOT_FOUND', `no action ${name}`);
+      if (name !== 'requeue' && name !== 'reingest' && name !== 'cancel') throw new IngestError('NOT_FOUND', `no action ${name}`);
       return action(req, res, session, name);
     }
     if (method !== 'GET' && method !== 'HEAD') throw new IngestError('BAD_REQUEST', `${method} is not allowed on ${path}`);
@@ -197,6 +215,10 @@ export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; serv
     if (path === '/ui/api/monitor') {
       if (!mayMonitor(principal)) throw new IngestError('FORBIDDEN', `the token of ${principal.site} is limited to some programs: use the portal`);
       return sendJson(res, 200, await monitorSnapshot(catalog, principal, s.now(), { ...(query.has('night') ? { night: await night(query) } : {}), ...(options.archiveRoot ? { archiveRoot: options.archiveRoot } : {}), stuckAfterMs }));
+    }
+    if (path === '/ui/api/operations') {
+      if (!mayMonitor(principal)) throw new IngestError('FORBIDDEN', `the token of ${principal.site} is limited to some programs: use the portal`);
+      return sendJson(res, 200, await operations(s.now()));
     }
     if (path === '/ui/api/files') {
       const n = await night(query);

@@ -18,6 +18,8 @@ export interface Services {
   streams: Set<ServerResponse>;
   limits: { maxJsonBytes: number; maxUploadBytes: number; maxWaitSeconds: number; uploadTtlMs: number };
   now: () => number;
+  /** Program collaborators granted by PIs (see _grants.ts). */
+  grants?: import('./_grants.js').GrantService;
   /** The reprocessing service, when the server offers one (see _routes-processing.ts). */
   processing?: ProcessingService;
   /** Quick-look on arrival and night close, when the server runs them (see _routes-quicklook.ts). */

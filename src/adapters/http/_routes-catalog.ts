@@ -12,12 +12,14 @@ import { checkNight } from '../../core/normalize/night.js';
 import { associateCalibrations } from '../../core/instruments/calibrations.js';
 import { instrumentByName } from '../../core/instruments/find-instrument.js';
 import { parsePredicate } from '../catalogs/predicate-text.js';
-import { mayUse, refusal, type Principal } from './_auth.js';
-import { mayReadStored } from './_embargo.js';
+import { mayRead, mayUse, refusal, type Principal } from './_auth.js';
 
-/** The one read check on a cataloged file: instrument, program and the end of its proprietary period (extensions included). */
-const readable = (s: Services, principal: Principal, f: ArchivedFile): Promise<boolean> =>
-  mayReadStored(s.ingest.catalog, principal, { instrument: f.instrument, program: f.program ?? null, releaseDate: f.releaseDate ?? null, recordId: f.recordId }, s.now());
+/**
+ * The one read check on a cataloged file: instrument, program and the end of its proprietary period. The stored
+ * date is current (an admin's extension moves it, `Catalog.setReleaseDate`), so no record is read.
+ */
+const readable = async (s: Services, principal: Principal, f: ArchivedFile): Promise<boolean> =>
+  mayRead(principal, { instrument: f.instrument, program: f.program ?? null, releaseDate: f.releaseDate ?? null }, s.now());
 
 async function readableOnly(s: Services, principal: Principal, files: readonly ArchivedFile[]): Promise<ArchivedFile[]> {
   const shown: ArchivedFile[] = [];

@@ -23,6 +23,7 @@ import { CATALOG_ROUTES, productsOf } from './_routes-catalog.js';
 import { HELD_ROUTES } from './_routes-held.js';
 import { PROCESSING_ROUTES } from './_routes-processing.js';
 import { QUICKLOOK_ROUTES } from './_routes-quicklook.js';
+import { PROGRAM_ROUTES } from './_routes-programs.js';
 import type { Route, RouteContext, Services } from './_route-types.js';
 import type { FileRecord } from '../../core/lifecycle/record.js';
 import type { ArchivedFile } from '../../core/ports/catalog.js';
@@ -227,5 +228,6 @@ export const ROUTES: readonly Route[] = [
   ...HELD_ROUTES,
   ...PROCESSING_ROUTES,
   ...QUICKLOOK_ROUTES,
+  ...PROGRAM_ROUTES,
 ];
 

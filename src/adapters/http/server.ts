@@ -43,8 +43,11 @@ import { endStreams } from './_routes-feed.js';
 import { SubscriptionService } from './_subscriptions.js';
 import { API } from './protocol.js';
 import { UploadStore } from './_uploads.js';
+import { GrantService } from './_grants.js';
+import { releaseNotices, sendReleaseNotices, type ReleaseNoticeOptions } from './_release-notices.js';
 
 export type { Release } from './_embargo.js';
+export type { ReleaseNoticeOptions } from './_release-notices.js';
 export type { PagesOptions } from './_page-routes.js';
 export { loadTokensFile, SCOPES, type Scope, type TokenEntry } from './_auth.js';
 export { createWebhookHandler, signWebhook, verifyWebhook, type CallbackPayload, type IngestStatus, type Metrics, type VerifyWebhookOptions, type WebhookHandlerOptions } from './webhook.js';
@@ -126,6 +129,11 @@ export type IngestServerOptions = z.input<typeof serverOptionsSchema> & {
    * archive root whose disk space the monitor shows…). @default false
    */
   pages?: boolean | PagesOptions;
+  /**
+   * Mail each program's PI when files of the program are released (see _release-notices.ts): the notifiers (e.g.
+   * `createMailNotifier`) and the program directory. @default none
+   */
+  releaseNotices?: ReleaseNoticeOptions;
   /** Offer reprocessing (`/v1/requests`) through this started processing service. @default none */
   processing?: import('../../processing/service.js').ProcessingService;
   /** Offer the quick-look readout and night close (`/v1/quicklook`, `/v1/nights/{night}/close`) of this started listener. @default none */
@@ -192,7 +200,7 @@ function compile(route: Route): RegExp {
  * @throws IngestError INVALID_OPTIONS for bad options (a token entry, a limit…).
  */
 export function createIngestServer(input: IngestServerOptions): IngestServer {
-  const { ingestor, logger = silentLogger, random = Math.random, now = () => Date.now(), pages: pagesOption = false, processing, quickLook, ...rest } = input;
+  const { ingestor, logger = silentLogger, random = Math.random, now = () => Date.now(), pages: pagesOption = false, processing, quickLook, releaseNotices: noticeOptions, ...rest } = input;
   const options = parseOptions(serverOptionsSchema, rest, 'the ingest server');
   const root = resolve(options.uploads);
   const tokens = new TokenStore(options.tokens);
@@ -209,10 +217,11 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     logger,
     random,
   });
-  const services: Services = { uploads, ingest, feed, subscriptions, streams: new Set(), limits: options.limits, now, ...(processing ? { processing } : {}), ...(quickLook ? { quickLook } : {}) };
+  const grants = new GrantService({ catalog: ingestor.catalog, tokens, logger, now });
+  const services: Services = { uploads, ingest, feed, subscriptions, streams: new Set(), limits: options.limits, now, grants, ...(processing ? { processing } : {}), ...(quickLook ? { quickLook } : {}) };
   const routes = ROUTES.map((route) => ({ route, pattern: compile(route) }));
   let secure = false;
-  const pages = pagesOption === false ? undefined : createPages({ ingestor, tokens, services, logger, secure: () => secure, options: pagesOption === true ? {} : pagesOption });
+  const pages = pagesOption === false ? undefined : createPages({ ingestor, tokens, services, logger, secure: () => secure, stateDir: join(root, 'ui'), options: pagesOption === true ? {} : pagesOption });
   let sweeper: NodeJS.Timeout | undefined;
   let releaser: NodeJS.Timeout | undefined;
 
@@ -234,6 +243,7 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
     callbacks.onAttempt = (id, outcome) => server.onCallback?.(id, outcome);
     await callbacks.start();
     await subscriptions.start();
+    await grants.refresh();
     const sweep = () => void sweepIdle(uploads, ingest, now(), options.limits.uploadTtlMs, logger).catch((error: unknown) => logger.warn('upload sweep failed', { error: String(error) }));
     sweep();
     sweeper = setInterval(sweep, Math.min(options.limits.uploadTtlMs, 3_600_000));
@@ -351,12 +361,14 @@ export function createIngestServer(input: IngestServerOptions): IngestServer {
       };
     },
     async checkReleases(): Promise<Release[]> {
+      await grants.refresh(); // another host sharing the catalog may have changed them
       const released = await releaseDue(ingestor.catalog, now());
       for (const release of released) {
         logger.info('released', { archiveId: release.file.archiveId, program: release.file.program, releaseDate: release.record.metadata['released'] });
         server.onRelease?.(release);
         pages?.released(release);
       }
+      if (noticeOptions && released.length > 0) await sendReleaseNotices(releaseNotices(released, tokens, noticeOptions, now()), noticeOptions.notifiers, logger);
       return released;
     },
     async close(): Promise<void> {

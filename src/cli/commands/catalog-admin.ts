@@ -28,7 +28,7 @@ export function registerCatalogAdminCommands(catalogCommand: Command, io: CliIo,
     .action(async (options: { catalog: string; instruments?: string[]; json?: boolean }) => {
       try {
         const { redact } = await import('../../adapters/_shared/redact.js');
-        const { schemaVersionOf } = await import('../../adapters/catalogs/schema-version.js');
+        const { migrationsBetween, schemaVersionOf } = await import('../../adapters/catalogs/schema-version.js');
         const { withCatalog } = await import('../_with-catalog.js');
         const location = locationOf(options.catalog, '--catalog');
         if (location.kind === 'sqlite' && !existsSync(location.path)) {
@@ -38,8 +38,9 @@ export function registerCatalogAdminCommands(catalogCommand: Command, io: CliIo,
         await withCatalog(options.catalog, async () => undefined, options.instruments);
         const after = await schemaVersionOf(location);
         const shown = redact(options.catalog);
-        if (options.json) printJsonLine(io, { catalog: shown, from: before.version, to: after.version, applied: after.version - before.version });
-        else io.stdout.write(`${shown}: schema version ${before.version} -> ${after.version} (${after.version - before.version} migration(s) applied)\n`);
+        const applied = migrationsBetween(location.kind, before.version, after.version);
+        if (options.json) printJsonLine(io, { catalog: shown, from: before.version, to: after.version, applied });
+        else io.stdout.write(`${shown}: schema version ${before.version} -> ${after.version} (${applied} migration(s) applied)\n`);
         setExit(EXIT_OK);
       } catch (error) {
         io.stderr.write(`fits-ingest catalog migrate: ${errorLine(error)}\n`);

@@ -11,3 +11,4 @@ export * from './thumbnail.js';
 export * from './split.js';
 export * from './manifest.js';
 export * from './index-html.js';
+export * from './weather.js';

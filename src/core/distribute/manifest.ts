@@ -22,7 +22,8 @@ export interface ManifestFile {
   /** Relative path in the package folder, and member name on volumes (`/` separators). */
   path: string;
   /** `unwrapped`: the original file of a FOREIGN attachment, restored next to its wrapper. */
-  kind: 'data' | 'thumbnail' | 'header' | 'unwrapped';
+  /** `chart`: the weather chart's script, data and library (uPlot), under `weather/`. */
+  kind: 'data' | 'thumbnail' | 'header' | 'unwrapped' | 'chart';
   archiveId?: string;
   /** HDU of a thumbnail or split file. */
   hdu?: number;

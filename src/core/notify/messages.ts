@@ -79,6 +79,44 @@ export function firstFrameNotification(
   };
 }
 
+/** One file in a release notice. */
+export interface ReleasedFile {
+  archiveId: string;
+  instrument: string;
+  night: string;
+  imageType?: string | undefined;
+  originalName: string;
+}
+
+/** The PI's mail: files of the program reached the end of their proprietary period and are now public. */
+export function releaseNotification(
+  args: { program: string; releaseDate: string; files: readonly ReleasedFile[]; to: string[]; pi?: string; title?: string },
+  archive: string,
+  now: number,
+): Notification {
+  const { program, files } = args;
+  const shown = files.slice(0, 200);
+  const nights = [...new Set(files.map((f) => f.night))].sort();
+  const text = [
+    args.pi ? `Dear ${args.pi},` : 'Hello,',
+    '',
+    `The proprietary period of ${files.length} file(s) of program ${args.title ? `${program} (${args.title})` : program} ended on ${args.releaseDate}: from now on they are public.`,
+    '',
+    ...shown.map((f) => `  ${f.archiveId}  ${f.instrument}  ${f.imageType ?? ''}  ${f.originalName}`.trimEnd()),
+    ...(files.length > shown.length ? [`  … and ${files.length - shown.length} more`] : []),
+    '',
+    'An archive operator can extend a proprietary period if you ask before it ends.',
+  ].join('\n');
+  return {
+    kind: 'release',
+    to: args.to,
+    subject: `[${archive}] ${files.length} file(s) of ${program} released on ${args.releaseDate}`,
+    text: text + signature(archive),
+    data: { program, releaseDate: args.releaseDate, files: files.length, nights: nights.join(','), pi: args.pi ?? null, piKnown: args.to.length > 0 },
+    at: now,
+  };
+}
+
 /** What an operator alert needs besides its event. */
 export interface AlertContext {
   to: string[];

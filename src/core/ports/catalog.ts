@@ -143,6 +143,26 @@ export interface NightSummary {
   files: number;
 }
 
+/** A worker holding leases (see {@link Catalog.leaseHolders}). */
+export interface LeaseHolder {
+  owner: string;
+  /** Unfinished records it holds. */
+  records: number;
+  /** The latest lease end (epoch ms). */
+  until: number;
+}
+
+/** A program's proprietary data opened to a site by the program's PI (or an admin). */
+export interface ProgramGrant {
+  /** PROGID, upper case. */
+  program: string;
+  /** The site (token holder) granted read access to the program's files before their release. */
+  site: string;
+  /** Who granted it (`pi:<site>` or `operator:<site>`). */
+  grantedBy: string;
+  grantedAt: number;
+}
+
 /** Claim options: hand out active work not leased by another worker. */
 export interface ClaimOptions {
   /** Identifies the claiming worker. Leases held by the same owner are reclaimable (restart after a crash). */
@@ -255,6 +275,12 @@ export interface Catalog {
   /** Records another verified copy of an archived file. Optional: without it, `addLocationTo` (core) is UNSUPPORTED_OPERATION. */
   addLocation?(archiveId: string, location: FileLocation): Promise<void>;
   /**
+   * Moves the end of the proprietary period (`releaseDate`, YYYY-MM-DD) of every version archived under
+   * `archiveId` (an admin's extension), so listings and read checks decide from the stored date alone.
+   * Throws NOT_FOUND when no current archived file holds the id.
+   */
+  setReleaseDate(archiveId: string, releaseDate: string): Promise<void>;
+  /**
    * Stores an archived file this catalog never ingested (e.g. rebuilt from media volumes after the catalog was
    * lost): the ARCHIVED record (version 1, a new id), its one history entry (from `null` to ARCHIVED, with a
    * cause such as `RESTORED_FROM_MEDIA`), and the file, in one transaction. Throws ARCHIVE_ID_CONFLICT when a
@@ -308,6 +334,20 @@ export interface Catalog {
   /** Optional (with `events`): moves a subscription's cursor forward to `cursor` (never back). */
   advanceSubscription?(id: string, cursor: number): Promise<void>;
   /** Optional: the nights that hold current archived files (newest first), with counts by instrument and level. */
+  /**
+   * Optional: who holds leases on unfinished records at `now` (a worker or host per owner), how many, and until
+   * when the latest lasts. The operator monitor lists them as the hosts at work on a shared catalog.
+   */
+  leaseHolders?(now: number): Promise<LeaseHolder[]>;
+  /**
+   * Optional: the collaborators PIs granted, by program then site. Without these three methods a server cannot
+   * store grants (UNSUPPORTED_OPERATION).
+   */
+  programGrants?(): Promise<ProgramGrant[]>;
+  /** Optional: stores a grant; a grant that exists is left as it was (resolves to false). */
+  grantProgram?(grant: ProgramGrant): Promise<boolean>;
+  /** Optional: removes a grant; false when there was none. */
+  revokeProgram?(program: string, site: string): Promise<boolean>;
   nights?(query?: { instrument?: string; nightFrom?: string; nightTo?: string }): Promise<NightSummary[]>;
 }
 

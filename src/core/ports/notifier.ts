@@ -7,7 +7,7 @@
  */
 
 /** What a notification is about. */
-export type NotificationKind = 'first-frame' | 'file-invalid' | 'file-abandoned' | 'trigger-alert' | 'scrub-alert' | 'products-ready';
+export type NotificationKind = 'first-frame' | 'file-invalid' | 'file-abandoned' | 'trigger-alert' | 'scrub-alert' | 'products-ready' | 'release';
 
 /** A JSON-friendly value of {@link Notification.data}. */
 export type NotificationValue = string | number | boolean | null;

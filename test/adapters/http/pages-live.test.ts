@@ -68,7 +68,7 @@ describe('page sessions', () => {
   it('a good token gets an HttpOnly SameSite=Strict session cookie; a bad or push-only one is refused and never logged', async () => {
     const ok = await login(tok('k123'));
     expect(ok.status).toBe(303);
-    expect(ok.setCookie).toMatch(/^fits_ingest_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    expect(ok.setCookie).toMatch(/^fits_ingest_session=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
     expect((await login('not-a-real-token-0123456789abcdef')).status).toBe(401);
     expect((await login(tok('push'))).status).toBe(403);
     expect((await fetch(`${archive.url}/ui/api/files`)).status).toBe(401);

@@ -16,7 +16,7 @@ test('options: the mail notifier needs a server and a sender; the webhook a URL'
 });
 
 test('rules, kinds and the program directory are closed, typed data', () => {
-  expectTypeOf<NotificationKind>().toEqualTypeOf<'first-frame' | 'file-invalid' | 'file-abandoned' | 'trigger-alert' | 'scrub-alert' | 'products-ready'>();
+  expectTypeOf<NotificationKind>().toEqualTypeOf<'first-frame' | 'file-invalid' | 'file-abandoned' | 'trigger-alert' | 'scrub-alert' | 'products-ready' | 'release'>();
   expectTypeOf<{ alerts: { throttleMs: 3600000 } }>().toExtend<NotificationRules>();
   expectTypeOf<{ alerts: { throttle: 1 } }>().not.toExtend<NotificationRules>();
   expectTypeOf<{ K123: { pi: 'Ana'; email: 'ana@x.org' } }>().toExtend<ProgramDirectory>();

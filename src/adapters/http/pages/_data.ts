@@ -16,6 +16,7 @@ import type { ArchivedFile, Catalog } from '../../../core/ports/catalog.js';
 import { pngBytes, planeOf, thumbnailOf } from '../../../distribute/thumbnails.js';
 import { stuckRecords } from '../../../core/lifecycle/stuck.js';
 import { localCopy } from '../../../io/archived-copy.js';
+import { parseWeather } from '../../../core/distribute/weather.js';
 
 export { stuckRecords };
 export { reingestSource } from '../../../io/archived-copy.js';
@@ -198,7 +199,7 @@ export async function nightWeather(catalog: Catalog, principal: Principal, now: 
     const dir = await mkdtemp(join(tmpdir(), 'fits-weather-'));
     try {
       const { path: table } = await unwrapForeignFile(path, join(dir, 'weather.csv'));
-      return { archiveId: file.archiveId, ...parseWeather(await readFile(table, 'utf8')) };
+      return { archiveId: file.archiveId, ...parseWeather(await readFile(table, 'utf8'), file.night) };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -206,21 +207,4 @@ export async function nightWeather(catalog: Catalog, principal: Principal, now: 
   return null;
 }
 
-/** A weather station's CSV (first column a UT time, then numbers) as columns. */
-export function parseWeather(text: string): { columns: string[]; t: number[]; values: (number | null)[][] } {
-  const [head, ...lines] = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const columns = (head ?? '').split(',').slice(1).map((c) => c.trim());
-  const t: number[] = [];
-  const values: (number | null)[][] = columns.map(() => []);
-  for (const line of lines) {
-    const cells = line.split(',');
-    const at = Date.parse(/Z|[+-]\d\d:?\d\d$/.test(cells[0]!) ? cells[0]! : `${cells[0]}Z`);
-    if (!Number.isFinite(at)) continue;
-    t.push(at / 1000);
-    columns.forEach((_, i) => {
-      const v = Number(cells[i + 1]);
-      values[i]!.push(cells[i + 1] !== undefined && cells[i + 1]!.trim() !== '' && Number.isFinite(v) ? v : null);
-    });
-  }
-  return { columns, t, values };
-}
+export { parseWeather };

@@ -84,6 +84,12 @@ export function monitorPage(site: string, csrf: string, admin: boolean): string 
 <div class="card wide"><h2>Latency, detected → archived</h2><div id="latency" class="chart"></div></div>
 </section>
 <section class="card"><h2>Latest files</h2><table id="latest"><thead><tr><th>time</th><th>instrument</th><th>state</th><th>archive id</th><th>file</th><th>latency</th><th></th></tr></thead><tbody></tbody></table></section>
+<section class="card" id="processing-card"><h2>Processing areas</h2><table id="areas"><thead><tr><th>area</th><th>request</th><th>instrument</th><th>inputs</th><th>since</th><th></th></tr></thead><tbody></tbody></table>
+<h2>Request queue <span id="queued"></span></h2><table id="queue"><thead><tr><th>#</th><th>request</th><th>instrument</th><th>requester</th><th>priority</th><th>inputs</th><th></th></tr></thead><tbody></tbody></table></section>
+<section class="row">
+<div class="card wide"><h2>Hosts at work</h2><table id="hosts"><thead><tr><th>host / worker</th><th>files</th><th>lease until</th></tr></thead><tbody></tbody></table></div>
+<div class="card wide"><h2>Scrub</h2><div id="scrub"><p>–</p></div></div>
+</section>
 <section class="card"><h2>Stuck files <span id="stuck-after"></span></h2><table id="stuck"><thead><tr><th>since</th><th>state</th><th>file</th><th>record</th><th></th></tr></thead><tbody></tbody></table></section>
 <p id="message" role="status"></p>
 </main>`,
@@ -118,10 +124,11 @@ header nav a{color:#cfd8e6;margin-right:12px;text-decoration:none}header nav a.a
 header .who{margin-left:auto;color:#cfd8e6}.logout{margin:0}.logout button{background:none;border:1px solid #6b7a93;color:#fff;border-radius:4px;cursor:pointer}
 .live{padding:2px 8px;border-radius:10px;font-size:12px}.live.on{background:#2e8b57}.live.off{background:#a33}
 main{padding:16px;display:flex;flex-direction:column;gap:16px}.row{display:flex;gap:16px;flex-wrap:wrap}
-.card{background:#fff;border-radius:6px;padding:12px 16px;box-shadow:0 1px 2px #0002;min-width:260px}.card.wide{flex:1 1 520px}
+.card{background:#fff;border-radius:6px;padding:12px 16px;box-shadow:0 1px 2px #0002;min-width:260px}.card.wide{flex:1 1 520px;min-width:0;overflow-x:auto}td.wrap{white-space:normal}
 h2{font-size:15px;margin:0 0 8px}h3{font-size:13px;margin:12px 0 4px}table{border-collapse:collapse;width:100%}
 td,th{padding:3px 8px;border-bottom:1px solid #e4e8ee;text-align:left;font-variant-numeric:tabular-nums;white-space:nowrap}
 th{font-weight:600;color:#56627a}.state{font-weight:600}.s-ARCHIVED{color:#2e7d32}.s-INVALID,.s-ABANDONED{color:#c62828}.s-FAILED{color:#ef6c00}.s-DUPLICATE,.s-SUPERSEDED{color:#6a6f7d}
+progress{width:100%;height:14px}.muted{color:#56627a}
 tr.fresh{animation:fresh 2s}@keyframes fresh{from{background:#fff3b0}to{background:transparent}}
 button.action{border:1px solid #1d4ed8;color:#1d4ed8;background:#fff;border-radius:4px;cursor:pointer;padding:1px 8px}
 .chart{min-height:220px}.files{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:12px}

@@ -18,7 +18,7 @@ export const MONITOR_JS = `'use strict';
   function action(label, url, body) {
     return el('button', { class: 'action', text: label, onclick: async (e) => {
       e.target.disabled = true;
-      try { const r = await fi.post(url, body); message(label + ': ' + (r.message || 'done')); } catch (err) { message(label + ' failed: ' + err.message); e.target.disabled = false; }
+      try { const r = await fi.post(url, body); message(label + ': ' + (r.message || 'done')); loadOperations().catch(() => {}); } catch (err) { message(label + ' failed: ' + err.message); e.target.disabled = false; }
     } });
   }
   function actions(f) {
@@ -82,7 +82,50 @@ export const MONITOR_JS = `'use strict';
     fi.chart(document.getElementById('throughput'), 'files archived per 5 min', [{}, { label: 'archived', stroke: '#1d4ed8', fill: '#1d4ed855', paths: uPlot.paths.bars({ size: [0.8, 40] }) }], [s.t, s.archived], { y0: true });
     fi.chart(document.getElementById('latency'), 'ms per file, per 5 min', [{}, { label: 'median', stroke: '#2e7d32', points: { size: 7 } }, { label: 'max', stroke: '#c62828', points: { size: 7 } }], [s.t, s.latencyMedianMs, s.latencyMaxMs], { y0: true });
   }
+  function cancelButton(r) {
+    return admin && (r.state === 'QUEUED' || r.state === 'RUNNING') ? action('cancel', '/ui/actions/cancel', { requestId: r.id }) : '';
+  }
+  function renderOperations(ops) {
+    const areas = document.querySelector('#areas tbody');
+    const queue = document.querySelector('#queue tbody');
+    areas.textContent = ''; queue.textContent = '';
+    document.getElementById('processing-card').hidden = !ops.processing;
+    if (ops.processing) {
+      for (const a of ops.processing.areas) {
+        const r = a.request;
+        areas.append(el('tr', { 'data-area': a.name }, r
+          ? [el('td', { text: a.name }), el('td', { text: r.id, 'data-request': r.id }), el('td', { text: r.instrument }), el('td', { class: 'wrap', text: r.inputs.join(' ') }), el('td', { text: r.startedAt ? time(r.startedAt) : '' }), el('td', {}, [cancelButton(r)])]
+          : [el('td', { text: a.name }), el('td', { colspan: '5', class: 'muted', text: 'idle' })]));
+      }
+      document.getElementById('queued').textContent = '(' + ops.processing.queued + ' queued)';
+      for (const r of ops.processing.queue) {
+        queue.append(el('tr', { 'data-request': r.id }, [el('td', { text: String(r.position == null ? '' : r.position) }), el('td', { text: r.id }), el('td', { text: r.instrument }), el('td', { text: r.requester }), el('td', { text: String(r.priority) }), el('td', { class: 'wrap', text: r.inputs.join(' ') }), el('td', {}, [cancelButton(r)])]));
+      }
+      if (!ops.processing.queue.length) queue.append(el('tr', {}, [el('td', { colspan: '7', class: 'muted', text: 'empty' })]));
+    }
+    const hosts = document.querySelector('#hosts tbody');
+    hosts.textContent = '';
+    if (!ops.hosts) hosts.append(el('tr', {}, [el('td', { colspan: '3', class: 'muted', text: 'the catalog does not tell' })]));
+    else if (!ops.hosts.length) hosts.append(el('tr', {}, [el('td', { colspan: '3', class: 'muted', text: 'none holds work now' })]));
+    else for (const h of ops.hosts) hosts.append(el('tr', { 'data-host': h.owner }, [el('td', { text: h.owner }), el('td', { text: String(h.records) }), el('td', { text: time(h.until) })]));
+    const scrub = document.getElementById('scrub');
+    scrub.textContent = '';
+    if (!ops.scrub) { scrub.append(el('p', { class: 'muted', text: 'no archive root given' })); return; }
+    const s = ops.scrub;
+    const c = s.cursor;
+    const pct = s.total ? Math.round((s.checked / s.total) * 1000) / 10 : 0;
+    scrub.append(
+      el('p', { id: 'scrub-pass', text: c ? 'pass ' + (c.pass + 1) + ': ' + s.checked + ' of ' + s.total + ' files checked (' + pct + ' %), since ' + new Date(c.passStartedAt).toISOString().slice(0, 16) + ' UT' : 'no scrub has run yet (' + s.total + ' files)' }),
+      el('progress', { id: 'scrub-progress', max: String(Math.max(1, s.total)), value: String(s.checked) }),
+      el('p', { class: 'muted', text: s.coverage.copies + ' copies, ' + bytes(s.coverage.bytes) + '; oldest verification ' + (s.coverage.oldestVerifiedAt ? new Date(s.coverage.oldestVerifiedAt).toISOString().slice(0, 16) + ' UT' : 'none') + '; ' + s.coverage.stale + ' older than ' + s.coverage.targetDays + ' days' }),
+    );
+  }
+  async function loadOperations() {
+    renderOperations(await fi.json('/ui/api/operations'));
+    document.body.dataset.operations = String(Date.now());
+  }
   async function load() {
+    loadOperations().catch((e) => message('operations: ' + e.message));
     snap = await fi.json('/ui/api/monitor');
     renderCounts(); renderLatest(); renderRest();
     document.body.dataset.loaded = String(Date.now());
@@ -90,6 +133,7 @@ export const MONITOR_JS = `'use strict';
   fi.live({ open: load, state: upsert, archived: upsert, resync: load });
   load();
   setInterval(() => load().catch(() => {}), 15000);
+  setInterval(() => loadOperations().catch(() => {}), 3000);
 })();
 `;
 

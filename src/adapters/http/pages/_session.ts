@@ -1,12 +1,14 @@
 /**
- * Page sessions: a token is posted once in a login form and exchanged for a random session id kept in an
- * HttpOnly, SameSite=Strict cookie (the token itself is never stored in the browser, a URL or a log); each
- * session has a CSRF token that every state-changing request must send back in `X-CSRF-Token`.
+ * Page sessions: a token is posted once in a login form and exchanged for a signed session cookie (HttpOnly,
+ * SameSite=Strict) that survives a restart of the server (the token itself is never stored in the browser, a URL
+ * or a log); each session has a CSRF token that every state-changing request must send back in `X-CSRF-Token`.
  * Internal to src/adapters/http.
  *
  * @module
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { IngestError } from '../../../core/errors.js';
 import type { Principal } from '../_auth.js';
@@ -35,43 +37,104 @@ export function cookies(req: IncomingMessage): Map<string, string> {
   return found;
 }
 
-/** Sessions in memory (a restart logs everyone out), bounded in number and lifetime. */
+/** Where sessions are kept across restarts. */
+export interface SessionFiles {
+  /** The signing key (32 random bytes, created once with mode 0600). Hosts that share it share sessions. */
+  keyFile: string;
+  /** Sessions ended by a logout before they expired (id → expiry), so a restart does not revive them. */
+  revokedFile: string;
+}
+
+interface Claims {
+  /** Session id. */
+  i: string;
+  /** SHA-256 (hex) of the token the session was opened with: the principal is looked up again on every request. */
+  t: string;
+  /** Expiry (epoch ms). */
+  e: number;
+}
+
+function loadKey(file: string): Buffer {
+  mkdirSync(dirname(file), { recursive: true });
+  try {
+    writeFileSync(file, randomBytes(32), { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const key = readFileSync(file);
+  if (key.length < 32) throw new IngestError('INVALID_OPTIONS', `the page session key ${file} is shorter than 32 bytes: delete it (everyone is logged out) and restart`, { context: { file } });
+  return key;
+}
+
+/**
+ * Page sessions that survive a restart: the cookie holds the session's id, expiry and the SHA-256 of its token,
+ * signed with HMAC-SHA256 by a key kept in a file (never the token itself). Nothing else is stored but the ids of
+ * sessions a logout ended early (until they would have expired). On every request the token is looked up again in
+ * the tokens the server accepts now, so a token removed from the tokens file (or expired) ends its sessions.
+ */
 export class SessionStore {
-  readonly #sessions = new Map<string, Session>();
+  readonly #key: Buffer;
+  readonly #revoked = new Map<string, number>();
 
   constructor(
+    private readonly files: SessionFiles,
+    private readonly principalOf: (sha256: string, now: number) => Principal | undefined,
     private readonly ttlMs = 12 * 3_600_000,
-    private readonly max = 10_000,
-  ) {}
-
-  create(principal: Principal, now: number): Session {
-    for (const [id, s] of this.#sessions) if (s.expiresAt <= now) this.#sessions.delete(id);
-    if (this.#sessions.size >= this.max) this.#sessions.delete(this.#sessions.keys().next().value!);
-    const session: Session = { id: random(), principal, csrf: random(), expiresAt: now + this.ttlMs };
-    this.#sessions.set(session.id, session);
-    return session;
+  ) {
+    this.#key = loadKey(files.keyFile);
+    try {
+      for (const [id, until] of Object.entries(JSON.parse(readFileSync(files.revokedFile, 'utf8')) as Record<string, number>)) this.#revoked.set(id, until);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new IngestError('INVALID_OPTIONS', `cannot read ${files.revokedFile}: ${(error as Error).message}`, { context: { file: files.revokedFile }, cause: error });
+    }
   }
 
-  /** The session of a request's cookie, if valid. */
+  #mac(text: string): Buffer {
+    return createHmac('sha256', this.#key).update(text).digest();
+  }
+
+  #session(claims: Claims, principal: Principal): Session {
+    return { id: claims.i, principal, csrf: this.#mac(`csrf:${claims.i}`).toString('base64url'), expiresAt: claims.e };
+  }
+
+  /** Opens a session for the token whose SHA-256 is `tokenSha256`; the cookie is {@link cookie}'s. */
+  create(principal: Principal, tokenSha256: string, now: number): Session & { value: string } {
+    const claims: Claims = { i: random(), t: tokenSha256, e: now + this.ttlMs };
+    const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    return { ...this.#session(claims, principal), value: `${payload}.${this.#mac(payload).toString('base64url')}` };
+  }
+
+  /** The session of a request's cookie, if its signature holds, it has not expired or been ended, and its token is still accepted. */
   of(req: IncomingMessage, now: number): Session | undefined {
-    const id = cookies(req).get(SESSION_COOKIE);
-    const session = id === undefined ? undefined : this.#sessions.get(id);
-    if (!session) return undefined;
-    if (session.expiresAt <= now) {
-      this.#sessions.delete(session.id);
+    const [payload, mac, extra] = (cookies(req).get(SESSION_COOKIE) ?? '').split('.');
+    if (!payload || !mac || extra !== undefined) return undefined;
+    const given = Buffer.from(mac, 'base64url');
+    const expected = this.#mac(payload);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    let claims: Claims;
+    try {
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Claims;
+    } catch {
       return undefined;
     }
-    return session;
+    if (typeof claims.e !== 'number' || claims.e <= now || this.#revoked.has(claims.i)) return undefined;
+    const principal = this.principalOf(claims.t, now);
+    return principal && this.#session(claims, principal);
   }
 
-  delete(id: string): void {
-    this.#sessions.delete(id);
+  /** Ends a session before it expires (logout), durably. */
+  delete(session: Session, now: number): void {
+    for (const [id, until] of this.#revoked) if (until <= now) this.#revoked.delete(id);
+    this.#revoked.set(session.id, session.expiresAt);
+    const temp = `${this.files.revokedFile}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(Object.fromEntries(this.#revoked)), { mode: 0o600 });
+    renameSync(temp, this.files.revokedFile);
   }
 
   /** The `Set-Cookie` value for a session (or, without one, one that clears the cookie). */
-  cookie(session: Session | undefined, secure: boolean): string {
+  cookie(session: { value: string } | undefined, secure: boolean): string {
     const flags = `Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
-    return session ? `${SESSION_COOKIE}=${session.id}; ${flags}; Max-Age=${Math.floor(this.ttlMs / 1000)}` : `${SESSION_COOKIE}=; ${flags}; Max-Age=0`;
+    return session ? `${SESSION_COOKIE}=${session.value}; ${flags}; Max-Age=${Math.floor(this.ttlMs / 1000)}` : `${SESSION_COOKIE}=; ${flags}; Max-Age=0`;
   }
 }
 
