@@ -12,7 +12,9 @@ import { createReadStream } from 'node:fs';
 import { copyFile, mkdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { IngestError } from '../core/errors.js';
+import { provenanceMetadata } from '../core/normalize/product-provenance.js';
 import type { ProcessorProduct } from '../core/ports/processor.js';
+import type { CalibrationSet } from '../core/processing/calibration-set.js';
 import { missingProvenance, type ProvenanceCard } from '../core/processing/provenance.js';
 import type { ProcessingRequest } from '../core/processing/request.js';
 import { walkFile } from '../io/fits-file.js';
@@ -67,8 +69,12 @@ export async function stageProducts(ctx: ServiceContext, request: ProcessingRequ
   return staged;
 }
 
-/** Archives staged products; resolves to their archive ids, in order. */
-export async function archiveProducts(ctx: ServiceContext, request: ProcessingRequest, staged: readonly StagedProduct[]): Promise<string[]> {
+/**
+ * Archives staged products; resolves to their archive ids, in order. Each product's catalog entry keeps its
+ * provenance: its raw parents (role `science`) and the calibration set's files (their roles), the processor's name
+ * and version, and the calibration set, its version and the request as parameters.
+ */
+export async function archiveProducts(ctx: ServiceContext, request: ProcessingRequest, staged: readonly StagedProduct[], set: CalibrationSet): Promise<string[]> {
   const ids: string[] = [];
   for (const { product, path } of staged) {
     const name = basename(path);
@@ -76,7 +82,7 @@ export async function archiveProducts(ctx: ServiceContext, request: ProcessingRe
     const existing = siblings.find((f) => f.originalName === name);
     let archiveId: string;
     if (existing && existing.sourceSha256 === (await sha256Of(path))) archiveId = existing.archiveId;
-    else archiveId = await ingest(ctx, request, product, path, existing !== undefined);
+    else archiveId = await ingest(ctx, request, product, path, existing !== undefined, set);
     ids.push(archiveId);
     const history = await ctx.store.productHistory(archiveId);
     const file = await ctx.catalog.getArchived(archiveId);
@@ -91,10 +97,15 @@ export async function archiveProducts(ctx: ServiceContext, request: ProcessingRe
   return ids;
 }
 
-async function ingest(ctx: ServiceContext, request: ProcessingRequest, product: ProcessorProduct, path: string, supersede: boolean): Promise<string> {
+async function ingest(ctx: ServiceContext, request: ProcessingRequest, product: ProcessorProduct, path: string, supersede: boolean, set: CalibrationSet): Promise<string> {
+  const provenance = provenanceMetadata({
+    parents: [...product.parents.map((archiveId) => ({ archiveId, role: 'science' })), ...set.files.map((f) => ({ archiveId: f.archiveId, role: f.role.toLowerCase() }))],
+    pipeline: { name: request.processor.name, version: request.processor.version },
+    parameters: { calibrationSet: set.id, calibrationVersion: set.version, request: request.id, ...(request.mode ? { mode: request.mode } : {}) },
+  });
   const submission = await ctx.ingestor.submit({
     path, trigger: 'reprocess', detectedAt: ctx.now(), complete: true, level: product.level, parents: product.parents, instrument: request.instrument,
-    metadata: { request: request.id, ...(supersede ? { reingest: true } : {}) },
+    metadata: { request: request.id, ...provenance, ...(supersede ? { reingest: true } : {}) },
   });
   if (submission.alreadyArchived && submission.record.archiveId) return submission.record.archiveId;
   const [record] = await ctx.ingestor.settled([submission.record.id]);

@@ -63,7 +63,7 @@ export async function runJob(ctx: ServiceContext, request: ProcessingRequest, ar
     if (result.products.length === 0) throw new IngestError('PROCESSOR_FAILED', `${ctx.processor.name} wrote no product`, { context: { log: result.log } });
     const staged = await stageProducts(ctx, request, result.products, cards);
     await free();
-    const products = await archiveProducts(ctx, request, staged);
+    const products = await archiveProducts(ctx, request, staged, set);
     await ctx.store.putCached({ key: request.cacheKey!, products, requestId: request.id, storedAt: ctx.now() });
     return await move(ctx, request, { type: 'SUCCEED', products, log: result.log });
   } catch (thrown) {

@@ -61,6 +61,13 @@ describe('the example pipeline (Python, astropy) through the command processor',
       expect(productId).toBe(`${raw}_reduced`);
       const card = (k: string): unknown => product.header.find((c) => c.keyword === k)?.value;
       expect([card('CALSET'), card('CALVERS'), card('PROCNAME'), card('PROCVERS'), card('PARENT1'), card('INDIG1')]).toEqual(['KCWI/imaging/v1', 1, 'imager_reduce', '1.0', raw, (await t.ingestor.catalog.getArchived(raw))!.sha256]);
+      // The catalog keeps the provenance too: the raw frame as science, each calibration file with its role.
+      expect(product.provenance).toEqual({
+        parents: [{ archiveId: raw, role: 'science' }, ...calibrationFiles(t.ids).map((f) => ({ archiveId: f.archiveId, role: f.role }))],
+        pipeline: { name: 'imager_reduce', version: '1.0' },
+        parameters: { calibrationSet: 'KCWI/imaging/v1', calibrationVersion: 1, request: r.id },
+      });
+      expect([card('PIPENAME'), card('NPARENT'), card('PROLE1'), card('PROLE2')]).toEqual(['imager_reduce', 6, 'science', 'bias']);
       const [diff, mean, dtype] = await oracle(raw, productId!, ['bias1', 'bias2', 'bias3', 'flat1', 'flat2']);
       expect(dtype).toBe('float32');
       expect(diff).toBeLessThan(1e-6); // float32 rounding
