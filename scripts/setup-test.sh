@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
-  fitsverify libcfitsio-bin libcfitsio-dev python3-astropy python3-numpy python3-pytest python3-pip
+  fitsverify libcfitsio-bin libcfitsio-dev python3-astropy python3-numpy python3-pytest python3-pip python3-setuptools
   swaks libnet-ssleay-perl libio-socket-ssl-perl
   coreutils tar libarchive-tools curl openssl chromium postgresql
 )
@@ -53,7 +53,9 @@ check "CFITSIO headers for the cfitsio judge" libcfitsio-dev test -f /usr/includ
 check "/usr/bin/python3 imports astropy" python3-astropy /usr/bin/python3 -c 'import astropy.io.fits'
 check "/usr/bin/python3 imports numpy" python3-numpy /usr/bin/python3 -c 'import numpy'
 check "/usr/bin/python3 runs pytest" python3-pytest /usr/bin/python3 -m pytest --version
-check "/usr/bin/python3 runs pip with setuptools (the Python client installs from its path)" python3-pip /usr/bin/python3 -c 'import pip, setuptools'
+# Two runs: on Debian's Python 3.11 `import pip, setuptools` in one process trips setuptools' distutils shim.
+check "/usr/bin/python3 runs pip (the Python client installs from its path)" python3-pip /usr/bin/python3 -m pip --version
+check "/usr/bin/python3 has setuptools (pip builds the Python client with it)" python3-setuptools /usr/bin/python3 -c 'import setuptools'
 check "swaks runs" swaks swaks --version
 check "Perl loads Net::SSLeay (swaks TLS)" libnet-ssleay-perl perl -MNet::SSLeay -e1
 check "Perl loads IO::Socket::SSL (swaks TLS)" libio-socket-ssl-perl perl -MIO::Socket::SSL -e1
