@@ -15,6 +15,7 @@ import { EXIT_CHECK_FAILED, EXIT_OK, EXIT_USAGE, errorLine, printJsonLine, type 
 import { ingestOptions, printOutcome, type IngestCliOptions } from '../_ingest-options.js';
 import { scrubRateOption } from '../_background-scrub.js';
 import { mediaFollowOptions, type MediaFollowCliOptions } from '../_media-follow.js';
+import { quickLookOptions, type QuickLookCliOptions } from '../_quicklook-options.js';
 
 // got, the server, zod and the checksum engine load only when a command here runs (CLI startup stays fast).
 const lazy = {
@@ -77,7 +78,7 @@ export async function httpTransportFromOptions(options: SendCliOptions): Promise
   });
 }
 
-interface ServeOptions extends IngestCliOptions, MediaFollowCliOptions {
+interface ServeOptions extends IngestCliOptions, MediaFollowCliOptions, QuickLookCliOptions {
   scrubRate?: string;
   port: string;
   host: string;
@@ -137,24 +138,31 @@ async function serve(io: CliIo, options: ServeOptions): Promise<void> {
     throw new IngestError('INVALID_OPTIONS', '--tokens FILE is required (or --no-auth, for a test server on a private network only)', { context: { field: 'tokens' } });
   }
   const tokens = options.tokens ? await loadTokensFile(options.tokens) : [];
-  const { ingestor, archive } = await (await lazy.ingestor()).ingestorFromOptions(options);
-  const server = createIngestServer({
+  const limits = {
+    ...(options.maxUploadBytes ? { maxUploadBytes: option(count(1, Number.MAX_SAFE_INTEGER), options.maxUploadBytes, '--max-upload-bytes') } : {}),
+    ...(options.uploadTtl ? { uploadTtlMs: durationMs(options.uploadTtl, '--upload-ttl') } : {}),
+  };
+  const { quickLookInstruments, startQuickLook } = await import('../_quicklook.js');
+  const withRules = await quickLookInstruments(options);
+  const { ingestor, archive } = await (await lazy.ingestor()).ingestorFromOptions(options, withRules ? { instruments: withRules } : {});
+  // The server is made once the ingestor (and quick-look, which needs it started) runs.
+  const makeServer = (quick: import('../_quicklook.js').RunningQuickLook | undefined) => createIngestServer({
     ingestor,
     uploads: resolve(options.uploads ?? join(archive, '.uploads')),
     tokens,
     allowAnonymous: !options.auth,
     public: options.public === true,
     pages: options.pages ? { archiveRoot: archive } : false,
-    limits: {
-      ...(options.maxUploadBytes ? { maxUploadBytes: option(count(1, Number.MAX_SAFE_INTEGER), options.maxUploadBytes, '--max-upload-bytes') } : {}),
-      ...(options.uploadTtl ? { uploadTtlMs: durationMs(options.uploadTtl, '--upload-ttl') } : {}),
-    },
+    limits,
     // Refusals (with the token's site), expired uploads and failures go to stderr, one line each.
     logger: { debug() {}, info() {}, warn: (m, f) => io.stderr.write(`fits-ingest serve: ${m}${f ? ` ${JSON.stringify(f)}` : ''}\n`), error: (m, f) => io.stderr.write(`fits-ingest serve: ${m}${f ? ` ${JSON.stringify(f)}` : ''}\n`) },
+    ...(quick ? { processing: quick.service, quickLook: quick.quickLook } : {}),
   });
+  let server: ReturnType<typeof makeServer> | undefined;
+  let quick: import('../_quicklook.js').RunningQuickLook | undefined;
   const done = (record: FileRecord): void => printOutcome(io, record, options.json);
   ingestor.on('archived', done).on('invalid', done).on('abandoned', done).on('duplicate', done);
-  let listening: Awaited<ReturnType<typeof server.listen>> | undefined;
+  let listening: Awaited<ReturnType<ReturnType<typeof makeServer>['listen']>> | undefined;
   let background: import('../_background-scrub.js').BackgroundScrub | undefined;
   let media: import('../_media-follow.js').MediaFollow | undefined;
   const signals = onSignals((signal, n) => {
@@ -163,6 +171,8 @@ async function serve(io: CliIo, options: ServeOptions): Promise<void> {
   });
   try {
     await ingestor.start();
+    if (options.quicklook !== undefined) quick = await startQuickLook(ingestor, options, io, 'serve');
+    server = makeServer(quick);
     background = await (await import('../_background-scrub.js')).startBackgroundScrub(ingestor, archive, options.scrubRate, io, 'serve');
     media = await (await import('../_media-follow.js')).startMediaFollow(ingestor, options, io, 'serve', archive);
     const tls = options.tlsCert ? { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey!) } : undefined;
@@ -173,9 +183,10 @@ async function serve(io: CliIo, options: ServeOptions): Promise<void> {
   } finally {
     signals.dispose();
     await listening?.close(10_000);
-    await server.close();
+    await server?.close();
     await background?.stop();
     await media?.stop();
+    await quick?.stop();
     await ingestor.stop();
     await ingestor.catalog.close();
   }
@@ -281,7 +292,7 @@ async function push(io: CliIo, paths: string[], options: PushOptions): Promise<n
 }
 
 export function registerHttpCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  mediaFollowOptions(scrubRateOption(ingestOptions(program.command('serve').description('run the archive\'s HTTP ingest server: receive, verify, archive and report files sent by observatories and pipelines'))))
+  quickLookOptions(mediaFollowOptions(scrubRateOption(ingestOptions(program.command('serve').description('run the archive\'s HTTP ingest server: receive, verify, archive and report files sent by observatories and pipelines')))))
     .option('--port <n>', 'TCP port (0 = any free port, printed at start)', '8080')
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
