@@ -98,7 +98,7 @@ export function createPages(deps: { ingestor: Ingestor; tokens: TokenStore; serv
   const sessions = new SessionStore({ keyFile: join(sessionDir, 'session-key'), revokedFile: join(sessionDir, 'sessions-revoked.json') }, (sha, now) => tokens.byDigest(sha, now), options.sessionTtlMs);
   const feed = new LiveFeed({ now: s.now, ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}), ...(options.maxClients ? { maxClients: options.maxClients } : {}) });
   const stuckAfterMs = options.stuckAfterMs ?? 900_000;
-  const operations = operationsReader({ catalog, processing: s.processing, archiveRoot: options.archiveRoot });
+  const operations = operationsReader({ catalog, processing: s.processing, quickLook: s.quickLook, archiveRoot: options.archiveRoot });
 
   const onState = (record: FileRecord, entry: HistoryEntry) => {
     if (entry.to === 'ARCHIVED') return; // announced with its archived file (program, release date) below

@@ -77,7 +77,7 @@ export function monitorPage(site: string, csrf: string, admin: boolean): string 
 <main id="monitor" data-admin="${admin}">
 <section class="row">
 <div class="card"><h2>Files by state</h2><table id="counts"></table></div>
-<div class="card"><h2>Archive disk</h2><p id="disk">–</p><h2>Failures (24 h) by code</h2><table id="failures"></table><h2>Scrub</h2><p id="scrub">–</p></div>
+<div class="card"><h2>Archive disk</h2><p id="disk">–</p><h2>Failures (24 h) by code</h2><table id="failures"></table></div>
 </section>
 <section class="row">
 <div class="card wide"><h2>Throughput over the night <span id="night"></span></h2><div id="throughput" class="chart"></div></div>
@@ -89,6 +89,7 @@ export function monitorPage(site: string, csrf: string, admin: boolean): string 
 <section class="row">
 <div class="card wide"><h2>Hosts at work</h2><table id="hosts"><thead><tr><th>host / worker</th><th>files</th><th>lease until</th></tr></thead><tbody></tbody></table></div>
 <div class="card wide"><h2>Scrub</h2><div id="scrub"><p>–</p></div></div>
+<div class="card wide" id="quicklook-card" hidden><h2>Quick-look latency</h2><table id="quicklook"><thead><tr><th>from file complete to</th><th>p50</th><th>p99</th><th>max</th><th>frames</th></tr></thead><tbody></tbody></table><p id="quicklook-state" class="muted"></p></div>
 </section>
 <section class="card"><h2>Stuck files <span id="stuck-after"></span></h2><table id="stuck"><thead><tr><th>since</th><th>state</th><th>file</th><th>record</th><th></th></tr></thead><tbody></tbody></table></section>
 <p id="message" role="status"></p>

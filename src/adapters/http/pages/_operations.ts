@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import type { Catalog, LeaseHolder } from '../../../core/ports/catalog.js';
 import type { ProcessingService, RequestView } from '../../../processing/service.js';
+import type { QuickLook, QuickLookStatus } from '../../../processing/quicklook.js';
 import { fileCursor, scrubCoverage, type ScrubCoverage, type ScrubCursor } from '../../../scrub/index.js';
 
 /** One request as the monitor lists it. */
@@ -33,6 +34,8 @@ export interface OperationsSnapshot {
   hosts: LeaseHolder[] | null;
   /** Null without an archive root (where the scrub keeps its cursor). */
   scrub: { cursor: ScrubCursor | null; checked: number; total: number; coverage: ScrubCoverage; at: number } | null;
+  /** Null when the server runs no quick-look: the latency readout (file complete → ARCHIVED → quick-look ARCHIVED). */
+  quicklook: QuickLookStatus | null;
 }
 
 const row = (r: RequestView): RequestRow => ({
@@ -50,7 +53,7 @@ const row = (r: RequestView): RequestRow => ({
 });
 
 /** Reads the monitor's operations view; the scrub's figures (a walk of the catalog) are kept for `scrubCacheMs`. */
-export function operationsReader(deps: { catalog: Catalog; processing?: ProcessingService | undefined; archiveRoot?: string | undefined; scrubCacheMs?: number }) {
+export function operationsReader(deps: { catalog: Catalog; processing?: ProcessingService | undefined; quickLook?: QuickLook | undefined; archiveRoot?: string | undefined; scrubCacheMs?: number }) {
   let scrubCache: (NonNullable<OperationsSnapshot['scrub']> & { archived: number }) | undefined;
 
   async function scrub(now: number): Promise<OperationsSnapshot['scrub']> {
@@ -87,6 +90,7 @@ export function operationsReader(deps: { catalog: Catalog; processing?: Processi
       };
     }
     const hosts = deps.catalog.leaseHolders ? await deps.catalog.leaseHolders(now) : null;
-    return { processing, hosts, scrub: await scrub(now) };
+    const quicklook = deps.quickLook ? await deps.quickLook.status() : null;
+    return { processing, hosts, scrub: await scrub(now), quicklook };
   };
 }

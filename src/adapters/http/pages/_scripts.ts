@@ -76,8 +76,6 @@ export const MONITOR_JS = `'use strict';
     for (const f of snap.failures) failures.append(el('tr', {}, [el('td', { text: f.code }), el('td', { text: String(f.count) }), el('td', { text: f.latest })]));
     if (!snap.failures.length) failures.append(el('tr', {}, [el('td', { text: 'none' })]));
     document.getElementById('disk').textContent = snap.disk ? bytes(snap.disk.freeBytes) + ' free of ' + bytes(snap.disk.totalBytes) + ' (' + snap.disk.path + ')' : 'not known';
-    const sc = snap.scrub;
-    document.getElementById('scrub').textContent = sc ? 'pass ' + (sc.pass + 1) + ' since ' + new Date(sc.passStartedAt).toISOString().slice(0, 16) + 'Z, checked up to ' + (sc.after || '(start)') + '; position saved ' + new Date(sc.savedAt).toISOString().slice(0, 19) + 'Z' + (snap.now - sc.savedAt < 60000 ? ' (running)' : '') : 'no scrub has run here (fits-ingest scrub, --scrub-rate)';
     const s = snap.series;
     fi.chart(document.getElementById('throughput'), 'files archived per 5 min', [{}, { label: 'archived', stroke: '#1d4ed8', fill: '#1d4ed855', paths: uPlot.paths.bars({ size: [0.8, 40] }) }], [s.t, s.archived], { y0: true });
     fi.chart(document.getElementById('latency'), 'ms per file, per 5 min', [{}, { label: 'median', stroke: '#2e7d32', points: { size: 7 } }, { label: 'max', stroke: '#c62828', points: { size: 7 } }], [s.t, s.latencyMedianMs, s.latencyMaxMs], { y0: true });
@@ -108,6 +106,7 @@ export const MONITOR_JS = `'use strict';
     if (!ops.hosts) hosts.append(el('tr', {}, [el('td', { colspan: '3', class: 'muted', text: 'the catalog does not tell' })]));
     else if (!ops.hosts.length) hosts.append(el('tr', {}, [el('td', { colspan: '3', class: 'muted', text: 'none holds work now' })]));
     else for (const h of ops.hosts) hosts.append(el('tr', { 'data-host': h.owner }, [el('td', { text: h.owner }), el('td', { text: String(h.records) }), el('td', { text: time(h.until) })]));
+    renderQuickLook(ops.quicklook);
     const scrub = document.getElementById('scrub');
     scrub.textContent = '';
     if (!ops.scrub) { scrub.append(el('p', { class: 'muted', text: 'no archive root given' })); return; }
@@ -119,6 +118,19 @@ export const MONITOR_JS = `'use strict';
       el('progress', { id: 'scrub-progress', max: String(Math.max(1, s.total)), value: String(s.checked) }),
       el('p', { class: 'muted', text: s.coverage.copies + ' copies, ' + bytes(s.coverage.bytes) + '; oldest verification ' + (s.coverage.oldestVerifiedAt ? new Date(s.coverage.oldestVerifiedAt).toISOString().slice(0, 16) + ' UT' : 'none') + '; ' + s.coverage.stale + ' older than ' + s.coverage.targetDays + ' days' }),
     );
+  }
+  function renderQuickLook(q) {
+    document.getElementById('quicklook-card').hidden = !q;
+    if (!q) return;
+    const body = document.querySelector('#quicklook tbody');
+    body.textContent = '';
+    const s = (ms) => (ms / 1000).toFixed(2) + ' s';
+    for (const [label, key] of [['raw ARCHIVED', 'archived'], ['quick-look ARCHIVED', 'quicklook']]) {
+      const v = q[key];
+      body.append(el('tr', { 'data-latency': key }, v ? [el('td', { text: label }), el('td', { text: s(v.p50) }), el('td', { text: s(v.p99) }), el('td', { text: s(v.max) }), el('td', { text: String(v.count) })] : [el('td', { text: label }), el('td', { colspan: '4', class: 'muted', text: 'none yet' })]));
+    }
+    const st = q.states;
+    document.getElementById('quicklook-state').textContent = st.DONE + ' done, ' + st.QUEUED + ' queued, ' + st.WAITING + ' waiting for masters, ' + st.FAILED + ' failed; ' + q.late + ' late (over ' + s(q.lateAfterMs) + ')' + (q.nights.length ? '; nights: ' + q.nights.map((n) => n.instrument + ' ' + n.night + ' ' + n.state).join(', ') : '');
   }
   async function loadOperations() {
     renderOperations(await fi.json('/ui/api/operations'));
