@@ -206,11 +206,13 @@ describe('createFilesystemTrigger', () => {
     trigger = createFilesystemTrigger({ paths: [night], ...FAST });
     await trigger.start(sink);
     await rm(night, { recursive: true });
-    await until(() => sink.alerts.some((alert) => alert.code === 'WATCH_ERROR' && alert.path === night));
+    // Generous bounds (each wait ends as soon as its condition holds): a fresh-clone CI run with other work on the
+    // machine missed the 5 s default once.
+    await until(() => sink.alerts.some((alert) => alert.code === 'WATCH_ERROR' && alert.path === night), 20_000);
     await mkdir(night);
     await sleep(300);
     const path = await place(night, 'back.fits');
-    await until(() => pathsOf(sink).includes(path));
+    await until(() => pathsOf(sink).includes(path), 20_000);
   });
 
   // Root reads a mode-000 directory, so there is no EACCES to provoke: the one skip by environment, named in the title.
