@@ -64,7 +64,9 @@ describe('watch --media-out with media receive', () => {
     await remote.init();
     const closed = () => readdirSync(disk1!).filter((n) => n.endsWith('.c1.tar'));
     // Six frames of ~14 KB on 40 KB volumes: at least two volumes close on size while the watcher runs.
-    await until(async () => closed().length >= 2 && (await remote.findArchived({})).length >= closed().length * 2, `volumes closed and received: ${watcher.err()}`);
+    await until(async () => closed().length >= 2 && (await remote.findArchived({})).length >= closed().length * 2, `volumes closed and received`).catch(async (e: Error) => {
+      throw new Error(`${e.message}: ${watcher.err()} | stdout: ${watcher.out()} | disk1: ${readdirSync(disk1!).join(' ')} | remote: ${(await remote.findArchived({})).length} | receiver: ${receiver.out()} ${receiver.err()}`);
+    });
     watcher.child.kill('SIGTERM');
     expect(await watcher.exit).toBe(0);
 

@@ -138,6 +138,7 @@ export function createMediaTransport(options: MediaTransportOptions): MediaTrans
   let retry: ReturnType<typeof setTimeout> | undefined;
   let undelivered = 0;
   let delivering: Promise<void> | undefined;
+  let deliverAgain = false;
 
   const enqueue = <T>(job: () => Promise<T>): Promise<T> => {
     const next = chain.then(job);
@@ -190,39 +191,59 @@ export function createMediaTransport(options: MediaTransportOptions): MediaTrans
     settle(r);
   }
 
-  /** Sends the index message of every complete volume after the last one delivered, oldest first. */
+  /**
+   * Sends the index message of every complete volume after the last one delivered, oldest first. A call while a
+   * delivery runs makes that delivery look again when it ends (a volume may have closed after it listed the
+   * directory), rather than wait for the retry timer.
+   */
   function deliver(): Promise<void> {
     if (!options.send) return Promise.resolve();
-    delivering ??= (async () => {
+    if (delivering) {
+      deliverAgain = true;
+      return delivering;
+    }
+    delivering = (async () => {
       try {
-        const last = await readFile(sentFile, 'utf8').then((t) => (JSON.parse(t) as { volume: number }).volume, () => 0);
-        const pattern = new RegExp(`^${prefix.replace(/[-]/g, '\\-')}(\\d{6})\\.c1\\.tar$`);
-        const numbers = (await readdir(dirs[0]!)).map((n) => pattern.exec(n)).filter((m) => m !== null).map((m) => Number(m[1])).filter((n) => n > last).sort((a, b) => a - b);
-        undelivered = numbers.length;
-        for (const volume of numbers) {
-          const label = `${prefix}${String(volume).padStart(6, '0')}`;
-          const paths = dirs.map((d, i) => join(d, volumeFileName(label, i + 1)));
-          const { index } = await readVolume(paths[0]!);
-          await options.send!(await buildIndexMessage(index, paths, catalog));
-          await writeFile(`${sentFile}.tmp`, JSON.stringify({ label, volume }));
-          await rename(`${sentFile}.tmp`, sentFile);
-          undelivered--;
-          logger.info('media: index message delivered', { volume: label });
-        }
-      } catch (error) {
-        logger.warn('media: an index message was not delivered; trying again later', { error: toIngestError(error).toJSON() });
-        if (!stopped && !retry) {
-          retry = setTimeout(() => {
-            retry = undefined;
-            void deliver();
-          }, options.retryMs ?? 60_000);
-          retry.unref?.();
-        }
+        do {
+          deliverAgain = false;
+          if (!(await deliverOnce())) break;
+        } while (deliverAgain && !stopped);
       } finally {
         delivering = undefined;
       }
     })();
     return delivering;
+  }
+
+  /** One pass of {@link deliver}; false when a message could not be sent (a retry is then scheduled). */
+  async function deliverOnce(): Promise<boolean> {
+    try {
+      const last = await readFile(sentFile, 'utf8').then((t) => (JSON.parse(t) as { volume: number }).volume, () => 0);
+      const pattern = new RegExp(`^${prefix.replace(/[-]/g, '\\-')}(\\d{6})\\.c1\\.tar$`);
+      const numbers = (await readdir(dirs[0]!)).map((n) => pattern.exec(n)).filter((m) => m !== null).map((m) => Number(m[1])).filter((n) => n > last).sort((a, b) => a - b);
+      undelivered = numbers.length;
+      for (const volume of numbers) {
+        const label = `${prefix}${String(volume).padStart(6, '0')}`;
+        const paths = dirs.map((d, i) => join(d, volumeFileName(label, i + 1)));
+        const { index } = await readVolume(paths[0]!);
+        await options.send!(await buildIndexMessage(index, paths, catalog));
+        await writeFile(`${sentFile}.tmp`, JSON.stringify({ label, volume }));
+        await rename(`${sentFile}.tmp`, sentFile);
+        undelivered--;
+        logger.info('media: index message delivered', { volume: label });
+      }
+      return true;
+    } catch (error) {
+      logger.warn('media: an index message was not delivered; trying again later', { error: toIngestError(error).toJSON() });
+      if (!stopped && !retry) {
+        retry = setTimeout(() => {
+          retry = undefined;
+          void deliver();
+        }, options.retryMs ?? 60_000);
+        retry.unref?.();
+      }
+      return false;
+    }
   }
 
   async function nightlyClose(): Promise<void> {

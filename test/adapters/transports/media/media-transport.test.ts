@@ -137,4 +137,34 @@ describe('createMediaTransport', () => {
     await remote.close();
     await catalog.close();
   });
+  it('delivers the message of a volume closed while an earlier message was being sent, without waiting for a retry', async () => {
+    const { dir, out, catalog } = await archiveOf(2);
+    const [file] = await catalog.findArchived({});
+    const sent: string[] = [];
+    let release = (): void => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const media = createMediaTransport({
+      catalog,
+      out,
+      copies: 1,
+      // One frame per volume: the second does not fit beside the first.
+      volumeSize: Math.floor(file!.size * 1.5) + 8192,
+      retryMs: 3_600_000, // a retry would come far too late for this test
+      stateDir: dir,
+      send: async (message) => {
+        if (sent.length === 0) await gate; // the first message is still on its way when the next volume closes
+        sent.push(message.label);
+      },
+    });
+    await media.start();
+    await media.idle();
+    await media.closeVolume();
+    expect(readdirSync(out).filter((n) => n.endsWith('.tar'))).toHaveLength(2);
+    release();
+    await until(() => sent.length === 2, 'both volumes delivered');
+    expect(sent).toEqual(['FI000001', 'FI000002']);
+    expect(media.status().undelivered).toBe(0);
+    await media.stop();
+    await catalog.close();
+  });
 });
