@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { IngestError, isIngestError } from '../core/errors.js';
 import type { FileRecord } from '../core/lifecycle/record.js';
+import { isFinal } from '../core/lifecycle/states.js';
 import type { IngestCliOptions } from './_ingest-options.js';
 
 /** A file's outcome: its final record, `already` when it was archived from this path by an earlier run. */
@@ -108,8 +109,29 @@ export async function ingestBatch(files: readonly string[], options: IngestCliOp
         else open.add(record.id);
       }
     };
+    // A record another host (or an earlier run's engine) works on ends without an event here: while the window is
+    // full, ask the catalog every half second which open records have ended, so the lanes never wait for good.
+    let pruning: Promise<void> | undefined;
+    const prune = (): Promise<void> =>
+      (pruning ??= (async () => {
+        for (const id of [...open]) {
+          const record = await ingestor.catalog.getRecord(id);
+          if (record && isFinal(record.state)) {
+            finish({ record });
+            ended(id);
+          }
+        }
+      })().finally(() => (pruning = undefined)));
     const room = async (): Promise<void> => {
-      while (open.size >= MAX_OPEN && !stopped) await new Promise<void>((resolve) => lanes.push(resolve));
+      while (open.size >= MAX_OPEN && !stopped) {
+        let timer: NodeJS.Timeout | undefined;
+        const woken = await new Promise<boolean>((resolve) => {
+          lanes.push(() => resolve(true));
+          timer = setTimeout(() => resolve(false), 500);
+        });
+        clearTimeout(timer);
+        if (!woken) await prune();
+      }
     };
     let next = 0;
     const lane = async (): Promise<void> => {
